@@ -1,0 +1,45 @@
+"""The only code that locates the ``.lark`` grammar files and builds Lark parsers.
+
+Grammars ship inside the wheel as ``jexpr/_grammars/*.lark`` (hatch force-include); in a source
+checkout they are read from the repository's ``grammar/`` folder. Parsers are LALR with the
+contextual lexer, built once per process under ``strict=True`` (no shift/reduce conflicts, no
+terminal collisions) and cached.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from lark import Lark
+
+
+def grammar_dir() -> Path:
+    """The folder holding ``jexpr.lark`` and ``journey.lark``."""
+    packaged = Path(__file__).parent / "_grammars"
+    if (packaged / "jexpr.lark").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "grammar"
+
+
+@cache
+def expression_parser() -> Lark:
+    """The cached LALR parser of ``jexpr.lark``."""
+    return build_parser("jexpr.lark")
+
+
+@cache
+def build_parser(filename: str, start: str = "start") -> Lark:
+    """A strict LALR parser for one grammar file of :func:`grammar_dir`."""
+    path = grammar_dir() / filename
+    return Lark(
+        path.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        start=start,
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        import_paths=[str(path.parent)],
+        source_path=str(path),
+    )
