@@ -110,4 +110,5 @@ class EvaluationError(Exception):
 
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
+        self.internal = False  # True when raised for an unexpected Python exception
         super().__init__(f"{diagnostic.code}: {diagnostic.message}")

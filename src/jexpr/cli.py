@@ -1,0 +1,368 @@
+"""The ``jexpr`` command line: ``eval``, ``check`` and ``test`` subcommands.
+
+Exit codes: 0 success; 1 the expression has errors (or a conformance vector failed); 2 bad
+arguments or an unreadable input file (one ``jexpr: error: …`` line, never a traceback); 3 an
+unexpected internal error of jexpr itself (one ``jexpr: internal error: …`` line).
+
+Subcommands are registered in :data:`_COMMANDS` (name → :class:`Command`); a later ``repl``
+command is one more entry there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import jexpr
+from jexpr.conformance import Vector, evaluation_context, load_vectors, parse_now, run_vector
+from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
+from jexpr.jsonenc import to_json
+from jexpr.report import format_diagnostic, format_diagnostics
+
+__all__ = ["Command", "UsageError", "main"]
+
+PROG = "jexpr"
+
+_SCALAR_TYPES = (
+    "string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration",
+)
+_ACTION_TYPES = frozenset(
+    [*_SCALAR_TYPES, "object", "listObject"]
+    + ["list" + t[0].upper() + t[1:] for t in _SCALAR_TYPES]
+)
+_USAGES = frozenset({"value", "condition", "wait", "path", "datasetLookupKey"})
+
+#: Context-file keys and the JSON types they accept (spec §16.2, §17; conformance ``context``).
+_CONTEXT_KEYS: dict[str, tuple[type, ...]] = {
+    "events": (dict,),
+    "dataSources": (dict,),
+    "actions": (dict,),
+    "datasetLookups": (dict,),
+    "audiences": (dict, list),
+    "journey": (dict,),
+    "timezone": (str,),
+    "now": (str,),
+    "regexTimeout": (int, float),
+    "fieldTypes": (dict,),
+    "schema": (dict,),
+}
+
+
+class UsageError(Exception):
+    """Bad arguments or an unreadable input: reported as one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: ``configure`` adds its arguments, ``run`` executes it and returns the exit
+    status."""
+
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+
+
+def _usage_arg(text: str) -> str:
+    """argparse ``type`` for ``--usage``: a usage context of spec §14."""
+    kind, _, arg = text.partition(":")
+    if text in _USAGES or (kind == "action" and arg in _ACTION_TYPES):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"invalid usage {text!r}: want value, condition, wait, path, datasetLookupKey "
+        "or action:<type>"
+    )
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {what} {path!r}: {_reason(e)}") from None
+
+
+def _reason(e: Exception) -> str:
+    return e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+
+
+def _read_json_object(path: str, what: str) -> dict[str, Any]:
+    text = _read_text(path, what)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"cannot read {what} {path!r}: invalid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"cannot read {what} {path!r}: want a JSON object")
+    return data
+
+
+def _read_declarations(path: str | None, what: str) -> dict[str, str] | None:
+    """A ``fieldTypes``/``schema`` file: a JSON object from schema path to type name."""
+    if path is None:
+        return None
+    data = _read_json_object(path, what)
+    _check_declarations(data, f"{what} {path!r}")
+    return data
+
+
+def _check_declarations(data: Mapping[str, Any], where: str) -> None:
+    bad = next((k for k, v in data.items() if not isinstance(v, str)), None)
+    if bad is not None:
+        raise UsageError(f"{where}: the type of {bad!r} must be a string")
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic], text: str, filename: str) -> None:
+    if diags:
+        print(format_diagnostics(diags, text, filename), file=sys.stderr)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# eval
+
+
+def _configure_eval(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expr", metavar="EXPR", help="the expression text")
+    p.add_argument("--context", metavar="FILE",
+                   help="JSON context (events, dataSources, …, fieldTypes, schema, now)")
+    p.add_argument("--now", metavar="ISO",
+                   help="evaluation instant, e.g. 2024-01-01T09:00Z (overrides the file)")
+    p.add_argument("--usage", type=_usage_arg, default="value", metavar="U",
+                   help="usage context: value (default), condition, wait, path, "
+                        "datasetLookupKey, action:<type>")
+    p.add_argument("--json", action="store_true", help="print the §17 JSON encoding")
+
+
+def _load_context(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    data = _read_json_object(path, "context file")
+    where = f"context file {path!r}"
+    for key, value in data.items():
+        if key not in _CONTEXT_KEYS:
+            raise UsageError(f"{where}: unknown key {key!r} (want one of {', '.join(_CONTEXT_KEYS)})")
+        if not isinstance(value, _CONTEXT_KEYS[key]) or isinstance(value, bool):
+            raise UsageError(f"{where}: {key!r} has the wrong JSON type")
+    for key in ("fieldTypes", "schema"):
+        _check_declarations(data.get(key, {}), f"{where}: {key!r}")
+    return data
+
+
+def _eval_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    context = _load_context(args.context)
+    if args.now is not None:
+        try:
+            parse_now(args.now)
+        except ValueError:
+            raise UsageError(
+                f"invalid --now value {args.now!r}: want an ISO offset date-time "
+                "such as 2024-01-01T09:00Z"
+            ) from None
+    try:
+        return evaluation_context(context, args.now)
+    except ValueError as e:
+        raise UsageError(f"context file {args.context!r}: invalid 'now': {e}") from None
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    static, ctx = _eval_inputs(args)
+    text: str = args.expr
+    try:
+        prog = jexpr.compile(text, usage=args.usage, **static)
+    except JexprError as e:
+        _print_diagnostics(e.diagnostics, text, "<expr>")
+        return 1
+    _print_diagnostics(prog.diagnostics, text, "<expr>")
+    try:
+        value = prog.evaluate(ctx)
+    except EvaluationError as e:
+        print(format_diagnostic(e.diagnostic, text, "<expr>"), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(to_json(value), ensure_ascii=False))
+    else:
+        print(describe(value, prog.type))
+    return 0
+
+
+def describe(value: Any, static_type: str | None = None) -> str:
+    """``type value`` for people: ``integer 24``, ``string "a"``, ``listString ["a"]``."""
+    if value is None:
+        return "null"
+    return f"{type_name(value, static_type)} {_human_text(value)}"
+
+
+def _human_text(value: Any) -> str:
+    from jexpr import render
+
+    if isinstance(value, str | list | tuple | Mapping):
+        return json.dumps(to_json(value), ensure_ascii=False)
+    text = render.render_value(value)
+    return "null" if text is None else text
+
+
+def type_name(value: Any, static_type: str | None = None) -> str:
+    """The jexpr type of a runtime value; a list uses the static type when it is a list type."""
+    if isinstance(value, list | tuple):
+        if static_type and static_type.startswith("list"):
+            return static_type
+        return _list_type(value)
+    return _scalar_type(value)
+
+
+def _scalar_type(value: Any) -> str:
+    checks: list[tuple[type | tuple[type, ...], str]] = [
+        (bool, "boolean"), (int, "integer"), (float, "decimal"), (str, "string"),
+        (dt.datetime, "dateTime"), (dt.date, "dateOnly"), (dt.timedelta, "duration"),
+        (Mapping, "object"),
+    ]
+    if value is None:
+        return "null"
+    if isinstance(value, dt.datetime) and value.utcoffset() is None:
+        return "dateTimeOnly"
+    return next((name for kind, name in checks if isinstance(value, kind)), "any")
+
+
+def _list_type(items: Sequence[Any]) -> str:
+    kinds = {_scalar_type(v) for v in items if v is not None}
+    if len(kinds) != 1:
+        return "list"
+    kind = kinds.pop()
+    return "list" + kind[0].upper() + kind[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+
+
+def _configure_check(p: argparse.ArgumentParser) -> None:
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("expr", nargs="?", metavar="EXPR", help="the expression text")
+    source.add_argument("--file", metavar="F", help="read the expression from a file ('-': stdin)")
+    p.add_argument("--schema", metavar="F", help="JSON object: schema path → type (complete)")
+    p.add_argument("--field-types", metavar="F", help="JSON object: schema path → type (partial)")
+    p.add_argument("--usage", type=_usage_arg, default="value", metavar="U",
+                   help="usage context (as for eval)")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON array of diagnostics (spec §15.1 shape)")
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        text, filename = _read_text(args.file, "expression file"), args.file
+    else:
+        text, filename = args.expr, "<expr>"
+    field_types = _read_declarations(args.field_types, "field-types file")
+    schema = _read_declarations(args.schema, "schema file")
+    diags = jexpr.check(text, fieldTypes=field_types, schema=schema, usage=args.usage)
+    if args.json:
+        print(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
+    elif diags:
+        print(format_diagnostics(diags, text, filename))
+    else:
+        print("ok")
+    return 1 if any(d.is_error for d in diags) else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# test
+
+
+def _configure_test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vectors", nargs="+", metavar="VECTORS.jsonl", help="conformance vector files")
+    p.add_argument("--verbose", "-v", action="store_true", help="also list the passing vectors")
+
+
+def _load_all(paths: Sequence[str]) -> list[tuple[str, Vector]]:
+    loaded = []
+    for path in paths:
+        try:
+            loaded += [(path, v) for v in load_vectors(path)]
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise UsageError(f"cannot read vectors file {path!r}: {_reason(e)}") from None
+    return loaded
+
+
+def _run_test(args: argparse.Namespace) -> int:
+    passed = failed = 0
+    for path, vector in _load_all(args.vectors):
+        result = run_vector(vector)
+        where = f"{path}:{vector.line}:"
+        if result.ok:
+            passed += 1
+            if args.verbose:
+                print(f"{where} ok {_one_line(vector.expr)}")
+        else:
+            failed += 1
+            print(f"{where} FAIL {_one_line(vector.expr)} — {_one_line(result.reason)}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+
+_COMMANDS: dict[str, Command] = {
+    "eval": Command("evaluate an expression and print its value", _configure_eval, _run_eval),
+    "check": Command("report the static diagnostics of an expression", _configure_check,
+                     _run_check),
+    "test": Command("run conformance vectors (JSON lines)", _configure_test, _run_test),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``jexpr: error: … (try 'jexpr eval --help')``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (try '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subparser per entry of :data:`_COMMANDS`."""
+    parser = _Parser(
+        prog=PROG,
+        description="Check, evaluate and test jexpr journey expressions.",
+        epilog="exit status: 0 success, 1 expression errors or failed vectors, "
+               "2 bad arguments or input files, 3 internal error",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, command in _COMMANDS.items():
+        child = sub.add_parser(name, help=command.help, description=command.help)
+        command.configure(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+    try:
+        status: int = args.run(args)
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug in jexpr: one line, not a traceback
+        print(f"{PROG}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 3
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,443 @@
+"""Code generation: a checked expression → one Python function, compiled once.
+
+The function is built as an ``ast.Module`` (never as source text): user strings and names only
+ever appear as ``ast.Constant`` values or as objects bound in the function's namespace, so no
+input can inject code. Generated code calls nothing but the names bound here, all taken from
+:mod:`jexpr.runtime`, :mod:`jexpr.values` and the function registry.
+
+Every Python node generated for jexpr node *n* gets line number *n + 1*; when a runtime helper
+raises, :mod:`jexpr.program` reads the failing line from the traceback and so finds the
+sub-expression to blame, at no cost on the success path (the idea of Jinja's debug info).
+
+The hot paths are inlined: field steps on dicts, comparisons of statically known scalar types,
+``and``/``or``/``not``/``if`` with short-circuiting, conditions without boxing. Constant
+sub-expressions are folded at compile time by the reference interpreter. Context entries are read
+once per evaluation, and only those the expression uses.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from collections.abc import Callable
+from typing import Any
+
+from jexpr import ast
+from jexpr import runtime as rt
+from jexpr import types as T
+from jexpr import values
+from jexpr.check import Checked
+from jexpr.functions import CallPlan
+from jexpr.interpret import fold
+
+FILENAME = "<jexpr>"
+_SIMPLE_EQ = frozenset(("string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly",
+                        "dateOnly", "duration"))
+_FAST_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
+              "object": "dict"}
+_ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
+          "%": values.mod}
+_CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_NEVER_NULL_BOOL = (ast.Compare, ast.Logical, ast.Not, ast.IsNull, ast.IsType, ast.HasNull)
+_ROOTS = {"event": "events", "legacy": "events", "action": "actions", "lookup": "datasetLookups",
+          "journey": "journey"}
+
+
+def _name(n: str) -> py.Name:
+    return py.Name(id=n, ctx=py.Load())
+
+
+def _const(v: Any) -> py.Constant:
+    return py.Constant(value=v)
+
+
+def _call(fn: py.expr, *args: py.expr) -> py.Call:
+    return py.Call(func=fn, args=list(args), keywords=[])
+
+
+def _is(a: py.expr, b: py.expr, negate: bool = False) -> py.Compare:
+    return py.Compare(left=a, ops=[py.IsNot() if negate else py.Is()], comparators=[b])
+
+
+def _locate(node: py.AST, line: int) -> None:
+    """Give ``line`` to every node of this subtree that has no location yet."""
+    if getattr(node, "lineno", None) is not None:
+        return
+    if isinstance(node, py.expr | py.stmt | py.arg):
+        node.lineno = node.end_lineno = line
+        node.col_offset, node.end_col_offset = 0, 1
+    for child in py.iter_child_nodes(node):
+        _locate(child, line)
+
+
+class CodeGen:
+    """Generates the evaluation function of one checked expression."""
+
+    def __init__(self, checked: Checked) -> None:
+        self.checked = checked
+        self.namespace: dict[str, Any] = {"__builtins__": {"type": type, "int": int,
+                                                          "float": float, "str": str,
+                                                          "bool": bool, "dict": dict,
+                                                          "list": list}}
+        self.lines: list[ast.Node] = []
+        self.line_of: dict[ast.Node, int] = {}
+        self.bound: dict[int, str] = {}
+        self.needs: dict[str, py.expr] = {}
+        self.loop_params: dict[ast.FilterStep, str] = {}
+        self.counter = 0
+
+    # -- names
+
+    def fresh(self, prefix: str = "_t") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def bind(self, value: Any, prefix: str = "_c") -> py.Name:
+        """Bind an object (function, constant) in the namespace; returns its name."""
+        key = id(value)
+        if key not in self.bound:
+            name = self.fresh(prefix)
+            self.bound[key] = name
+            self.namespace[name] = value
+        return _name(self.bound[key])
+
+    def need(self, what: str) -> py.Name:
+        """A context value read once at the start of the evaluation."""
+        if what not in self.needs:
+            ctx = _name("ctx")
+            get = lambda key: _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()),  # noqa: E731
+                                    _const(key))
+            makers: dict[str, Callable[[], py.expr]] = {
+                "now": lambda: _call(self.bind(rt.context_now), ctx),
+                "rng": lambda: _call(self.bind(rt.context_rng), ctx),
+                "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
+                "audiences": lambda: get("audiences"),
+                "timezone": lambda: get("timezone"),
+                "dataSources": lambda: get("dataSources"),
+                "dscache": lambda: py.Dict(keys=[], values=[]),
+            }
+            maker = makers.get(what, lambda: _call(self.bind(rt.mapping), get(what)))
+            self.needs[what] = maker()
+        return _name("_ctx_" + what)
+
+    def line(self, node: ast.Node) -> int:
+        if node not in self.line_of:
+            self.lines.append(node)
+            self.line_of[node] = len(self.lines)
+        return self.line_of[node]
+
+    # -- entry point
+
+    def function(self) -> py.Module:
+        body_expr = self.usage(self.gen(self.checked.node, top=True))
+        _locate(body_expr, self.line(self.checked.node))
+        stmts: list[py.stmt] = []
+        for what, value in self.needs.items():
+            assign = py.Assign(targets=[py.Name(id="_ctx_" + what, ctx=py.Store())],
+                               value=value)
+            _locate(assign, self.line(self.checked.node))
+            stmts.append(assign)
+        ret = py.Return(value=body_expr)
+        _locate(ret, self.line(self.checked.node))
+        args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
+                            kw_defaults=[], defaults=[])
+        fn = py.FunctionDef(name="_jexpr", args=args, body=[*stmts, ret], decorator_list=[],
+                            returns=None, type_params=[])
+        _locate(fn, self.line(self.checked.node))
+        return py.Module(body=[fn], type_ignores=[])
+
+    def usage(self, value: py.expr) -> py.expr:
+        usage, node = self.checked.usage, self.checked.node
+        if usage == "condition":
+            if self.checked.type == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
+                return value
+            return _call(self.bind(rt.as_condition), value)
+        if usage == "wait":
+            return _call(self.bind(rt.as_wait), value, self.need("timezone"))
+        if usage == "datasetLookupKey":
+            return _call(self.bind(rt.as_lookup_key), value)
+        if usage == "path":
+            return _call(self.bind(rt.as_typed), value, _const("string"), _const("path"))
+        if usage.startswith("action:"):
+            return _call(self.bind(rt.as_typed), value, _const(usage[7:]), _const(usage))
+        return value
+
+    # -- expressions
+
+    def type_of(self, node: ast.Node) -> str:
+        return self.checked.types.get(node, "any")
+
+    def gen(self, node: ast.Expr, top: bool = False) -> py.expr:
+        folded = fold(self.checked, node, allow_lists=not top)
+        if folded is not None:
+            out: py.expr = self.constant(folded[0])
+        else:
+            out = getattr(self, "_" + type(node).__name__)(node)
+        _locate(out, self.line(node))
+        return out
+
+    def constant(self, value: Any) -> py.expr:
+        if value is None or type(value) in (int, float, str, bool):
+            return _const(value)
+        return self.bind(value)
+
+    def _IntLit(self, node: ast.IntLit) -> py.expr:
+        return _const(node.value)
+
+    def _DecLit(self, node: ast.DecLit) -> py.expr:
+        return _const(node.value)
+
+    def _StrLit(self, node: ast.StrLit) -> py.expr:
+        return _const(node.value)
+
+    def _BoolLit(self, node: ast.BoolLit) -> py.expr:
+        return _const(node.value)
+
+    def _NullLit(self, node: ast.NullLit) -> py.expr:
+        return _const(None)
+
+    def _Paren(self, node: ast.Paren) -> py.expr:
+        return self.gen(node.expr)
+
+    def _ListLit(self, node: ast.ListLit) -> py.expr:
+        element = T.element(self.type_of(node))
+        items = [self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
+        out: py.expr = py.List(elts=items, ctx=py.Load())
+        if element not in ("any", "object") and any(self.type_of(i) == "any" for i in node.items):
+            out = _call(self.bind(rt.check_list), out, _const(element))
+        return out
+
+    def widen(self, code: py.expr, have: str, want: str) -> py.expr:
+        if want == "decimal" and have in ("integer", "any"):
+            return _call(self.bind(rt.to_float), code)
+        if want == "listDecimal" and have == "listInteger":
+            return _call(self.bind(rt.list_to_float), code)
+        return code
+
+    def _Negate(self, node: ast.Negate) -> py.expr:
+        return _call(self.bind(values.neg), self.gen(node.operand))
+
+    def boolean(self, node: ast.Expr) -> py.expr:
+        """A Python bool for a jexpr condition operand (null → False)."""
+        code = self.gen(node)
+        t = self.type_of(node)
+        if t == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
+            return code
+        if t in ("boolean", "null"):
+            return _is(code, _const(True))
+        return _call(self.bind(rt.truth), code)
+
+    def _Not(self, node: ast.Not) -> py.expr:
+        return py.UnaryOp(op=py.Not(), operand=self.boolean(node.operand))
+
+    def _Logical(self, node: ast.Logical) -> py.expr:
+        op = py.And() if node.op == "and" else py.Or()
+        return py.BoolOp(op=op, values=[self.boolean(node.left), self.boolean(node.right)])
+
+    def _Compare(self, node: ast.Compare) -> py.expr:
+        lt, rt_ = self.type_of(node.left), self.type_of(node.right)
+        left, right = self.gen(node.left), self.gen(node.right)
+        if node.op in ("==", "!="):
+            return self.equality(node.op, left, right, lt, rt_)
+        if lt == rt_ and lt in T.ORDERABLE or {lt, rt_} <= T.NUMBERS:
+            return self.ordered(node.op, left, right)
+        if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant):
+            return self.any_vs_number(node.op, left, right)
+        return _call(self.bind(rt.compare_any), left, right, _const(node.op))
+
+    def equality(self, op: str, left: py.expr, right: py.expr, lt: str, rt_: str) -> py.expr:
+        if lt == rt_ and lt in _SIMPLE_EQ or "null" in (lt, rt_):
+            cmp: py.cmpop = py.Eq() if op == "==" else py.NotEq()
+            if "null" in (lt, rt_):
+                cmp = py.Is() if op == "==" else py.IsNot()
+            return py.Compare(left=left, ops=[cmp], comparators=[right])
+        result: py.expr = _call(self.bind(values.equals), left, right)
+        return py.UnaryOp(op=py.Not(), operand=result) if op == "!=" else result
+
+    def ordered(self, op: str, left: py.expr, right: py.expr) -> py.expr:
+        """``a < b`` for two values of one orderable type: false when either is null."""
+        checks: list[py.expr] = []
+        operands = []
+        for side in (left, right):
+            if isinstance(side, py.Constant) and side.value is not None:
+                operands.append(side)
+                continue
+            tmp = self.fresh()
+            checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side),
+                              _const(None), negate=True))
+            operands.append(_name(tmp))
+        compare = py.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
+        return py.BoolOp(op=py.And(), values=[*checks, compare]) if checks else compare
+
+    def any_vs_number(self, op: str, left: py.expr, right: py.Constant) -> py.expr:
+        tmp = self.fresh()
+        typ = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                value=left))
+        is_number = py.BoolOp(op=py.Or(), values=[
+            _is(typ, _name("int")), _is(_call(_name("type"), _name(tmp)), _name("float"))])
+        fast = py.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
+        slow = _call(self.bind(rt.compare_any), _name(tmp), right, _const(op))
+        return py.IfExp(test=is_number, body=fast, orelse=slow)
+
+    def _Arith(self, node: ast.Arith) -> py.expr:
+        lt, rt_ = self.type_of(node.left), self.type_of(node.right)
+        left, right = self.gen(node.left), self.gen(node.right)
+        if node.op == "+":
+            if "string" in (lt, rt_):
+                return _call(self.bind(rt.concat_values), left, right)
+            if lt in ("dateTime", "dateTimeOnly", "duration"):
+                return _call(self.bind(rt.add_temporal), left, right)
+            if "any" in (lt, rt_):
+                return _call(self.bind(rt.plus_any), left, right)
+        return _call(self.bind(_ARITH[node.op]), left, right)
+
+    def _IsNull(self, node: ast.IsNull) -> py.expr:
+        return _is(self.gen(node.operand), _const(None), negate=node.negated)
+
+    def _HasNull(self, node: ast.HasNull) -> py.expr:
+        return _call(self.bind(rt.has_null), self.gen(node.operand))
+
+    def _IsType(self, node: ast.IsType) -> py.expr:
+        return _call(self.bind(rt.is_type), self.gen(node.operand), _const(node.kind))
+
+    def _If(self, node: ast.If) -> py.expr:
+        result = self.type_of(node)
+        then = self.widen(self.gen(node.then), self.type_of(node.then), result)
+        orelse = self.widen(self.gen(node.orelse), self.type_of(node.orelse), result)
+        return py.IfExp(test=self.boolean(node.cond), body=then, orelse=orelse)
+
+    def _Ident(self, node: ast.Ident) -> py.expr:  # pragma: no cover - rejected by the checker
+        raise AssertionError("unchecked identifier")
+
+    # -- calls
+
+    def _Call(self, node: ast.Call) -> py.expr:
+        plan = self.checked.calls[node]
+        args = [self.gen(a) for a in node.args]
+        types = [self.type_of(a) for a in node.args]
+        if plan.dynamic:
+            return self.dispatch(node, plan, args)
+        sig, x = plan.candidates[0], plan.bindings[0]
+        converted = [self.argument(code, have, _concrete(p, x), node.name)
+                     for code, have, p in zip(args, types, sig.params, strict=True)]
+        call = _call(self.bind(sig.impl, "_f"), *[self.need(n) for n in sig.needs], *converted)
+        call.keywords = self.keywords(sig.kwargs, plan)
+        return call
+
+    def argument(self, code: py.expr, have: str, want: str, fname: str) -> py.expr:
+        if have == "any" and want != "any":
+            return _call(self.bind(rt.expect), code, _const(want), _const(fname))
+        return self.widen(code, have, want)
+
+    def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
+        out = [py.keyword(arg=k, value=_const(v)) for k, v in static]
+        if "coerce" in plan.extra:
+            out.append(py.keyword(arg="coerce",
+                                  value=self.bind(rt.coercer(plan.extra["coerce"]))))
+        return out
+
+    def dispatch(self, node: ast.Call, plan: CallPlan, args: list[py.expr]) -> py.expr:
+        from jexpr.dispatch import Dispatcher
+        dispatcher = Dispatcher.build(node.name, plan)
+        needs = py.Dict(keys=[_const(n) for n in dispatcher.needs],
+                        values=[self.need(n) for n in dispatcher.needs])
+        return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), needs)
+
+    # -- references
+
+    def _Reference(self, node: ast.Reference) -> py.expr:
+        value = self.root(node)
+        for step in node.steps:
+            value = self.step(value, step)
+        value = self.coerced(node, value)
+        if node.default is None:
+            return value
+        field_type = self.type_of(node)
+        default = self.widen(self.gen(node.default), self.type_of(node.default), field_type)
+        tmp = self.fresh()
+        test = _is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value),
+                   _const(None), negate=True)
+        return py.IfExp(test=test, body=_name(tmp), orelse=default)
+
+    def root(self, node: ast.Reference) -> py.expr:
+        if node.kind == "data":
+            params: py.expr = _const(None)
+            if node.params:
+                params = py.Dict(keys=[_const(p.name) for p in node.params],
+                                 values=[self.gen(p.value) for p in node.params])
+            return _call(self.bind(rt.data_group), self.need("dataSources"), _const(node.root),
+                         _const(node.group), params, self.need("dscache"))
+        container = self.need(_ROOTS[node.kind])
+        return _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
+                     _const(node.root))
+
+    def coerced(self, node: ast.Node, value: py.expr) -> py.expr:
+        plan = self.checked.refs.get(node)
+        declared = plan.declared if plan else None
+        if declared is None:
+            return value
+        fast = _FAST_TYPE.get(declared)
+        coerce = _call(self.bind(rt.coerce), value, _const(declared))
+        if fast is None:
+            return coerce
+        tmp = self.fresh()
+        test = py.BoolOp(op=py.Or(), values=[
+            _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                  value=value)), _name(fast)),
+            _is(_name(tmp), _const(None))])
+        coerce.args[0] = _name(tmp)
+        return py.IfExp(test=test, body=_name(tmp), orelse=coerce)
+
+    def step(self, value: py.expr, step: ast.Step) -> py.expr:
+        line = self.line(step)
+        if isinstance(step, ast.FieldStep):
+            tmp = self.fresh()
+            test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                         value=value)), _name("dict"))
+            get = _call(py.Attribute(value=_name(tmp), attr="get", ctx=py.Load()),
+                        _const(step.name))
+            out: py.expr = py.IfExp(test=test, body=get, orelse=_call(
+                self.bind(rt.field_slow), _name(tmp), _const(step.name)))
+        elif isinstance(step, ast.EntryStep):
+            out = _call(self.bind(rt.entry), value, self.gen(step.key))
+        elif isinstance(step, ast.KeysStep):
+            out = _call(self.bind(rt.keys), value, _const(step.first_only))
+        elif isinstance(step, ast.AtStep):
+            out = _call(self.bind(rt.at), value, self.gen(step.index))
+        else:
+            out = self.filter_step(value, step)
+        _locate(out, line)
+        return out
+
+    def filter_step(self, value: py.expr, step: ast.FilterStep) -> py.expr:
+        fn = {"all": rt.keep_all, "first": rt.keep_first, "last": rt.keep_last}[step.kind]
+        if step.cond is None:
+            return _call(self.bind(fn), value, _const(None))
+        param = self.fresh("_l")
+        self.loop_params[step] = param
+        args = py.arguments(posonlyargs=[], args=[py.arg(arg=param)], kwonlyargs=[],
+                            kw_defaults=[], defaults=[])
+        cond = py.Lambda(args=args, body=self.boolean(step.cond))
+        return _call(self.bind(fn), value, cond)
+
+    def _LoopRef(self, node: ast.LoopRef) -> py.expr:
+        value: py.expr = _name(self.loop_params[self.checked.loops[node]])
+        for step in node.steps:
+            value = self.step(value, step)
+        return self.coerced(node, value)
+
+
+def _concrete(t: str, x: str) -> str:
+    if t == "X":
+        return x or "any"
+    if t == "listX":
+        return T.list_of(x) if x else "listAny"
+    return t
+
+
+def generate(checked: Checked) -> tuple[Any, dict[str, Any], list[ast.Node]]:
+    """Compile a checked expression: (function, namespace, node of each generated line)."""
+    gen = CodeGen(checked)
+    module = gen.function()
+    code = compile(module, FILENAME, "exec")
+    exec(code, gen.namespace)  # the module defines one function from our own AST
+    return gen.namespace["_jexpr"], gen.namespace, gen.lines

@@ -1,0 +1,1 @@
+"""Implementations of the jexpr built-in functions (spec §10), one module per category."""

@@ -1,0 +1,100 @@
+"""Programs: compile an expression once, evaluate it many times (spec §16.3).
+
+``compile_program`` runs the phases — parse, check, generate — and returns an immutable
+:class:`Program`. ``Program.evaluate`` calls the generated function; when a runtime helper raises
+an :class:`EvalFault`, the traceback's innermost generated line names the failing
+sub-expression, whose span goes into the :class:`EvaluationError`. A program holds no mutable
+state, so one program may be evaluated from many threads at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from jexpr import ast
+from jexpr.check import Checked, check, check_usage
+from jexpr.codegen import FILENAME, generate
+from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError, error, sort_diagnostics
+from jexpr.errors import EvalFault
+from jexpr.parse import parse
+from jexpr.schema import Declarations
+from jexpr.source import Source
+
+_INTERNAL_CODES = {OverflowError: "E-EVAL-OVERFLOW", RecursionError: "E-EVAL-OVERFLOW"}
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """A compiled expression: its static type, its warnings, and an evaluator."""
+
+    source: Source
+    checked: Checked
+    diagnostics: list[Diagnostic]
+    _function: Callable[[Mapping[str, Any]], Any] = field(repr=False)
+    _lines: list[ast.Node] = field(repr=False)
+
+    @property
+    def type(self) -> str:
+        """The static result type (spec §5.1 name; ``any`` when known only at run time)."""
+        t = self.checked.type
+        return "list" if t == "listAny" else t
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    def evaluate(self, context: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate with a context of spec §16.2; raises :class:`EvaluationError`."""
+        try:
+            return self._function(context if context is not None else {})
+        except EvalFault as fault:
+            raise self._error(fault.code, fault.message, fault.__traceback__) from fault
+        except (TypeError, ValueError, OverflowError, RecursionError, AttributeError,
+                KeyError, IndexError) as exc:
+            code = _INTERNAL_CODES.get(type(exc), "E-EVAL-TYPE")
+            err = self._error(code, f"{type(exc).__name__}: {exc}", exc.__traceback__)
+            err.internal = True
+            raise err from exc
+
+    def _error(self, code: str, message: str, tb: TracebackType | None) -> EvaluationError:
+        node = self.failing_node(tb)
+        return EvaluationError(error(code, message, node.span))
+
+    def failing_node(self, tb: TracebackType | None) -> ast.Node:
+        """The sub-expression of the innermost generated line in a traceback."""
+        node: ast.Node = self.checked.node
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == FILENAME:
+                line = tb.tb_lineno or 0
+                if 1 <= line <= len(self._lines):
+                    node = self._lines[line - 1]
+            tb = tb.tb_next
+        return node
+
+
+def analyse(text: str, field_types: Mapping[str, str] | None = None,
+            schema: Mapping[str, str] | None = None, usage: str = "value",
+            name: str = "<expr>") -> tuple[Checked | None, list[Diagnostic]]:
+    """Parse and check; returns the checked expression (None on syntax errors) and all
+    diagnostics, sorted by position."""
+    check_usage(usage)
+    decls = Declarations.build(field_types, schema)
+    node, diags = parse(text, name)
+    if node is None or any(d.is_error for d in diags):
+        return None, diags
+    checked = check(node, Source(text, name), decls, usage)
+    return checked, sort_diagnostics([*diags, *checked.diagnostics])
+
+
+def compile_program(text: str, field_types: Mapping[str, str] | None = None,
+                    schema: Mapping[str, str] | None = None, usage: str = "value",
+                    name: str = "<expr>") -> Program:
+    """Compile an expression; raises :class:`JexprError` with every diagnostic on errors."""
+    checked, diags = analyse(text, field_types, schema, usage, name)
+    if checked is None or any(d.is_error for d in diags):
+        raise JexprError(diags)
+    function, _namespace, lines = generate(checked)
+    return Program(checked.source, checked, diags, function, lines)
