@@ -214,7 +214,10 @@ def coerce(v: Any, type_name: str) -> Any:
 
 def _payload(v: Any, type_name: str) -> EvalFault:
     shown = repr(v) if len(repr(v)) < 60 else repr(v)[:57] + "..."
-    return EvalFault("E-EVAL-PAYLOAD", f"payload value {shown} is not a {type_name}")
+    extra = ""
+    if isinstance(v, list | tuple) and not T.is_list(type_name):
+        extra = " (the path crosses a list: declare that list field with a list type)"
+    return EvalFault("E-EVAL-PAYLOAD", f"payload value {shown} is not a {type_name}{extra}")
 
 
 def _coerce_string(v: Any) -> Any:

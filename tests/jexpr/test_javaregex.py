@@ -69,6 +69,8 @@ MATCHES = [
     (r"\Q[a]", "[a]", True),
     (r"a\Q\E*", "aaa", True),
     (r"[\Q]\E]", "]", True),
+    (r"\Q\\E", "\\", True),
+    (r"\Q1\E{2}", "11", True),
     # class intersection and class syntax
     (r"[a-z&&[^aeiou]]+", "bcd", True),
     (r"[a-z&&[^aeiou]]", "a", False),
@@ -105,6 +107,12 @@ MATCHES = [
     ("a?+a", "a", False),
     ("a{1,3}+a", "aaa", False),
     ("a{2}{3}", "aa", True),
+    (r"\b*a", "a", True),
+    ("^*a", "a", True),
+    ("(?=a)*a", "a", True),
+    ("(?x)a{ 2 , 3 }", "aaa", True),
+    ("(?x)a + b", "aab", True),
+    ("(?x)[a - c]+", "abc", True),
     # lookaround
     ("a(?=b)b", "ab", True),
     ("(?<!x)ab", "ab", True),
