@@ -98,3 +98,17 @@ def compile_program(text: str, field_types: Mapping[str, str] | None = None,
         raise JexprError(diags)
     function, _namespace, lines = generate(checked)
     return Program(checked.source, checked, diags, function, lines)
+
+
+def compile_node(node: ast.Expr, source: Source, decls: Declarations, usage: str = "value"
+                 ) -> tuple[Program | None, list[Diagnostic]]:
+    """Check and compile an already-parsed expression (for hosts such as ``.journey`` files,
+    whose parser builds the AST and whose ``source`` is the whole file). Returns the program
+    (None when there are errors) and the check diagnostics."""
+    check_usage(usage)
+    checked = check(node, source, decls, usage)
+    diags = sort_diagnostics(checked.diagnostics)
+    if any(d.is_error for d in diags):
+        return None, diags
+    function, _namespace, lines = generate(checked)
+    return Program(source, checked, diags, function, lines), diags
