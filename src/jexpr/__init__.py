@@ -42,7 +42,7 @@ def _compile_cached(text: str, field_types: _Frozen, schema: _Frozen, usage: str
                            dict(schema) if schema is not None else None, usage)
 
 
-def compile(text: str, fieldTypes: Mapping[str, str] | None = None,  # noqa: A001, N803
+def compile(text: str, fieldTypes: Mapping[str, str] | None = None,
             schema: Mapping[str, str] | None = None, usage: str = "value") -> Program:
     """Compile an expression; raises :class:`JexprError` carrying every diagnostic.
 
@@ -50,7 +50,7 @@ def compile(text: str, fieldTypes: Mapping[str, str] | None = None,  # noqa: A00
     return _compile_cached(text, _freeze(fieldTypes), _freeze(schema), usage)
 
 
-def check(text: str, fieldTypes: Mapping[str, str] | None = None,  # noqa: N803
+def check(text: str, fieldTypes: Mapping[str, str] | None = None,
           schema: Mapping[str, str] | None = None, usage: str = "value") -> list[Diagnostic]:
     """Every static diagnostic of an expression (errors and warnings), sorted by position."""
     return analyse(text, fieldTypes, schema, usage)[1]

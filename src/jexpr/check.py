@@ -21,12 +21,7 @@ from jexpr.schema import Declarations, Path, join_path
 from jexpr.source import Source
 
 JOURNEY_PROPERTIES: dict[str, str] = {
-    **{p: "string" for p in (
-        "journeyUID journeyVersionUID journeyVersionName journeyVersionDescription instanceUID "
-        "externalKey organizationId sandboxName profileId namespace currentNodeId "
-        "currentNodeName previousNodeId previousNodeName lastNodeUIDInError lastNodeNameInError "
-        "lastNodeTypeInError lastErrorCode lastExecutedActionErrorCode lastDataFetchErrorCode"
-    ).split()},
+    **{p: "string" for p in ["journeyUID", "journeyVersionUID", "journeyVersionName", "journeyVersionDescription", "instanceUID", "externalKey", "organizationId", "sandboxName", "profileId", "namespace", "currentNodeId", "currentNodeName", "previousNodeId", "previousNodeName", "lastNodeUIDInError", "lastNodeNameInError", "lastNodeTypeInError", "lastErrorCode", "lastExecutedActionErrorCode", "lastDataFetchErrorCode"]},
     "journeyVersion": "integer",
     "lastActionExecutionElapsedTime": "integer",
     "lastDataFetchElapsedTime": "integer",

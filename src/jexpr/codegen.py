@@ -21,10 +21,9 @@ import ast as py
 from collections.abc import Callable
 from typing import Any
 
-from jexpr import ast
+from jexpr import ast, values
 from jexpr import runtime as rt
 from jexpr import types as T
-from jexpr import values
 from jexpr.check import Checked
 from jexpr.functions import CallPlan
 from jexpr.interpret import fold
@@ -104,8 +103,9 @@ class CodeGen:
         """A context value read once at the start of the evaluation."""
         if what not in self.needs:
             ctx = _name("ctx")
-            get = lambda key: _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()),  # noqa: E731
-                                    _const(key))
+            def get(key: str) -> py.expr:
+                return _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(key))
+
             makers: dict[str, Callable[[], py.expr]] = {
                 "now": lambda: _call(self.bind(rt.context_now), ctx),
                 "rng": lambda: _call(self.bind(rt.context_rng), ctx),
@@ -141,7 +141,7 @@ class CodeGen:
         args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
                             kw_defaults=[], defaults=[])
         fn = py.FunctionDef(name="_jexpr", args=args, body=[*stmts, ret], decorator_list=[],
-                            returns=None, type_params=[])
+                            returns=None)
         _locate(fn, self.line(self.checked.node))
         return py.Module(body=[fn], type_ignores=[])
 
@@ -238,14 +238,14 @@ class CodeGen:
         left, right = self.gen(node.left), self.gen(node.right)
         if node.op in ("==", "!="):
             return self.equality(node.op, left, right, lt, rt_)
-        if lt == rt_ and lt in T.ORDERABLE or {lt, rt_} <= T.NUMBERS:
+        if (lt == rt_ and lt in T.ORDERABLE) or {lt, rt_} <= T.NUMBERS:
             return self.ordered(node.op, left, right)
         if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant):
             return self.any_vs_number(node.op, left, right)
         return _call(self.bind(rt.compare_any), left, right, _const(node.op))
 
     def equality(self, op: str, left: py.expr, right: py.expr, lt: str, rt_: str) -> py.expr:
-        if lt == rt_ and lt in _SIMPLE_EQ or "null" in (lt, rt_):
+        if (lt == rt_ and lt in _SIMPLE_EQ) or "null" in (lt, rt_):
             cmp: py.cmpop = py.Eq() if op == "==" else py.NotEq()
             if "null" in (lt, rt_):
                 cmp = py.Is() if op == "==" else py.IsNot()
@@ -256,7 +256,7 @@ class CodeGen:
     def ordered(self, op: str, left: py.expr, right: py.expr) -> py.expr:
         """``a < b`` for two values of one orderable type: false when either is null."""
         checks: list[py.expr] = []
-        operands = []
+        operands: list[py.expr] = []
         for side in (left, right):
             if isinstance(side, py.Constant) and side.value is not None:
                 operands.append(side)

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jexpr import ast
-from jexpr import javaregex, temporal
+from jexpr import ast, javaregex, temporal
 from jexpr.diagnostics import Diagnostic, Fix, error, warning
 from jexpr.errors import EvalFault
 from jexpr.functions import CallPlan

@@ -179,10 +179,7 @@ def _choose(fn: Function, args: list[str]) -> CallPlan | None:
         return None
     exact = [(s, m) for s, m in matches if m[0] == "exact"]
     ordered = exact + [(s, m) for s, m in matches if m[0] != "exact"]
-    if "any" in args:
-        chosen = ordered
-    else:
-        chosen = ordered[:1]
+    chosen = ordered if "any" in args else ordered[:1]
     results = {_concrete(s.result, m[1]) for s, m in chosen}
     result = results.pop() if len(results) == 1 else "any"
     return CallPlan(fn, tuple(s for s, _ in chosen), tuple(m[1] for _, m in chosen), result)

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from jexpr import ast
+from jexpr import ast, values
 from jexpr import runtime as rt
 from jexpr import types as T
-from jexpr import values
 from jexpr.check import Checked
 from jexpr.dispatch import Dispatcher, concrete
 from jexpr.errors import EvalFault
@@ -123,7 +122,7 @@ class Interpreter:
     def _IntLit(self, node: ast.IntLit) -> Any:
         return node.value
 
-    _DecLit = _StrLit = _BoolLit = _IntLit  # type: ignore[assignment]
+    _DecLit = _StrLit = _BoolLit = _IntLit
 
     def _NullLit(self, node: ast.NullLit) -> Any:
         return None

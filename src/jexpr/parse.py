@@ -10,9 +10,10 @@ follow directly from an earlier one (same parser state) are dropped.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
@@ -23,7 +24,7 @@ from jexpr.diagnostics import Diagnostic, Fix, error, sort_diagnostics
 from jexpr.parse_literals import decode_string, number_value
 from jexpr.source import Source, Span
 
-KEYWORDS = frozenset("and or not is null has if then else true false".split())
+KEYWORDS = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false"])
 INT_MAX = 2**63 - 1
 _OPENERS = {"EVENT_OPEN", "LEGACY_OPEN", "ACTION_OPEN", "LOOKUP_OPEN", "DATA_OPEN",
             "JOURNEY_OPEN"}
@@ -105,7 +106,7 @@ class _ErrorCollector:
 
     def _characters(self, exc: UnexpectedCharacters) -> bool:
         text = self.source.text
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         char = text[pos] if pos < len(text) else ""
         stack = _value_stack(exc)
         if char in "\"'":
@@ -217,7 +218,7 @@ class _ErrorCollector:
     def _reference_token(self, exc: UnexpectedToken, token: Token, span: Span,
                          prev: Token | None) -> Diagnostic:
         text = str(token.value)
-        if prev is not None and prev.type == "DOT" or _last_is_opener(exc):
+        if (prev is not None and prev.type == "DOT") or _last_is_opener(exc):
             return error("E-SYN-REF", f"'{text}' is not a valid field name here", span,
                          "quote a field name that starts with a digit or has other characters: "
                          f"'{text}'")
@@ -232,11 +233,9 @@ def _recover(exc: UnexpectedToken, token: Token) -> None:
     """Replace a wrongly cased keyword by the keyword itself, so parsing goes on cleanly."""
     lower = str(token.value).lower()
     if lower in KEYWORDS and lower != token.value:
-        try:
+        with contextlib.suppress(UnexpectedInput):
             exc.interactive_parser.feed_token(Token(lower.upper(), lower, start_pos=token.start_pos,
                                                     end_pos=token.end_pos))
-        except UnexpectedInput:
-            pass
 
 
 def keyword_case(text: str, span: Span) -> Diagnostic:
@@ -259,11 +258,11 @@ def _skip_bad_reference(exc: UnexpectedCharacters, text: str, pos: int) -> None:
     if depth > 0 or "{" not in text[pos:end + 1]:
         return
     state = exc.interactive_parser.lexer_thread.state
+    if state is None:
+        return
     state.line_ctr.feed(text[pos:end + 1])
-    try:
+    with contextlib.suppress(UnexpectedInput):
         exc.interactive_parser.feed_token(Token("NUMBER", "0", start_pos=pos, end_pos=end + 1))
-    except UnexpectedInput:
-        pass
 
 
 def _describe(char: str) -> str:
@@ -472,7 +471,7 @@ class AstBuilder(Transformer[Token, Any]):
 
     def segment(self, children: list[Any]) -> tuple[str, Span]:
         item = children[0]
-        tok = item.children[0] if isinstance(item, Tree) else item
+        tok = cast(Token, item.children[0] if isinstance(item, Tree) else item)
         if tok.type == "STRING":
             return self._decode(tok), self._tok_span(tok)
         return str(tok), self._tok_span(tok)
@@ -487,7 +486,7 @@ class AstBuilder(Transformer[Token, Any]):
 
     def step_word(self, children: list[Any]) -> Token:
         item = children[0]
-        return item.children[0] if isinstance(item, Tree) else item  # type: ignore[no-any-return]
+        return cast(Token, item.children[0] if isinstance(item, Tree) else item)
 
     loop_word = step_word
 

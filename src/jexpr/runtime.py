@@ -20,7 +20,7 @@ from jexpr import temporal
 from jexpr import types as T
 from jexpr.errors import EvalFault
 from jexpr.lib import dates
-from jexpr.values import INT_MAX, INT_MIN, compare, equals, kind
+from jexpr.values import INT_MAX, INT_MIN, compare, kind
 
 EMPTY: Mapping[str, Any] = {}
 DEFAULT_RNG = _random.Random()
@@ -113,7 +113,7 @@ def keys(v: Any, first_only: bool) -> Any:
 
 def _as_list(v: Any, step: str) -> Sequence[Any] | None:
     if type(v) is list or type(v) is tuple:
-        return v  # type: ignore[no-any-return]
+        return v
     if v is None:
         return None
     raise EvalFault("E-EVAL-TYPE", f"{step}() applies to a list, got {kind(v)}")

@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import { registerGraphCommand } from './graph';
+import { JourneyLanguageServer } from './server';
+
+let server: JourneyLanguageServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  server = new JourneyLanguageServer();
+  context.subscriptions.push(server, registerGraphCommand());
+  await server.start();
+}
+
+export async function deactivate(): Promise<void> {
+  const s = server;
+  server = undefined;
+  await s?.stop();
+}
