@@ -328,6 +328,7 @@ class _Checker:
         t, many = start, False
         complete = bool(self.decls.complete_roots) and path[0] in self.decls.complete_roots
         declared_any = False
+        from_declaration = start != "any"
         for step in steps:
             if isinstance(step, ast.FieldStep | ast.EntryStep):
                 if isinstance(step, ast.EntryStep):
@@ -340,11 +341,13 @@ class _Checker:
                     complete = False
                 declared = self.decls.lookup(path)
                 declared_any = declared_any or declared == "any"
+                from_declaration = declared is not None
                 t = declared or "any"
                 many = many or T.is_list(t)
             elif isinstance(step, ast.KeysStep):
                 self.step_on_scalar(step, t, many, "map")
                 t, many = ("string" if step.first_only else "listString"), False
+                from_declaration = False
             else:
                 self.collection_step(step, t, many)
                 if isinstance(step, ast.FilterStep):
@@ -357,7 +360,7 @@ class _Checker:
                     many = False
                     t = T.element(t) if T.is_list(t) else t
         result = t if (not many or T.is_list(t) or t == "any") else T.list_of(t)
-        declared_type = None if result == "any" else result
+        declared_type = None if result == "any" or not from_declaration else result
         self.out.refs[node] = RefPlan(declared_type, path)
         return result
 

@@ -37,6 +37,12 @@ _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div
           "%": values.mod}
 _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _NEVER_NULL_BOOL = (ast.Compare, ast.Logical, ast.Not, ast.IsNull, ast.IsType, ast.HasNull)
+NEVER_NULL = frozenset((
+    "contain", "containIgnoreCase", "startWith", "startWithIgnoreCase", "endWith",
+    "endWithIgnoreCase", "equalIgnoreCase", "notEqualIgnoreCase", "matchRegExp", "isEmpty",
+    "isNotEmpty", "in", "inAudience", "inLastDays", "inLastHours", "inLastMonths",
+    "inLastYears", "inNextDays", "inNextHours", "inNextMonths", "inNextYears"))
+_PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool"}
 _ROOTS = {"event": "events", "legacy": "events", "action": "actions", "lookup": "datasetLookups",
           "journey": "journey"}
 
@@ -61,7 +67,7 @@ def _locate(node: py.AST, line: int) -> None:
     """Give ``line`` to every node of this subtree that has no location yet."""
     if getattr(node, "lineno", None) is not None:
         return
-    if isinstance(node, py.expr | py.stmt | py.arg):
+    if isinstance(node, py.expr | py.stmt | py.arg | py.keyword):
         node.lineno = node.end_lineno = line
         node.col_offset, node.end_col_offset = 0, 1
     for child in py.iter_child_nodes(node):
@@ -73,14 +79,15 @@ class CodeGen:
 
     def __init__(self, checked: Checked) -> None:
         self.checked = checked
-        self.namespace: dict[str, Any] = {"__builtins__": {"type": type, "int": int,
-                                                          "float": float, "str": str,
-                                                          "bool": bool, "dict": dict,
-                                                          "list": list}}
+        self.namespace: dict[str, Any] = {"__builtins__": {
+            "type": type, "int": int, "float": float, "str": str, "bool": bool, "dict": dict,
+            "list": list, "next": next, "len": len}}
         self.lines: list[ast.Node] = []
         self.line_of: dict[ast.Node, int] = {}
         self.bound: dict[int, str] = {}
-        self.needs: dict[str, py.expr] = {}
+        self.needs: set[str] = set()
+        self.prologue: list[py.stmt] = []
+        self.paths: dict[tuple[str, ...], py.Name] = {}
         self.loop_params: dict[ast.FilterStep, str] = {}
         self.counter = 0
 
@@ -100,24 +107,37 @@ class CodeGen:
         return _name(self.bound[key])
 
     def need(self, what: str) -> py.Name:
-        """A context value read once at the start of the evaluation."""
-        if what not in self.needs:
-            ctx = _name("ctx")
-            def get(key: str) -> py.expr:
-                return _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(key))
+        """A context value read once, in the prologue, at the start of the evaluation."""
+        target = "_ctx_" + what
+        if what in self.needs:
+            return _name(target)
+        self.needs.add(what)
+        ctx = _name("ctx")
+        get = _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(what))
+        makers: dict[str, Callable[[], py.expr]] = {
+            "now": lambda: _call(self.bind(rt.context_now), ctx),
+            "rng": lambda: _call(self.bind(rt.context_rng), ctx),
+            "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
+            "dscache": lambda: py.Dict(keys=[], values=[]),
+        }
+        if what in makers:
+            self.assign(target, makers[what]())
+        elif what in ("audiences", "timezone", "dataSources"):
+            self.assign(target, get)
+        else:  # a mapping of payloads: checked once, dicts pass through untouched
+            self.assign(target, get)
+            fix = py.Assign(targets=[py.Name(id=target, ctx=py.Store())],
+                            value=_call(self.bind(rt.mapping), _name(target)))
+            test = _is(_call(_name("type"), _name(target)), _name("dict"), negate=True)
+            stmt = py.If(test=test, body=[fix], orelse=[])
+            _locate(stmt, self.line(self.checked.node))
+            self.prologue.append(stmt)
+        return _name(target)
 
-            makers: dict[str, Callable[[], py.expr]] = {
-                "now": lambda: _call(self.bind(rt.context_now), ctx),
-                "rng": lambda: _call(self.bind(rt.context_rng), ctx),
-                "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
-                "audiences": lambda: get("audiences"),
-                "timezone": lambda: get("timezone"),
-                "dataSources": lambda: get("dataSources"),
-                "dscache": lambda: py.Dict(keys=[], values=[]),
-            }
-            maker = makers.get(what, lambda: _call(self.bind(rt.mapping), get(what)))
-            self.needs[what] = maker()
-        return _name("_ctx_" + what)
+    def assign(self, target: str, value: py.expr, line: int | None = None) -> None:
+        stmt = py.Assign(targets=[py.Name(id=target, ctx=py.Store())], value=value)
+        _locate(stmt, line or self.line(self.checked.node))
+        self.prologue.append(stmt)
 
     def line(self, node: ast.Node) -> int:
         if node not in self.line_of:
@@ -130,12 +150,7 @@ class CodeGen:
     def function(self) -> py.Module:
         body_expr = self.usage(self.gen(self.checked.node, top=True))
         _locate(body_expr, self.line(self.checked.node))
-        stmts: list[py.stmt] = []
-        for what, value in self.needs.items():
-            assign = py.Assign(targets=[py.Name(id="_ctx_" + what, ctx=py.Store())],
-                               value=value)
-            _locate(assign, self.line(self.checked.node))
-            stmts.append(assign)
+        stmts = self.prologue
         ret = py.Return(value=body_expr)
         _locate(ret, self.line(self.checked.node))
         args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
@@ -220,7 +235,8 @@ class CodeGen:
         """A Python bool for a jexpr condition operand (null → False)."""
         code = self.gen(node)
         t = self.type_of(node)
-        if t == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
+        if t == "boolean" and (isinstance(node, _NEVER_NULL_BOOL) or (
+                isinstance(node, ast.Call) and node.name in NEVER_NULL)):
             return code
         if t in ("boolean", "null"):
             return _is(code, _const(True))
@@ -245,7 +261,9 @@ class CodeGen:
         return _call(self.bind(rt.compare_any), left, right, _const(node.op))
 
     def equality(self, op: str, left: py.expr, right: py.expr, lt: str, rt_: str) -> py.expr:
-        if (lt == rt_ and lt in _SIMPLE_EQ) or "null" in (lt, rt_):
+        string_constant = any(isinstance(x, py.Constant) and type(x.value) is str
+                              for x in (left, right))
+        if (lt == rt_ and lt in _SIMPLE_EQ) or "null" in (lt, rt_) or string_constant:
             cmp: py.cmpop = py.Eq() if op == "==" else py.NotEq()
             if "null" in (lt, rt_):
                 cmp = py.Is() if op == "==" else py.IsNot()
@@ -319,14 +337,57 @@ class CodeGen:
         sig, x = plan.candidates[0], plan.bindings[0]
         converted = [self.argument(code, have, _concrete(p, x), node.name)
                      for code, have, p in zip(args, types, sig.params, strict=True)]
+        inline = self.inline(node.name, converted)
+        if inline is not None and not sig.kwargs and not plan.extra:
+            return inline
         call = _call(self.bind(sig.impl, "_f"), *[self.need(n) for n in sig.needs], *converted)
         call.keywords = self.keywords(sig.kwargs, plan)
         return call
 
     def argument(self, code: py.expr, have: str, want: str, fname: str) -> py.expr:
         if have == "any" and want != "any":
-            return _call(self.bind(rt.expect), code, _const(want), _const(fname))
+            check = _call(self.bind(rt.expect), code, _const(want), _const(fname))
+            if want not in _PY_TYPE:
+                return check
+            tmp = self.fresh()  # the common case inline: already the right Python type
+            test = _is(_call(_name("type"), py.NamedExpr(
+                target=py.Name(id=tmp, ctx=py.Store()), value=code)), _name(_PY_TYPE[want]))
+            check.args[0] = _name(tmp)
+            return py.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
+
+    def temp(self, value: py.expr) -> tuple[py.expr, py.expr]:
+        """(value bound to a fresh local, that local); a constant needs no local."""
+        if isinstance(value, py.Constant):
+            return value, value
+        tmp = self.fresh()
+        return py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value), _name(tmp)
+
+    def inline(self, name: str, args: list[py.expr]) -> py.expr | None:
+        """Simple string functions written out (same null rules as jexpr.lib.strings)."""
+        if name in ("lower", "upper", "length"):
+            bound, var = self.temp(args[0])
+            if name == "length":
+                result: py.expr = _call(_name("len"), var)
+            else:
+                result = _call(py.Attribute(value=var, attr=name, ctx=py.Load()))
+            return py.IfExp(test=_is(bound, _const(None)), body=_const(None), orelse=result)
+        methods = {"startWith": "startswith", "endWith": "endswith", "contain": "in"}
+        if name in methods:
+            (a_bound, a), (b_bound, b) = self.temp(args[0]), self.temp(args[1])
+            if any(isinstance(x, py.Constant) and x.value is None for x in (a_bound, b_bound)):
+                return _const(False)
+            checks: list[py.expr] = [_is(x, _const(None), negate=True)
+                                     for x in (a_bound, b_bound)
+                                     if not isinstance(x, py.Constant)]
+            if name == "contain":
+                test: py.expr = py.Compare(left=b, ops=[py.In()], comparators=[a])
+            else:
+                test = _call(py.Attribute(value=a, attr=methods[name], ctx=py.Load()), b)
+            return py.BoolOp(op=py.And(), values=[*checks, test]) if checks else test
+        if name == "isEmpty":
+            return py.Compare(left=args[0], ops=[py.Eq()], comparators=[_const("")])
+        return None
 
     def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
         out = [py.keyword(arg=k, value=_const(v)) for k, v in static]
@@ -345,9 +406,20 @@ class CodeGen:
     # -- references
 
     def _Reference(self, node: ast.Reference) -> py.expr:
-        value = self.root(node)
-        for step in node.steps:
-            value = self.step(value, step)
+        steps = node.steps
+        if node.kind == "data":
+            value = self.root(node)
+        else:  # field steps cannot fail: compute each path prefix once, in the prologue
+            fields = 0
+            while fields < len(steps) and isinstance(steps[fields], ast.FieldStep):
+                fields += 1
+            value = self.hoisted(node, steps[:fields])
+            steps = steps[fields:]
+        after_all = False
+        for step in steps:
+            value = self.step(value, step, after_all)
+            after_all = (isinstance(step, ast.FilterStep) and step.kind == "all") or (
+                after_all and isinstance(step, ast.FieldStep))
         value = self.coerced(node, value)
         if node.default is None:
             return value
@@ -357,6 +429,31 @@ class CodeGen:
         test = _is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value),
                    _const(None), negate=True)
         return py.IfExp(test=test, body=_name(tmp), orelse=default)
+
+    def hoisted(self, node: ast.Reference, fields: tuple[ast.Step, ...]) -> py.expr:
+        """A local holding the value of the root and leading field steps (shared by every
+        reference to the same path)."""
+        key: tuple[str, ...] = (_ROOTS[node.kind], node.root)
+        if key not in self.paths:
+            name = self.fresh("_p")
+            container = self.need(_ROOTS[node.kind])
+            self.assign(name, _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
+                                    _const(node.root)), self.line(node))
+            self.paths[key] = _name(name)
+        value = self.paths[key]
+        for step in fields:
+            assert isinstance(step, ast.FieldStep)
+            key = (*key, step.name)
+            if key not in self.paths:
+                name = self.fresh("_p")
+                get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()),
+                            _const(step.name))
+                slow = _call(self.bind(rt.field_slow), value, _const(step.name))
+                test = _is(_call(_name("type"), value), _name("dict"))
+                self.assign(name, py.IfExp(test=test, body=get, orelse=slow), self.line(step))
+                self.paths[key] = _name(name)
+            value = self.paths[key]
+        return _name(value.id)
 
     def root(self, node: ast.Reference) -> py.expr:
         if node.kind == "data":
@@ -374,7 +471,7 @@ class CodeGen:
         plan = self.checked.refs.get(node)
         declared = plan.declared if plan else None
         if declared is None:
-            return value
+            return self.host_int(value)
         fast = _FAST_TYPE.get(declared)
         coerce = _call(self.bind(rt.coerce), value, _const(declared))
         if fast is None:
@@ -387,16 +484,22 @@ class CodeGen:
         coerce.args[0] = _name(tmp)
         return py.IfExp(test=test, body=_name(tmp), orelse=coerce)
 
-    def step(self, value: py.expr, step: ast.Step) -> py.expr:
+    def host_int(self, value: py.expr) -> py.expr:
+        """An undeclared payload integer outside 64 bits is E-EVAL-PAYLOAD (spec §5.4)."""
+        tmp = self.fresh()
+        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                              comparators=[_name(tmp), _const(values.INT_MAX)])
+        test = py.BoolOp(op=py.Or(), values=[
+            _is(_call(_name("type"), bound), _name("int"), negate=True), in_range])
+        return py.IfExp(test=test, body=_name(tmp),
+                        orelse=_call(self.bind(rt.coerce), _name(tmp), _const("integer")))
+
+    def step(self, value: py.expr, step: ast.Step, on_list: bool = False) -> py.expr:
+        """One path step; ``on_list`` when the value is known to be a list or null."""
         line = self.line(step)
         if isinstance(step, ast.FieldStep):
-            tmp = self.fresh()
-            test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                                         value=value)), _name("dict"))
-            get = _call(py.Attribute(value=_name(tmp), attr="get", ctx=py.Load()),
-                        _const(step.name))
-            out: py.expr = py.IfExp(test=test, body=get, orelse=_call(
-                self.bind(rt.field_slow), _name(tmp), _const(step.name)))
+            out = self.field_step(value, step.name, on_list)
         elif isinstance(step, ast.EntryStep):
             out = _call(self.bind(rt.entry), value, self.gen(step.key))
         elif isinstance(step, ast.KeysStep):
@@ -408,16 +511,42 @@ class CodeGen:
         _locate(out, line)
         return out
 
+    def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
+        tmp = self.fresh()
+        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        if on_list:  # projection over the kept elements of all(…)
+            return py.IfExp(test=_is(bound, _const(None)), body=_const(None),
+                            orelse=_call(self.bind(rt.project_field), _name(tmp),
+                                         _const(name)))
+        test = _is(_call(_name("type"), bound), _name("dict"))
+        get = _call(py.Attribute(value=_name(tmp), attr="get", ctx=py.Load()), _const(name))
+        return py.IfExp(test=test, body=get, orelse=_call(
+            self.bind(rt.field_slow), _name(tmp), _const(name)))
+
     def filter_step(self, value: py.expr, step: ast.FilterStep) -> py.expr:
+        """all/first/last as a comprehension over the list, the condition inlined."""
         fn = {"all": rt.keep_all, "first": rt.keep_first, "last": rt.keep_last}[step.kind]
         if step.cond is None:
             return _call(self.bind(fn), value, _const(None))
         param = self.fresh("_l")
         self.loop_params[step] = param
-        args = py.arguments(posonlyargs=[], args=[py.arg(arg=param)], kwonlyargs=[],
-                            kw_defaults=[], defaults=[])
-        cond = py.Lambda(args=args, body=self.boolean(step.cond))
-        return _call(self.bind(fn), value, cond)
+        cond = self.boolean(step.cond)
+        tmp = self.fresh()
+        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        items: py.expr = py.IfExp(
+            test=_is(_call(_name("type"), _name(tmp)), _name("list")), body=_name(tmp),
+            orelse=_call(self.bind(rt.as_list), _name(tmp), _const(step.kind)))
+        if step.kind == "last":
+            items = py.Subscript(value=items, slice=py.Slice(step=_const(-1)), ctx=py.Load())
+        gen = [py.comprehension(target=py.Name(id=param, ctx=py.Store()), iter=items,
+                                ifs=[cond], is_async=0)]
+        kept: py.expr
+        if step.kind == "all":
+            kept = py.ListComp(elt=_name(param), generators=gen)
+        else:
+            kept = _call(_name("next"), py.GeneratorExp(elt=_name(param), generators=gen),
+                         _const(None))
+        return py.IfExp(test=_is(bound, _const(None)), body=_const(None), orelse=kept)
 
     def _LoopRef(self, node: ast.LoopRef) -> py.expr:
         value: py.expr = _name(self.loop_params[self.checked.loops[node]])
@@ -441,3 +570,8 @@ def generate(checked: Checked) -> tuple[Any, dict[str, Any], list[ast.Node]]:
     code = compile(module, FILENAME, "exec")
     exec(code, gen.namespace)  # the module defines one function from our own AST
     return gen.namespace["_jexpr"], gen.namespace, gen.lines
+
+
+def python_source(checked: Checked) -> str:
+    """The generated function as Python text (for inspection and tests; never executed)."""
+    return py.unparse(CodeGen(checked).function())

@@ -198,8 +198,7 @@ class Interpreter:
         for step in node.steps:
             value = self.step(value, step)
         declared = self.checked.refs[node].declared if node in self.checked.refs else None
-        if declared is not None:
-            value = rt.coerce(value, declared)
+        value = rt.coerce(value, declared) if declared is not None else rt.host_int(value)
         if value is None and node.default is not None:
             value = self.eval(node.default)
             if self.type_of(node) == "decimal":
@@ -252,4 +251,4 @@ class Interpreter:
         for step in node.steps:
             value = self.step(value, step)
         declared = self.checked.refs[node].declared if node in self.checked.refs else None
-        return rt.coerce(value, declared) if declared is not None else value
+        return rt.coerce(value, declared) if declared is not None else rt.host_int(value)

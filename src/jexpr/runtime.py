@@ -91,6 +91,27 @@ def project(items: Sequence[Any], step: Fn) -> list[Any]:
     return out
 
 
+def project_field(items: Sequence[Any], name: str) -> list[Any]:
+    """A field step over a list (projection, §4.3) as one tight loop."""
+    out: list[Any] = []
+    for element in items:
+        r = element.get(name) if type(element) is dict else field(element, name)
+        if r is None:
+            continue
+        if type(r) is list or type(r) is tuple:
+            out.extend(r)
+        else:
+            out.append(r)
+    return out
+
+
+def as_list(v: Any, step: str) -> Sequence[Any]:
+    """The list a collection step applies to (callers handle null first)."""
+    if type(v) is list or type(v) is tuple:
+        return v
+    raise EvalFault("E-EVAL-TYPE", f"{step}() applies to a list, got {kind(v)}")
+
+
 def entry(v: Any, key: Any) -> Any:
     if key is None or v is None:
         return None
@@ -258,6 +279,13 @@ _COERCE: dict[str, Fn] = {
     **{t: (lambda v, t=t: temporal.coerce_temporal(v, t))
        for t in ("dateTime", "dateTimeOnly", "dateOnly", "duration")},
 }
+
+
+def host_int(v: Any) -> Any:
+    """An undeclared payload value: integers must fit 64 bits (spec §5.4)."""
+    if type(v) is int and not INT_MIN <= v <= INT_MAX:
+        raise _payload(v, "integer")
+    return v
 
 
 def coercer(type_name: str) -> Fn:
