@@ -182,25 +182,36 @@ class _Outcome:
     error: str = ""
 
 
-def run_vector(vector: Vector) -> VectorResult:
-    """Run one vector; never raises (internal errors become failures with their text)."""
+Evaluator = Callable[[jexpr.Program, dict[str, Any]], Any]
+
+
+def _compiled(program: jexpr.Program, ctx: dict[str, Any]) -> Any:
+    return program.evaluate(ctx)
+
+
+def run_vector(vector: Vector, evaluator: Evaluator = _compiled) -> VectorResult:
+    """Run one vector; never raises (internal errors become failures with their text).
+
+    ``evaluator`` runs a compiled program on a context: the program itself by default, or the
+    reference interpreter (tests run every vector through both)."""
     try:
         static, ctx = evaluation_context(vector.context, vector.now)
     except (ValueError, TypeError, AttributeError) as e:
         return VectorResult(vector, False, reason=f"bad vector context: {e}")
     try:
-        outcome = _execute(vector, static, ctx)
+        outcome = _execute(vector, static, ctx, evaluator)
     except Exception as e:  # an unexpected exception escaping jexpr
         return VectorResult(vector, False, reason=f"internal error: {type(e).__name__}: {e}")
     return _judge(vector, outcome)
 
 
-def _execute(vector: Vector, static: dict[str, Any], ctx: dict[str, Any]) -> _Outcome:
+def _execute(vector: Vector, static: dict[str, Any], ctx: dict[str, Any],
+             evaluator: Evaluator) -> _Outcome:
     out = _Outcome()
     try:
         prog = jexpr.compile(vector.expr, usage=vector.usage, **static)
         out.codes += [d.code for d in prog.diagnostics]
-        out.got = prog.evaluate(ctx)
+        out.got = evaluator(prog, ctx)
     except JexprError as e:
         out.failed = True
         out.codes += [d.code for d in e.diagnostics]

@@ -174,8 +174,15 @@ class Interpreter:
 
     def _If(self, node: ast.If) -> Any:
         branch = node.then if self.truth(node.cond) else node.orelse
-        value = self.eval(branch)
-        return rt.to_float(value) if self.type_of(node) == "decimal" else value
+        return self.widen(self.eval(branch), self.type_of(branch), self.type_of(node))
+
+    def widen(self, value: Any, have: str, want: str) -> Any:
+        """Integer to decimal where the static types say so (as the compiler does)."""
+        if want == "decimal" and have in ("integer", "any"):
+            return rt.to_float(value)
+        if want == "listDecimal" and have == "listInteger":
+            return rt.list_to_float(value)
+        return value
 
     def _Call(self, node: ast.Call) -> Any:
         plan = self.checked.calls[node]
@@ -200,9 +207,8 @@ class Interpreter:
         declared = self.checked.refs[node].declared if node in self.checked.refs else None
         value = rt.coerce(value, declared) if declared is not None else rt.host_int(value)
         if value is None and node.default is not None:
-            value = self.eval(node.default)
-            if self.type_of(node) == "decimal":
-                value = rt.to_float(value)
+            value = self.widen(self.eval(node.default), self.type_of(node.default),
+                               self.type_of(node))
         return value
 
     def root(self, node: ast.Reference) -> Any:
@@ -252,3 +258,15 @@ class Interpreter:
             value = self.step(value, step)
         declared = self.checked.refs[node].declared if node in self.checked.refs else None
         return rt.coerce(value, declared) if declared is not None else rt.host_int(value)
+
+
+def evaluate_program(program: Any, context: Mapping[str, Any] | None = None) -> Any:
+    """Evaluate a compiled :class:`jexpr.Program`'s checked tree with this interpreter,
+    raising :class:`jexpr.EvaluationError` as the program would."""
+    from jexpr.diagnostics import EvaluationError, error
+
+    try:
+        return evaluate(program.checked, context)
+    except NodeFault as fault:
+        diag = error(fault.fault.code, fault.fault.message, fault.node.span)
+        raise EvaluationError(diag) from fault
