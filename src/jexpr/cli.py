@@ -314,6 +314,22 @@ def _run_test(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# repl (imported on use: the interactive console's dependencies are optional)
+
+
+def _configure_repl(p: argparse.ArgumentParser) -> None:
+    from jexpr.repl import configure
+
+    configure(p)
+
+
+def _run_repl(args: argparse.Namespace) -> int:
+    from jexpr.repl import run
+
+    return run(args)
+
+
+# ---------------------------------------------------------------------------------------------
 # Entry point
 
 _COMMANDS: dict[str, Command] = {
@@ -321,6 +337,8 @@ _COMMANDS: dict[str, Command] = {
     "check": Command("report the static diagnostics of an expression", _configure_check,
                      _run_check),
     "test": Command("run conformance vectors (JSON lines)", _configure_test, _run_test),
+    "repl": Command("interactive expression console (piped input: one result per line)",
+                    _configure_repl, _run_repl),
 }
 
 

@@ -29,6 +29,8 @@ from jexpr.functions import CallPlan
 from jexpr.interpret import fold
 
 FILENAME = "<jexpr>"
+INTERNAL_ERRORS = (TypeError, ValueError, OverflowError, RecursionError, AttributeError,
+                   KeyError, IndexError, ZeroDivisionError)
 _SIMPLE_EQ = frozenset(("string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly",
                         "dateOnly", "duration"))
 _FAST_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
@@ -42,7 +44,8 @@ NEVER_NULL = frozenset((
     "endWithIgnoreCase", "equalIgnoreCase", "notEqualIgnoreCase", "matchRegExp", "isEmpty",
     "isNotEmpty", "in", "inAudience", "inLastDays", "inLastHours", "inLastMonths",
     "inLastYears", "inNextDays", "inNextHours", "inNextMonths", "inNextYears"))
-_PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool"}
+_PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
+            "listAny": "list", "object": "dict"}
 _ROOTS = {"event": "events", "legacy": "events", "action": "actions", "lookup": "datasetLookups",
           "journey": "journey"}
 
@@ -67,7 +70,7 @@ def _locate(node: py.AST, line: int) -> None:
     """Give ``line`` to every node of this subtree that has no location yet."""
     if getattr(node, "lineno", None) is not None:
         return
-    if isinstance(node, py.expr | py.stmt | py.arg | py.keyword):
+    if isinstance(node, py.expr | py.stmt | py.arg | py.keyword | py.excepthandler):
         node.lineno = node.end_lineno = line
         node.col_offset, node.end_col_offset = 0, 1
     for child in py.iter_child_nodes(node):
@@ -150,18 +153,30 @@ class CodeGen:
     def function(self) -> py.Module:
         body_expr = self.usage(self.gen(self.checked.node, top=True))
         _locate(body_expr, self.line(self.checked.node))
-        stmts = self.prologue
+        line = self.line(self.checked.node)
+        default_ctx = py.If(test=_is(_name("ctx"), _const(None)), body=[py.Assign(
+            targets=[py.Name(id="ctx", ctx=py.Store())], value=self.bind(rt.EMPTY))], orelse=[])
         ret = py.Return(value=body_expr)
-        _locate(ret, self.line(self.checked.node))
+        guarded = py.Try(body=[default_ctx, *self.prologue, ret], handlers=[
+            self.handler(rt.EvalFault, "_on_fault"),
+            self.handler(INTERNAL_ERRORS, "_on_internal")], orelse=[], finalbody=[])
+        _locate(guarded, line)
         args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
-                            kw_defaults=[], defaults=[])
-        fn = py.FunctionDef(name="_jexpr", args=args, body=[*stmts, ret], decorator_list=[],
+                            kw_defaults=[], defaults=[_const(None)])
+        fn = py.FunctionDef(name="_jexpr", args=args, body=[guarded], decorator_list=[],
                             returns=None)
         _locate(fn, self.line(self.checked.node))
         return py.Module(body=[fn], type_ignores=[])
 
+    def handler(self, exc: Any, hook: str) -> py.ExceptHandler:
+        """``except exc as _e: raise <hook>(_e) from _e`` — hooks are bound by the program."""
+        raise_ = py.Raise(exc=_call(_name(hook), _name("_e")), cause=_name("_e"))
+        return py.ExceptHandler(type=self.bind(exc), name="_e", body=[raise_])
+
     def usage(self, value: py.expr) -> py.expr:
         usage, node = self.checked.usage, self.checked.node
+        if isinstance(node, ast.Reference | ast.LoopRef) and self.checked.type == "any":
+            value = self.host_int(value)  # a raw payload integer returned to the host
         if usage == "condition":
             if self.checked.type == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
                 return value
@@ -290,8 +305,11 @@ class CodeGen:
         tmp = self.fresh()
         typ = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
                                                 value=left))
+        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                              comparators=[_name(tmp), _const(values.INT_MAX)])
+        is_int = py.BoolOp(op=py.And(), values=[_is(typ, _name("int")), in_range])
         is_number = py.BoolOp(op=py.Or(), values=[
-            _is(typ, _name("int")), _is(_call(_name("type"), _name(tmp)), _name("float"))])
+            is_int, _is(_call(_name("type"), _name(tmp)), _name("float"))])
         fast = py.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
         slow = _call(self.bind(rt.compare_any), _name(tmp), right, _const(op))
         return py.IfExp(test=is_number, body=fast, orelse=slow)
@@ -387,6 +405,14 @@ class CodeGen:
             return py.BoolOp(op=py.And(), values=[*checks, test]) if checks else test
         if name == "isEmpty":
             return py.Compare(left=args[0], ops=[py.Eq()], comparators=[_const("")])
+        if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
+                isinstance(e, py.Constant) and type(e.value) in (str, int)
+                for e in args[1].elts):
+            kinds = {type(e.value) for e in args[1].elts}  # type: ignore[attr-defined]
+            if len(kinds) == 1:  # one kind: hashing agrees with jexpr equality
+                members = frozenset(e.value for e in args[1].elts)  # type: ignore[attr-defined]
+                return py.Compare(left=args[0], ops=[py.In()],
+                                  comparators=[self.bind(members)])
         return None
 
     def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
@@ -471,9 +497,11 @@ class CodeGen:
         plan = self.checked.refs.get(node)
         declared = plan.declared if plan else None
         if declared is None:
-            return self.host_int(value)
+            return value
         fast = _FAST_TYPE.get(declared)
-        coerce = _call(self.bind(rt.coerce), value, _const(declared))
+        direct = rt.COERCERS.get(declared)
+        coerce = (_call(self.bind(direct), value) if direct is not None
+                  else _call(self.bind(rt.coerce), value, _const(declared)))
         if fast is None:
             return coerce
         tmp = self.fresh()

@@ -41,6 +41,11 @@ def evaluate(checked: Checked, context: Mapping[str, Any] | None = None) -> Any:
     """Evaluate a checked expression; raises :class:`NodeFault`."""
     interp = Interpreter(checked, context or {})
     value = interp.eval(checked.node)
+    if isinstance(checked.node, ast.Reference | ast.LoopRef) and checked.type == "any":
+        try:
+            value = rt.host_int(value)
+        except EvalFault as fault:
+            raise NodeFault(fault, checked.node) from fault
     try:
         return interp.usage(value)
     except EvalFault as fault:
@@ -205,7 +210,8 @@ class Interpreter:
         for step in node.steps:
             value = self.step(value, step)
         declared = self.checked.refs[node].declared if node in self.checked.refs else None
-        value = rt.coerce(value, declared) if declared is not None else rt.host_int(value)
+        if declared is not None:
+            value = rt.coerce(value, declared)
         if value is None and node.default is not None:
             value = self.widen(self.eval(node.default), self.type_of(node.default),
                                self.type_of(node))
@@ -257,7 +263,7 @@ class Interpreter:
         for step in node.steps:
             value = self.step(value, step)
         declared = self.checked.refs[node].declared if node in self.checked.refs else None
-        return rt.coerce(value, declared) if declared is not None else rt.host_int(value)
+        return rt.coerce(value, declared) if declared is not None else value
 
 
 def evaluate_program(program: Any, context: Mapping[str, Any] | None = None) -> Any:

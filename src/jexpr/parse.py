@@ -24,6 +24,7 @@ from jexpr.diagnostics import Diagnostic, Fix, error, sort_diagnostics
 from jexpr.parse_literals import decode_string, number_value
 from jexpr.source import Source, Span
 
+NAMESPACE = "jexpr__"  # the prefix of jexpr's rules and terminals inside journey.lark
 KEYWORDS = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false"])
 INT_MAX = 2**63 - 1
 _OPENERS = {"EVENT_OPEN", "LEGACY_OPEN", "ACTION_OPEN", "LOOKUP_OPEN", "DATA_OPEN",
@@ -42,11 +43,16 @@ _REF_HINT = ("references start with @event{, @{, #{, @action{, @datasetLookup{ o
              "(case-sensitive, no space before '{')")
 
 
+def base_type(name: str) -> str:
+    """A terminal name without the ``jexpr__`` namespace a host grammar's import gives it."""
+    return name[len(NAMESPACE):] if name.startswith(NAMESPACE) else name
+
+
 def parse(text: str, name: str = "<expr>") -> tuple[ast.Expr | None, list[Diagnostic]]:
     """Parse an expression; returns the AST (None when it cannot be built) and diagnostics."""
     source = Source(text, name)
     lark_text = " " + text[1:] if text.startswith("\ufeff") else text
-    errors = _ErrorCollector(source)
+    errors = ErrorCollector(source)
     tree: Any = None
     try:
         tree = expression_parser().parse(lark_text, on_error=errors.on_error)
@@ -79,11 +85,15 @@ def check_int_ranges(node: ast.Node, source: Source) -> list[Diagnostic]:
 # errors
 
 
-class _ErrorCollector:
-    """Turns Lark exceptions into diagnostics and decides whether parsing may go on."""
+class ErrorCollector:
+    """Turns Lark exceptions into diagnostics and decides whether parsing may go on.
 
-    def __init__(self, source: Source) -> None:
+    Hosts that import the expression grammar (``journey.lark``) pass ``prefix="jexpr__"`` and
+    hand it the errors that happen inside embedded expressions (:meth:`record`)."""
+
+    def __init__(self, source: Source, prefix: str = "") -> None:
         self.source = source
+        self.prefix = prefix
         self.diagnostics: list[Diagnostic] = []
         self._last_state: tuple[int, int] | None = None
 
@@ -117,7 +127,7 @@ class _ErrorCollector:
         if char in "@#" or _innermost_opener(stack) in _OPENERS:
             self._reference_char(pos, char, stack)
             if char in "@#":
-                _skip_bad_reference(exc, self.source.text, pos)
+                _skip_bad_reference(exc, self.source.text, pos, self.prefix)
             return True
         self._bad_char(pos, char)
         return True
@@ -201,7 +211,7 @@ class _ErrorCollector:
         if (text.lower() in KEYWORDS and text != text.lower()
                 and not (prev is not None and prev.type == "DOT")):
             return keyword_case(text, span)
-        if text in _COMPARISON and "NUMBER" not in exc.expected:
+        if text in _COMPARISON and "NUMBER" not in {base_type(t) for t in exc.expected}:
             return error("E-SYN-CHAINED", f"'{text}' cannot follow another comparison or test",
                          span, "comparisons do not chain; use parentheses, or 'and'")
         before = self.source.text[max(0, (token.start_pos or 0) - 1):token.start_pos or 0]
@@ -245,7 +255,7 @@ def keyword_case(text: str, span: Span) -> Diagnostic:
                  span, f"write '{lower}'", Fix(span, lower))
 
 
-def _skip_bad_reference(exc: UnexpectedCharacters, text: str, pos: int) -> None:
+def _skip_bad_reference(exc: UnexpectedCharacters, text: str, pos: int, prefix: str = "") -> None:
     """Skip a malformed reference up to its balanced '}' and stand a placeholder in for it."""
     depth, end = 0, pos
     for end in range(pos, len(text)):
@@ -262,7 +272,8 @@ def _skip_bad_reference(exc: UnexpectedCharacters, text: str, pos: int) -> None:
         return
     state.line_ctr.feed(text[pos:end + 1])
     with contextlib.suppress(UnexpectedInput):
-        exc.interactive_parser.feed_token(Token("NUMBER", "0", start_pos=pos, end_pos=end + 1))
+        exc.interactive_parser.feed_token(Token(prefix + "NUMBER", "0", start_pos=pos,
+                                                end_pos=end + 1))
 
 
 def _describe(char: str) -> str:
@@ -285,14 +296,15 @@ def _state_top(exc: UnexpectedInput) -> int:
 
 def _innermost_opener(stack: list[Any]) -> str | None:
     for value in reversed(stack):
-        if isinstance(value, Token) and (value.type in _OPENERS or value.value in ("(", "[")):
-            return value.type if value.type in _OPENERS else {"(": "LPAR", "[": "LSQB"}[value.value]
+        kind = base_type(value.type) if isinstance(value, Token) else ""
+        if isinstance(value, Token) and (kind in _OPENERS or value.value in ("(", "[")):
+            return kind if kind in _OPENERS else {"(": "LPAR", "[": "LSQB"}[value.value]
     return None
 
 
 def _last_is_opener(exc: UnexpectedToken) -> bool:
     stack = _value_stack(exc)
-    return bool(stack) and isinstance(stack[-1], Token) and stack[-1].type in _OPENERS
+    return bool(stack) and isinstance(stack[-1], Token) and base_type(stack[-1].type) in _OPENERS
 
 
 def _last_token(stack: list[Any]) -> Token | None:
@@ -310,7 +322,8 @@ def _in_if(exc: UnexpectedToken, stack: list[Any]) -> bool:
 
 
 def _expected(exc: UnexpectedToken) -> str:
-    names = sorted({_TOKEN_NAMES.get(t, _terminal_text(t)) for t in exc.expected})
+    names = sorted({_TOKEN_NAMES.get(base_type(t), _terminal_text(base_type(t)))
+                    for t in exc.expected})
     if len(names) > 6:
         names = [*names[:6], "…"]
     return " or ".join(names) if names else "something else"
@@ -472,7 +485,7 @@ class AstBuilder(Transformer[Token, Any]):
     def segment(self, children: list[Any]) -> tuple[str, Span]:
         item = children[0]
         tok = cast(Token, item.children[0] if isinstance(item, Tree) else item)
-        if tok.type == "STRING":
+        if base_type(tok.type) == "STRING":
             return self._decode(tok), self._tok_span(tok)
         return str(tok), self._tok_span(tok)
 
@@ -537,7 +550,7 @@ class AstBuilder(Transformer[Token, Any]):
 
     @_with_meta
     def param(self, meta: Any, name: Token, value: ast.Expr) -> ast.Param:
-        text = self._decode(name) if name.type == "STRING" else str(name)
+        text = self._decode(name) if base_type(name.type) == "STRING" else str(name)
         return ast.Param(self._span(meta), text, value)
 
     def _reference(self, meta: Any, kind: ast.RefKind, root: tuple[str, Span],
@@ -604,3 +617,6 @@ def _option_problem(kind: ast.RefKind, name: str, value: Any, seen: set[str]) ->
             return "params is only allowed in data-source references #{…}"
         return None if isinstance(value, tuple) else "params takes a {name: expr, …} list"
     return f"unknown reference option '{name}' (options are case-sensitive)"
+
+
+_ErrorCollector = ErrorCollector  # the former private name, kept for existing imports

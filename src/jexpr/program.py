@@ -46,18 +46,25 @@ class Program:
     def text(self) -> str:
         return self.source.text
 
+    def __post_init__(self) -> None:
+        # The generated function is the evaluator itself (its own try/except maps failures
+        # through the two hooks below), so evaluation costs one Python call.
+        object.__setattr__(self, "evaluate", self._function)
+
     def evaluate(self, context: Mapping[str, Any] | None = None) -> Any:
-        """Evaluate with a context of spec §16.2; raises :class:`EvaluationError`."""
-        try:
-            return self._function(context if context is not None else {})
-        except EvalFault as fault:
-            raise self._error(fault.code, fault.message, fault.__traceback__) from fault
-        except (TypeError, ValueError, OverflowError, RecursionError, AttributeError,
-                KeyError, IndexError) as exc:
-            code = _INTERNAL_CODES.get(type(exc), "E-EVAL-TYPE")
-            err = self._error(code, f"{type(exc).__name__}: {exc}", exc.__traceback__)
-            err.internal = True
-            raise err from exc
+        """Evaluate with a context of spec §16.2; raises :class:`EvaluationError`.
+
+        (Replaced per instance by the generated function, which behaves exactly so.)"""
+        return self._function(context)
+
+    def on_fault(self, fault: EvalFault) -> EvaluationError:
+        return self._error(fault.code, fault.message, fault.__traceback__)
+
+    def on_internal(self, exc: BaseException) -> EvaluationError:
+        code = _INTERNAL_CODES.get(type(exc), "E-EVAL-TYPE")
+        err = self._error(code, f"{type(exc).__name__}: {exc}", exc.__traceback__)
+        err.internal = True
+        return err
 
     def _error(self, code: str, message: str, tb: TracebackType | None) -> EvaluationError:
         node = self.failing_node(tb)
@@ -96,8 +103,15 @@ def compile_program(text: str, field_types: Mapping[str, str] | None = None,
     checked, diags = analyse(text, field_types, schema, usage, name)
     if checked is None or any(d.is_error for d in diags):
         raise JexprError(diags)
-    function, _namespace, lines = generate(checked)
-    return Program(checked.source, checked, diags, function, lines)
+    return _program(checked, diags)
+
+
+def _program(checked: Checked, diags: list[Diagnostic]) -> Program:
+    function, namespace, lines = generate(checked)
+    program = Program(checked.source, checked, diags, function, lines)
+    namespace["_on_fault"] = program.on_fault
+    namespace["_on_internal"] = program.on_internal
+    return program
 
 
 def compile_node(node: ast.Expr, source: Source, decls: Declarations, usage: str = "value"
@@ -110,5 +124,4 @@ def compile_node(node: ast.Expr, source: Source, decls: Declarations, usage: str
     diags = sort_diagnostics(checked.diagnostics)
     if any(d.is_error for d in diags):
         return None, diags
-    function, _namespace, lines = generate(checked)
-    return Program(source, checked, diags, function, lines), diags
+    return _program(checked, diags), diags

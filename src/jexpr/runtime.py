@@ -23,6 +23,7 @@ from jexpr.lib import dates
 from jexpr.values import INT_MAX, INT_MIN, compare, kind
 
 EMPTY: Mapping[str, Any] = {}
+__all__ = ["EMPTY", "EvalFault"]
 DEFAULT_RNG = _random.Random()
 Fn = Callable[..., Any]
 
@@ -286,6 +287,17 @@ def host_int(v: Any) -> Any:
     if type(v) is int and not INT_MIN <= v <= INT_MAX:
         raise _payload(v, "integer")
     return v
+
+
+def _coerce_date_time(v: Any) -> Any:
+    if type(v) is str:
+        parsed = temporal.parse_offset_datetime(v)
+        if parsed is not None:
+            return parsed
+    return temporal.coerce_temporal(v, "dateTime")
+
+
+COERCERS: dict[str, Fn] = {**_COERCE, "dateTime": _coerce_date_time}
 
 
 def coercer(type_name: str) -> Fn:

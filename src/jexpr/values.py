@@ -319,6 +319,10 @@ def _ints(a: Any, b: Any) -> bool:
 
 def add_num(a: Any, b: Any) -> Any:
     """Numeric ``a + b`` (§6.6); null when either operand is null."""
+    ta, tb = type(a), type(b)
+    if (ta is float and (tb is float or tb is int)) or (tb is float and ta is int):
+        r = a + b  # Java promotion: the integer is converted to a double
+        return r if r - r == 0.0 else check_float(r)
     if type(a) is int and type(b) is int:
         return check_int(a + b)
     if a is None or b is None:
@@ -331,6 +335,10 @@ def add_num(a: Any, b: Any) -> Any:
 
 def sub(a: Any, b: Any) -> Any:
     """Numeric ``a - b`` (§6.6); null when either operand is null."""
+    ta, tb = type(a), type(b)
+    if (ta is float and (tb is float or tb is int)) or (tb is float and ta is int):
+        r = a - b  # Java promotion: the integer is converted to a double
+        return r if r - r == 0.0 else check_float(r)
     if type(a) is int and type(b) is int:
         return check_int(a - b)
     if a is None or b is None:
@@ -343,6 +351,10 @@ def sub(a: Any, b: Any) -> Any:
 
 def mul(a: Any, b: Any) -> Any:
     """Numeric ``a * b`` (§6.6); null when either operand is null."""
+    ta, tb = type(a), type(b)
+    if (ta is float and (tb is float or tb is int)) or (tb is float and ta is int):
+        r = a * b  # Java promotion: the integer is converted to a double
+        return r if r - r == 0.0 else check_float(r)
     if type(a) is int and type(b) is int:
         return check_int(a * b)
     if a is None or b is None:
