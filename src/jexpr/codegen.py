@@ -25,7 +25,7 @@ from jexpr import ast, values
 from jexpr import runtime as rt
 from jexpr import types as T
 from jexpr.check import Checked
-from jexpr.functions import CallPlan
+from jexpr.functions import CallPlan, Signature, lookup
 from jexpr.interpret import fold
 
 FILENAME = "<jexpr>"
@@ -84,12 +84,15 @@ class CodeGen:
         self.checked = checked
         self.namespace: dict[str, Any] = {"__builtins__": {
             "type": type, "int": int, "float": float, "str": str, "bool": bool, "dict": dict,
-            "list": list, "next": next, "len": len}}
+            "list": list, "tuple": tuple, "next": next, "len": len, "sum": sum,
+            "reversed": reversed}}
         self.lines: list[ast.Node] = []
         self.line_of: dict[ast.Node, int] = {}
         self.bound: dict[int, str] = {}
         self.needs: set[str] = set()
         self.prologue: list[py.stmt] = []
+        self.def_target: list[py.stmt] = self.prologue  # where loop functions are defined
+        self.module_defs: list[py.stmt] = []  # loop functions that need no outer local
         self.paths: dict[tuple[str, ...], py.Name] = {}
         self.loop_params: dict[ast.FilterStep, str] = {}
         self.counter = 0
@@ -166,7 +169,7 @@ class CodeGen:
         fn = py.FunctionDef(name="_jexpr", args=args, body=[guarded], decorator_list=[],
                             returns=None)
         _locate(fn, self.line(self.checked.node))
-        return py.Module(body=[fn], type_ignores=[])
+        return py.Module(body=[*self.module_defs, fn], type_ignores=[])
 
     def handler(self, exc: Any, hook: str) -> py.ExceptHandler:
         """``except exc as _e: raise <hook>(_e) from _e`` — hooks are bound by the program."""
@@ -272,6 +275,11 @@ class CodeGen:
         if (lt == rt_ and lt in T.ORDERABLE) or {lt, rt_} <= T.NUMBERS:
             return self.ordered(node.op, left, right)
         if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant):
+            if isinstance(left, py.IfExp) and getattr(left, "jexpr_arith", False):
+                # the arithmetic's fast path proved a number in range: compare directly
+                fast = py.Compare(left=left.body, ops=[_CMP[node.op]()], comparators=[right])
+                slow = _call(self.bind(rt.compare_any), left.orelse, right, _const(node.op))
+                return py.IfExp(test=left.test, body=fast, orelse=slow)
             return self.any_vs_number(node.op, left, right)
         return _call(self.bind(rt.compare_any), left, right, _const(node.op))
 
@@ -302,17 +310,51 @@ class CodeGen:
         return py.BoolOp(op=py.And(), values=[*checks, compare]) if checks else compare
 
     def any_vs_number(self, op: str, left: py.expr, right: py.Constant) -> py.expr:
-        tmp = self.fresh()
-        typ = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                                value=left))
-        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
-                              comparators=[_name(tmp), _const(values.INT_MAX)])
-        is_int = py.BoolOp(op=py.And(), values=[_is(typ, _name("int")), in_range])
-        is_number = py.BoolOp(op=py.Or(), values=[
-            is_int, _is(_call(_name("type"), _name(tmp)), _name("float"))])
+        tmp, kind = self.fresh(), self.fresh("_k")
+        typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
+            _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=left)))
+        is_number = self.is_number(typ, tmp, kind)
         fast = py.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
         slow = _call(self.bind(rt.compare_any), _name(tmp), right, _const(op))
         return py.IfExp(test=is_number, body=fast, orelse=slow)
+
+    def is_number(self, typ: py.expr, tmp: str, kind: str) -> py.expr:
+        """``type(v) is float or (type(v) is int and v fits 64 bits)``, type bound once."""
+        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                              comparators=[_name(tmp), _const(values.INT_MAX)])
+        return py.BoolOp(op=py.Or(), values=[
+            _is(typ, _name("float")),
+            py.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
+
+    def fast_arith(self, op: str, left: py.expr, right: py.expr) -> py.expr:
+        """``a op b`` inline when both are numbers and the result fits; else the helper
+        (nulls, overflow errors, runtime type errors)."""
+        a, ka, b, kb, r, kr = (self.fresh(), self.fresh("_k"), self.fresh(), self.fresh("_k"),
+                               self.fresh(), self.fresh("_k"))
+        def number(value: py.expr, tmp: str, kind: str) -> py.expr:
+            typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
+                _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                            value=value)))
+            return py.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
+                                                 _is(_name(kind), _name("int"))])
+        ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult()}
+        result = py.NamedExpr(target=py.Name(id=r, ctx=py.Store()), value=py.BinOp(
+            left=_name(a), op=ops[op], right=_name(b)))
+        rtype = py.NamedExpr(target=py.Name(id=kr, ctx=py.Store()),
+                             value=_call(_name("type"), result))
+        finite = py.Compare(left=py.BinOp(left=_name(r), op=py.Sub(), right=_name(r)),
+                            ops=[py.Eq()], comparators=[_const(0.0)])
+        fits = py.BoolOp(op=py.Or(), values=[
+            py.BoolOp(op=py.And(), values=[_is(rtype, _name("float")), finite]),
+            py.BoolOp(op=py.And(), values=[_is(_name(kr), _name("int")), py.Compare(
+                left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                comparators=[_name(r), _const(values.INT_MAX)])])])
+        both = py.BinOp(left=number(left, a, ka), op=py.BitAnd(), right=number(right, b, kb))
+        test = py.BoolOp(op=py.And(), values=[both, fits])  # '&': both operands evaluated
+        slow = _call(self.bind(_ARITH[op]), _name(a), _name(b))
+        out = py.IfExp(test=test, body=_name(r), orelse=slow)
+        out.jexpr_arith = True  # type: ignore[attr-defined]
+        return out
 
     def _Arith(self, node: ast.Arith) -> py.expr:
         lt, rt_ = self.type_of(node.left), self.type_of(node.right)
@@ -324,6 +366,8 @@ class CodeGen:
                 return _call(self.bind(rt.add_temporal), left, right)
             if "any" in (lt, rt_):
                 return _call(self.bind(rt.plus_any), left, right)
+        if node.op in ("+", "-", "*") and {lt, rt_} <= {"integer", "decimal", "any"}:
+            return self.fast_arith(node.op, left, right)
         return _call(self.bind(_ARITH[node.op]), left, right)
 
     def _IsNull(self, node: ast.IsNull) -> py.expr:
@@ -348,6 +392,10 @@ class CodeGen:
 
     def _Call(self, node: ast.Call) -> py.expr:
         plan = self.checked.calls[node]
+        if node.name == "count" and not plan.dynamic:
+            fused_count = self.fused_count(node, plan)
+            if fused_count is not None:
+                return fused_count
         args = [self.gen(a) for a in node.args]
         types = [self.type_of(a) for a in node.args]
         if plan.dynamic:
@@ -355,6 +403,11 @@ class CodeGen:
         sig, x = plan.candidates[0], plan.bindings[0]
         converted = [self.argument(code, have, _concrete(p, x), node.name)
                      for code, have, p in zip(args, types, sig.params, strict=True)]
+        fused = None
+        if sig.params and all(p == "string" for p in sig.params):
+            fused = self.string_call(node.name, args, types)
+        if fused is not None:
+            return fused
         inline = self.inline(node.name, converted)
         if inline is not None and not sig.kwargs and not plan.extra:
             return inline
@@ -373,6 +426,67 @@ class CodeGen:
             check.args[0] = _name(tmp)
             return py.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
+
+    def fused_count(self, node: ast.Call, plan: CallPlan) -> py.expr | None:
+        """``count(@event{E.list.all(c).f})`` in one pass: filter, project and count the
+        non-null values together (the common AJO idiom) instead of three passes."""
+        ref = node.args[0]
+        if not isinstance(ref, ast.Reference) or ref.kind == "data" or ref.default is not None \
+                or len(ref.steps) < 2 or self.checked.refs[ref].declared is not None:
+            return None
+        *head, last_filter, last_field = ref.steps
+        if not (isinstance(last_filter, ast.FilterStep) and last_filter.kind == "all"
+                and last_filter.cond is not None and isinstance(last_field, ast.FieldStep)
+                and all(isinstance(h, ast.FieldStep) for h in head)):
+            return None
+        base = self.hoisted(ref, tuple(head))
+        param, val, kind = self.fresh("_l"), self.fresh(), self.fresh("_k")
+        self.loop_params[last_filter] = param
+        cond = last_filter.cond
+
+        def on_match() -> list[py.stmt]:
+            value = self.field_step(_name(param), last_field.name, False)
+            _locate(value, self.line(last_field))
+            plain = py.BoolOp(op=py.And(), values=[
+                _is(py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()),
+                                 value=_call(_name("type"), _name(val))), _name("list"),
+                    negate=True),
+                _is(_name(kind), _name("tuple"), negate=True)])
+            weight = py.IfExp(test=plain, body=_const(1),
+                              orelse=_call(self.bind(_count_values), _name(val)))
+            add = py.AugAssign(target=py.Name(id="_n", ctx=py.Store()), op=py.Add(),
+                               value=weight)
+            return [py.Assign(targets=[py.Name(id=val, ctx=py.Store())], value=value),
+                    py.If(test=_is(_name(val), _const(None), negate=True), body=[add],
+                          orelse=[])]
+
+        loop = self.loop_function(last_filter, param, cond, on_match, "_n", start=_const(0))
+        return self.call_on_list(loop, base, "all", _const(0))
+
+    def string_call(self, name: str, args: list[py.expr], types: list[str]) -> py.expr | None:
+        """One-string functions and prefix/suffix/containment tests with one type test:
+        a ``str`` takes the direct method; null or a wrong type goes to the library."""
+        methods = {"lower": "lower", "upper": "upper", "startWith": "startswith",
+                   "endWith": "endswith"}
+        if name not in (*methods, "length", "contain") or types[0] not in ("string", "any"):
+            return None
+        if len(args) == 2 and not (isinstance(args[1], py.Constant)
+                                   and type(args[1].value) is str):
+            return None
+        tmp = self.fresh()
+        test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                     value=args[0])), _name("str"))
+        if name == "length":
+            fast: py.expr = _call(_name("len"), _name(tmp))
+        elif name == "contain":
+            fast = py.Compare(left=args[1], ops=[py.In()], comparators=[_name(tmp)])
+        else:
+            fast = _call(py.Attribute(value=_name(tmp), attr=methods[name], ctx=py.Load()),
+                         *args[1:])
+        sig = lookup_signature(name, len(args))
+        slow = _call(self.bind(sig.impl), _call(self.bind(rt.expect), _name(tmp),
+                                                _const("string"), _const(name)), *args[1:])
+        return py.IfExp(test=test, body=fast, orelse=slow)
 
     def temp(self, value: py.expr) -> tuple[py.expr, py.expr]:
         """(value bound to a fresh local, that local); a constant needs no local."""
@@ -540,8 +654,11 @@ class CodeGen:
         return out
 
     def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
-        tmp = self.fresh()
-        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        if isinstance(value, py.Name):  # a local already: no temporary needed
+            tmp, bound = value.id, _name(value.id)
+        else:
+            tmp = self.fresh()
+            bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
         if on_list:  # projection over the kept elements of all(…)
             return py.IfExp(test=_is(bound, _const(None)), body=_const(None),
                             orelse=_call(self.bind(rt.project_field), _name(tmp),
@@ -552,35 +669,98 @@ class CodeGen:
             self.bind(rt.field_slow), _name(tmp), _const(name)))
 
     def filter_step(self, value: py.expr, step: ast.FilterStep) -> py.expr:
-        """all/first/last as a comprehension over the list, the condition inlined."""
+        """all/first/last as a call of a loop function over the list (see loop_function)."""
         fn = {"all": rt.keep_all, "first": rt.keep_first, "last": rt.keep_last}[step.kind]
         if step.cond is None:
             return _call(self.bind(fn), value, _const(None))
         param = self.fresh("_l")
         self.loop_params[step] = param
-        cond = self.boolean(step.cond)
+        result = {"all": "_out", "first": None, "last": None}[step.kind]
+
+        def on_match() -> list[py.stmt]:
+            if step.kind == "all":
+                append = _call(py.Attribute(value=_name("_out"), attr="append",
+                                            ctx=py.Load()), _name(param))
+                return [py.Expr(value=append)]
+            return [py.Return(value=_name(param))]
+
+        loop = self.loop_function(step, param, step.cond, on_match, result,
+                                  reverse=step.kind == "last")
+        return self.call_on_list(loop, value, step.kind, _const(None))
+
+    def loop_function(self, step: ast.Node, param: str, cond: ast.Expr,
+                      on_match: Callable[[], list[py.stmt]], result: str | None,
+                      reverse: bool = False, start: py.expr | None = None) -> py.Name:
+        """Define ``def _fN(_items): for param in _items: if cond: <on_match>`` in the
+        enclosing function. Loop temporaries are fast locals of this small function (in a
+        comprehension they would be closure cells of the enclosing one)."""
+        name = self.fresh("_loop")
+        body: list[py.stmt] = []
+        outer, self.def_target = self.def_target, body
+        try:
+            test = self.boolean(cond)
+            matched = on_match()
+        finally:
+            self.def_target = outer
+        items: py.expr = _name("_items")
+        if reverse:
+            items = _call(_name("reversed"), items)
+        loop = py.For(target=py.Name(id=param, ctx=py.Store()), iter=items,
+                      body=[py.If(test=test, body=matched, orelse=[])], orelse=[])
+        init: list[py.stmt] = []
+        if result is not None:
+            init = [py.Assign(targets=[py.Name(id=result, ctx=py.Store())],
+                              value=start or py.List(elts=[], ctx=py.Load()))]
+        ret = py.Return(value=_name(result) if result else _const(None))
+        args = py.arguments(posonlyargs=[], args=[py.arg(arg="_items")], kwonlyargs=[],
+                            kw_defaults=[], defaults=[])
+        fn = py.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
+                            decorator_list=[], returns=None)
+        _locate(fn, self.line(step))
+        if self.def_target is self.prologue and self.closed(fn):
+            self.module_defs.append(fn)  # defined once, at compile time
+        else:
+            self.def_target.append(fn)
+        return _name(name)
+
+    def closed(self, fn: py.FunctionDef) -> bool:
+        """Whether a function reads only its own locals, bound objects and builtins."""
+        stored, loaded = set(), set()
+        for node in py.walk(fn):
+            if isinstance(node, py.Name):
+                (stored if isinstance(node.ctx, py.Store) else loaded).add(node.id)
+            elif isinstance(node, py.arg):
+                stored.add(node.arg)
+        builtins = self.namespace["__builtins__"]
+        return all(n in stored or n in self.namespace or n in builtins for n in loaded)
+
+    def call_on_list(self, loop: py.Name, value: py.expr, step: str,
+                     if_null: py.expr) -> py.expr:
+        """``loop(value)`` when the value is a list; ``if_null`` for null; E-EVAL-TYPE else."""
         tmp = self.fresh()
         bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
-        items: py.expr = py.IfExp(
-            test=_is(_call(_name("type"), _name(tmp)), _name("list")), body=_name(tmp),
-            orelse=_call(self.bind(rt.as_list), _name(tmp), _const(step.kind)))
-        if step.kind == "last":
-            items = py.Subscript(value=items, slice=py.Slice(step=_const(-1)), ctx=py.Load())
-        gen = [py.comprehension(target=py.Name(id=param, ctx=py.Store()), iter=items,
-                                ifs=[cond], is_async=0)]
-        kept: py.expr
-        if step.kind == "all":
-            kept = py.ListComp(elt=_name(param), generators=gen)
-        else:
-            kept = _call(_name("next"), py.GeneratorExp(elt=_name(param), generators=gen),
-                         _const(None))
-        return py.IfExp(test=_is(bound, _const(None)), body=_const(None), orelse=kept)
+        items = py.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
+                         body=_name(tmp), orelse=_call(self.bind(rt.as_list), _name(tmp),
+                                                        _const(step)))
+        return py.IfExp(test=_is(bound, _const(None)), body=if_null,
+                        orelse=_call(loop, items))
 
     def _LoopRef(self, node: ast.LoopRef) -> py.expr:
         value: py.expr = _name(self.loop_params[self.checked.loops[node]])
         for step in node.steps:
             value = self.step(value, step)
         return self.coerced(node, value)
+
+
+def lookup_signature(name: str, arity: int) -> Signature:
+    fn = lookup(name)
+    assert fn is not None
+    return next(s for s in fn.signatures if len(s.params) == arity)
+
+
+def _count_values(values: list[Any]) -> int:
+    """Non-null elements of a projected list value (it is spliced by projection)."""
+    return len(values) - values.count(None)
 
 
 def _concrete(t: str, x: str) -> str:

@@ -11,9 +11,10 @@ dispatch of overloaded calls (§10.1) and the usage rules (§14).
 from __future__ import annotations
 
 import math
+import re
 import random as _random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from jexpr import temporal
@@ -45,6 +46,8 @@ def context_now(ctx: Mapping[str, Any]) -> datetime:
     now = ctx.get("now")
     if now is None:
         return datetime.now(UTC)
+    if type(now) is datetime and type(now.tzinfo) is timezone:
+        return now  # already an instant at a fixed offset
     if not isinstance(now, datetime) or now.utcoffset() is None:
         raise EvalFault("E-EVAL-PAYLOAD", "context 'now' must be an aware datetime")
     return temporal.to_fixed(now)
@@ -291,12 +294,20 @@ def host_int(v: Any) -> Any:
 
 def _coerce_date_time(v: Any) -> Any:
     if type(v) is str:
+        if _OFFSET_TEXT.fullmatch(v):
+            try:
+                return datetime.fromisoformat(v)
+            except ValueError:
+                pass  # e.g. February 30: the exact parser below rejects it
         parsed = temporal.parse_offset_datetime(v)
         if parsed is not None:
             return parsed
     return temporal.coerce_temporal(v, "dateTime")
 
 
+_OFFSET_TEXT = re.compile(  # the common shapes, offsets within ±18:00: fromisoformat agrees
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00)")
 COERCERS: dict[str, Fn] = {**_COERCE, "dateTime": _coerce_date_time}
 
 

@@ -346,6 +346,7 @@ def _exact_window(now: dt.datetime, value: dt.datetime | None, n: int | None,
     if value is None or n is None:
         return False
     step = n if future else -n
+    now = now.astimezone(value.tzinfo)  # one zone object: comparisons skip utcoffset()
     try:
         bound: dt.datetime | None = now + unit * step
         if bound is not None and not 1 < bound.year < 9999 and \
