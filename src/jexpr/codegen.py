@@ -66,15 +66,39 @@ def _is(a: py.expr, b: py.expr, negate: bool = False) -> py.Compare:
     return py.Compare(left=a, ops=[py.IsNot() if negate else py.Is()], comparators=[b])
 
 
-def _locate(node: py.AST, line: int) -> None:
-    """Give ``line`` to every node of this subtree that has no location yet."""
-    if getattr(node, "lineno", None) is not None:
-        return
-    if isinstance(node, py.expr | py.stmt | py.arg | py.keyword | py.excepthandler):
-        node.lineno = node.end_lineno = line
-        node.col_offset, node.end_col_offset = 0, 1
-    for child in py.iter_child_nodes(node):
-        _locate(child, line)
+_LOCATED = (py.expr, py.stmt, py.arg, py.keyword, py.excepthandler)
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_NO_LOCATION = (py.expr_context, py.boolop, py.operator, py.unaryop, py.cmpop)
+
+
+def assign_lines(root: py.AST, line: int, marks: dict[int, int]) -> None:
+    """Give every node the line of its nearest marked ancestor (or itself), in one pass.
+
+    A node is marked with the line of the jexpr node whose generation created it; the
+    innermost mark wins, so each generated instruction names the sub-expression it serves."""
+    stack = [(root, line)]
+    while stack:
+        node, line = stack.pop()
+        line = marks.get(id(node), line)
+        if isinstance(node, _LOCATED):
+            node.lineno = node.end_lineno = line
+            node.col_offset, node.end_col_offset = 0, 1
+        kind = type(node)
+        names = _CHILD_FIELDS.get(kind)
+        if names is None:
+            names = _CHILD_FIELDS[kind] = tuple(
+                f for f in kind._fields if f not in ("ctx", "op", "ops", "id", "arg", "attr",
+                                                     "value" if kind is py.Constant else "",
+                                                     "kind", "type_comment"))
+        for name in names:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend((item, line) for item in value
+                             if isinstance(item, py.AST) and not isinstance(item, _NO_LOCATION))
+            elif isinstance(value, py.AST) and not isinstance(value, _NO_LOCATION):
+                stack.append((value, line))
 
 
 class CodeGen:
@@ -95,7 +119,10 @@ class CodeGen:
         self.module_defs: list[py.stmt] = []  # loop functions that need no outer local
         self.paths: dict[tuple[str, ...], py.Name] = {}
         self.loop_params: dict[ast.FilterStep, str] = {}
+        self.dict_flags: dict[str, str] = {}  # loop element → local holding "is a dict"
         self.counter = 0
+        self.marks: dict[int, int] = {}  # id(python node) → line of its jexpr node
+        self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
 
     # -- names
 
@@ -136,14 +163,18 @@ class CodeGen:
                             value=_call(self.bind(rt.mapping), _name(target)))
             test = _is(_call(_name("type"), _name(target)), _name("dict"), negate=True)
             stmt = py.If(test=test, body=[fix], orelse=[])
-            _locate(stmt, self.line(self.checked.node))
+            self.mark(stmt, self.line(self.checked.node))
             self.prologue.append(stmt)
         return _name(target)
 
     def assign(self, target: str, value: py.expr, line: int | None = None) -> None:
         stmt = py.Assign(targets=[py.Name(id=target, ctx=py.Store())], value=value)
-        _locate(stmt, line or self.line(self.checked.node))
+        self.mark(stmt, line or self.line(self.checked.node))
         self.prologue.append(stmt)
+
+    def mark(self, node: py.AST, line: int) -> None:
+        """Record the line of the jexpr node that created ``node`` (innermost wins)."""
+        self.marks.setdefault(id(node), line)
 
     def line(self, node: ast.Node) -> int:
         if node not in self.line_of:
@@ -155,7 +186,7 @@ class CodeGen:
 
     def function(self) -> py.Module:
         body_expr = self.usage(self.gen(self.checked.node, top=True))
-        _locate(body_expr, self.line(self.checked.node))
+        self.mark(body_expr, self.line(self.checked.node))
         line = self.line(self.checked.node)
         default_ctx = py.If(test=_is(_name("ctx"), _const(None)), body=[py.Assign(
             targets=[py.Name(id="ctx", ctx=py.Store())], value=self.bind(rt.EMPTY))], orelse=[])
@@ -163,13 +194,15 @@ class CodeGen:
         guarded = py.Try(body=[default_ctx, *self.prologue, ret], handlers=[
             self.handler(rt.EvalFault, "_on_fault"),
             self.handler(INTERNAL_ERRORS, "_on_internal")], orelse=[], finalbody=[])
-        _locate(guarded, line)
+        self.mark(guarded, line)
         args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
                             kw_defaults=[], defaults=[_const(None)])
         fn = py.FunctionDef(name="_jexpr", args=args, body=[guarded], decorator_list=[],
                             returns=None)
-        _locate(fn, self.line(self.checked.node))
-        return py.Module(body=[*self.module_defs, fn], type_ignores=[])
+        self.mark(fn, self.line(self.checked.node))
+        module = py.Module(body=[*self.module_defs, fn], type_ignores=[])
+        assign_lines(module, self.line(self.checked.node), self.marks)
+        return module
 
     def handler(self, exc: Any, hook: str) -> py.ExceptHandler:
         """``except exc as _e: raise <hook>(_e) from _e`` — hooks are bound by the program."""
@@ -200,12 +233,12 @@ class CodeGen:
         return self.checked.types.get(node, "any")
 
     def gen(self, node: ast.Expr, top: bool = False) -> py.expr:
-        folded = fold(self.checked, node, allow_lists=not top)
+        folded = fold(self.checked, node, self.constants)
         if folded is not None:
             out: py.expr = self.constant(folded[0])
         else:
             out = getattr(self, "_" + type(node).__name__)(node)
-        _locate(out, self.line(node))
+        self.mark(out, self.line(node))
         return out
 
     def constant(self, value: Any) -> py.expr:
@@ -446,7 +479,7 @@ class CodeGen:
 
         def on_match() -> list[py.stmt]:
             value = self.field_step(_name(param), last_field.name, False)
-            _locate(value, self.line(last_field))
+            self.mark(value, self.line(last_field))
             plain = py.BoolOp(op=py.And(), values=[
                 _is(py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()),
                                  value=_call(_name("type"), _name(val))), _name("list"),
@@ -650,10 +683,14 @@ class CodeGen:
             out = _call(self.bind(rt.at), value, self.gen(step.index))
         else:
             out = self.filter_step(value, step)
-        _locate(out, line)
+        self.mark(out, line)
         return out
 
     def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
+        if isinstance(value, py.Name) and value.id in self.dict_flags and not on_list:
+            get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()), _const(name))
+            return py.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
+                self.bind(rt.field_slow), _name(value.id), _const(name)))
         if isinstance(value, py.Name):  # a local already: no temporary needed
             tmp, bound = value.id, _name(value.id)
         else:
@@ -696,6 +733,8 @@ class CodeGen:
         comprehension they would be closure cells of the enclosing one)."""
         name = self.fresh("_loop")
         body: list[py.stmt] = []
+        flag = self.fresh("_d")
+        self.dict_flags[param] = flag
         outer, self.def_target = self.def_target, body
         try:
             test = self.boolean(cond)
@@ -705,8 +744,10 @@ class CodeGen:
         items: py.expr = _name("_items")
         if reverse:
             items = _call(_name("reversed"), items)
+        is_dict = py.Assign(targets=[py.Name(id=flag, ctx=py.Store())], value=_is(
+            _call(_name("type"), _name(param)), _name("dict")))
         loop = py.For(target=py.Name(id=param, ctx=py.Store()), iter=items,
-                      body=[py.If(test=test, body=matched, orelse=[])], orelse=[])
+                      body=[is_dict, py.If(test=test, body=matched, orelse=[])], orelse=[])
         init: list[py.stmt] = []
         if result is not None:
             init = [py.Assign(targets=[py.Name(id=result, ctx=py.Store())],
@@ -716,7 +757,7 @@ class CodeGen:
                             kw_defaults=[], defaults=[])
         fn = py.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
                             decorator_list=[], returns=None)
-        _locate(fn, self.line(step))
+        self.mark(fn, self.line(step))
         if self.def_target is self.prologue and self.closed(fn):
             self.module_defs.append(fn)  # defined once, at compile time
         else:

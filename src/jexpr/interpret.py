@@ -52,9 +52,11 @@ def evaluate(checked: Checked, context: Mapping[str, Any] | None = None) -> Any:
         raise NodeFault(fault, checked.node) from fault
 
 
-def fold(checked: Checked, node: ast.Expr, allow_lists: bool = False) -> tuple[Any] | None:
+def fold(checked: Checked, node: ast.Expr, memo: dict[ast.Node, bool] | None = None
+         ) -> tuple[Any] | None:
     """The value of a constant composite sub-expression, if it has an immutable one."""
-    if isinstance(node, _LITERALS) or not _is_constant(checked, node):
+    if isinstance(node, _LITERALS) or not _is_constant(checked, node, {} if memo is None
+                                                        else memo):
         return None
     try:
         value = Interpreter(checked, {}).eval(node)
@@ -65,7 +67,14 @@ def fold(checked: Checked, node: ast.Expr, allow_lists: bool = False) -> tuple[A
     return (value,)
 
 
-def _is_constant(checked: Checked, node: ast.Node) -> bool:
+def _is_constant(checked: Checked, node: ast.Node, memo: dict[ast.Node, bool]) -> bool:
+    known = memo.get(node)
+    if known is None:
+        known = memo[node] = _constant(checked, node, memo)
+    return known
+
+
+def _constant(checked: Checked, node: ast.Node, memo: dict[ast.Node, bool]) -> bool:
     if isinstance(node, _LITERALS):
         return True
     if not isinstance(node, _CONSTANT_NODES):
@@ -74,7 +83,7 @@ def _is_constant(checked: Checked, node: ast.Node) -> bool:
         plan = checked.calls.get(node)
         if plan is None or not plan.function.pure:
             return False
-    return all(_is_constant(checked, c) for c in ast.children(node))
+    return all(_is_constant(checked, c, memo) for c in ast.children(node))
 
 
 class Interpreter:
