@@ -691,6 +691,7 @@ class CodeGen:
             get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()), _const(name))
             return py.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
                 self.bind(rt.field_slow), _name(value.id), _const(name)))
+        bound: py.expr
         if isinstance(value, py.Name):  # a local already: no temporary needed
             tmp, bound = value.id, _name(value.id)
         else:
@@ -766,7 +767,8 @@ class CodeGen:
 
     def closed(self, fn: py.FunctionDef) -> bool:
         """Whether a function reads only its own locals, bound objects and builtins."""
-        stored, loaded = set(), set()
+        stored: set[str] = set()
+        loaded: set[str] = set()
         for node in py.walk(fn):
             if isinstance(node, py.Name):
                 (stored if isinstance(node.ctx, py.Store) else loaded).add(node.id)
