@@ -46,6 +46,7 @@ NEVER_NULL = frozenset((
     "inLastYears", "inNextDays", "inNextHours", "inNextMonths", "inNextYears"))
 _PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
             "listAny": "list", "object": "dict"}
+_EXACT = 2**53  # integers up to this convert to doubles exactly
 _ROOTS = {"event": "events", "legacy": "events", "action": "actions", "lookup": "datasetLookups",
           "journey": "journey"}
 
@@ -272,8 +273,12 @@ class CodeGen:
             out = _call(self.bind(rt.check_list), out, _const(element))
         return out
 
-    def widen(self, code: py.expr, have: str, want: str) -> py.expr:
-        if want == "decimal" and have in ("integer", "any"):
+    def widen(self, code: py.expr, have: str, want: str, what: str = "value") -> py.expr:
+        """Integer to decimal where the static types say so; an ``any`` value standing for a
+        known type (an if branch, a default) is checked against it at run time."""
+        if have == "any" and want not in ("any", "null", "object", "listAny"):
+            return _call(self.bind(rt.expect), code, _const(want), _const(what))
+        if want == "decimal" and have == "integer":
             return _call(self.bind(rt.to_float), code)
         if want == "listDecimal" and have == "listInteger":
             return _call(self.bind(rt.list_to_float), code)
@@ -305,10 +310,15 @@ class CodeGen:
         left, right = self.gen(node.left), self.gen(node.right)
         if node.op in ("==", "!="):
             return self.equality(node.op, left, right, lt, rt_)
-        if (lt == rt_ and lt in T.ORDERABLE) or {lt, rt_} <= T.NUMBERS:
+        if lt == rt_ and lt in T.ORDERABLE:
             return self.ordered(node.op, left, right)
-        if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant):
-            if isinstance(left, py.IfExp) and getattr(left, "jexpr_arith", False):
+        if {lt, rt_} == T.NUMBERS:  # mixed: Java promotes the integer to a double
+            left, right = (self.widen(left, lt, "decimal"), self.widen(right, rt_, "decimal"))
+            return self.ordered(node.op, left, right)
+        if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant) and (
+                type(right.value) is float or _exact_int(right.value)):
+            if isinstance(left, py.IfExp) and getattr(left, "jexpr_arith", False) and \
+                    _exact_int(right.value):
                 # the arithmetic's fast path proved a number in range: compare directly
                 fast = py.Compare(left=left.body, ops=[_CMP[node.op]()], comparators=[right])
                 slow = _call(self.bind(rt.compare_any), left.orelse, right, _const(node.op))
@@ -346,15 +356,21 @@ class CodeGen:
         tmp, kind = self.fresh(), self.fresh("_k")
         typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
             _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=left)))
-        is_number = self.is_number(typ, tmp, kind)
+        exact = _exact_int(right.value)
+        # int vs float compares exactly in Python but by double promotion in Java: the fast
+        # path takes only the values for which both agree
+        is_number = self.is_number(typ, tmp, kind, None if exact else _EXACT)
         fast = py.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
         slow = _call(self.bind(rt.compare_any), _name(tmp), right, _const(op))
         return py.IfExp(test=is_number, body=fast, orelse=slow)
 
-    def is_number(self, typ: py.expr, tmp: str, kind: str) -> py.expr:
-        """``type(v) is float or (type(v) is int and v fits 64 bits)``, type bound once."""
-        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
-                              comparators=[_name(tmp), _const(values.INT_MAX)])
+    def is_number(self, typ: py.expr, tmp: str, kind: str, bound: int | None = None
+                  ) -> py.expr:
+        """``type(v) is float or (type(v) is int and v fits 64 bits)``, type bound once;
+        ``bound`` narrows the integer range."""
+        low, high = (values.INT_MIN, values.INT_MAX) if bound is None else (-bound, bound)
+        in_range = py.Compare(left=_const(low), ops=[py.LtE(), py.LtE()],
+                              comparators=[_name(tmp), _const(high)])
         return py.BoolOp(op=py.Or(), values=[
             _is(typ, _name("float")),
             py.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
@@ -395,7 +411,7 @@ class CodeGen:
         if node.op == "+":
             if "string" in (lt, rt_):
                 return _call(self.bind(rt.concat_values), left, right)
-            if lt in ("dateTime", "dateTimeOnly", "duration"):
+            if lt in ("dateTime", "dateTimeOnly", "duration") and rt_ != "any":
                 return _call(self.bind(rt.add_temporal), left, right)
             if "any" in (lt, rt_):
                 return _call(self.bind(rt.plus_any), left, right)
@@ -414,8 +430,8 @@ class CodeGen:
 
     def _If(self, node: ast.If) -> py.expr:
         result = self.type_of(node)
-        then = self.widen(self.gen(node.then), self.type_of(node.then), result)
-        orelse = self.widen(self.gen(node.orelse), self.type_of(node.orelse), result)
+        then = self.widen(self.gen(node.then), self.type_of(node.then), result, "if")
+        orelse = self.widen(self.gen(node.orelse), self.type_of(node.orelse), result, "if")
         return py.IfExp(test=self.boolean(node.cond), body=then, orelse=orelse)
 
     def _Ident(self, node: ast.Ident) -> py.expr:  # pragma: no cover - rejected by the checker
@@ -434,8 +450,37 @@ class CodeGen:
         if plan.dynamic:
             return self.dispatch(node, plan, args)
         sig, x = plan.candidates[0], plan.bindings[0]
-        converted = [self.argument(code, have, _concrete(p, x), node.name)
-                     for code, have, p in zip(args, types, sig.params, strict=True)]
+        wants = [_concrete(p, x) for p in sig.params]
+        args, evaluated = self.evaluate_first(args, types, wants)
+        result = self.call_code(node, plan, sig, args, types, wants)
+        if evaluated is None:
+            return result
+        return py.IfExp(test=evaluated, body=result, orelse=_const(None))
+
+    def evaluate_first(self, args: list[py.expr], types: list[str], wants: list[str]
+                       ) -> tuple[list[py.expr], py.expr | None]:
+        """Arguments are all evaluated, left to right, before any is type-checked (§6.1):
+        when an ``any`` argument is checked and a later one is computed, bind them all to
+        locals first (the tuple of bindings is always true)."""
+        checked = [i for i, (t, w) in enumerate(zip(types, wants, strict=True))
+                   if t == "any" and w != "any"]
+        if not checked or all(isinstance(a, py.Constant) for a in args[checked[0] + 1:]):
+            return args, None
+        bindings: list[py.expr] = []
+        names: list[py.expr] = []
+        for arg in args:
+            if isinstance(arg, py.Constant):
+                names.append(arg)
+                continue
+            tmp = self.fresh()
+            bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
+            names.append(_name(tmp))
+        return names, py.Tuple(elts=bindings, ctx=py.Load())
+
+    def call_code(self, node: ast.Call, plan: CallPlan, sig: Signature, args: list[py.expr],
+                  types: list[str], wants: list[str]) -> py.expr:
+        converted = [self.argument(code, have, want, node.name)
+                     for code, have, want in zip(args, types, wants, strict=True)]
         fused = None
         if sig.params and all(p == "string" for p in sig.params):
             fused = self.string_call(node.name, args, types)
@@ -597,7 +642,8 @@ class CodeGen:
         if node.default is None:
             return value
         field_type = self.type_of(node)
-        default = self.widen(self.gen(node.default), self.type_of(node.default), field_type)
+        default = self.widen(self.gen(node.default), self.type_of(node.default), field_type,
+                             "defaultValue")
         tmp = self.fresh()
         test = _is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value),
                    _const(None), negate=True)
@@ -793,6 +839,11 @@ class CodeGen:
         for step in node.steps:
             value = self.step(value, step)
         return self.coerced(node, value)
+
+
+def _exact_int(value: Any) -> bool:
+    """An integer constant that a double represents exactly."""
+    return type(value) is int and -_EXACT <= value <= _EXACT
 
 
 def lookup_signature(name: str, arity: int) -> Signature:

@@ -192,7 +192,9 @@ class Interpreter:
 
     def widen(self, value: Any, have: str, want: str) -> Any:
         """Integer to decimal where the static types say so (as the compiler does)."""
-        if want == "decimal" and have in ("integer", "any"):
+        if have == "any" and want not in ("any", "null", "object", "listAny"):
+            return rt.expect(value, want, "value")
+        if want == "decimal" and have == "integer":
             return rt.to_float(value)
         if want == "listDecimal" and have == "listInteger":
             return rt.list_to_float(value)

@@ -23,7 +23,8 @@ from jexpr.parse import parse
 from jexpr.schema import Declarations
 from jexpr.source import Source
 
-_INTERNAL_CODES = {OverflowError: "E-EVAL-OVERFLOW", RecursionError: "E-EVAL-OVERFLOW"}
+_INTERNAL_CODES: dict[type[BaseException], str] = {
+    OverflowError: "E-EVAL-OVERFLOW", RecursionError: "E-EVAL-OVERFLOW"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,7 +34,7 @@ class Program:
     source: Source
     checked: Checked
     diagnostics: list[Diagnostic]
-    _function: Callable[[Mapping[str, Any]], Any] = field(repr=False)
+    _function: Callable[[Mapping[str, Any] | None], Any] = field(repr=False)
     _lines: list[ast.Node] = field(repr=False)
 
     @property

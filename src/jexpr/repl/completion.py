@@ -25,7 +25,7 @@ from prompt_toolkit.document import Document
 from jexpr.functions import catalogue
 from jexpr.repl.fields import FieldIndex, FieldNode
 from jexpr.repl.scan import OPENERS, Frame, Scan, scan, unquote
-from jexpr.repl.session import COMMANDS, Session
+from jexpr.repl.session import COMMANDS, Session, find_command
 from jexpr.temporal import region_ids
 
 __all__ = ["JexprCompleter"]
@@ -76,12 +76,14 @@ class JexprCompleter(Completer):
 
     def _command(self, document: Document, event: CompleteEvent) -> Iterator[Completion]:
         text = document.text_before_cursor.lstrip()
-        name, space, arg = text[1:].partition(" ")
+        typed, space, arg = text[1:].partition(" ")
         if not space:
-            yield from _matching([c.name for c in COMMANDS], name,
+            yield from _matching([c.name for c in COMMANDS], typed,
                                  {c.name: c.help for c in COMMANDS})
             return
-        if name in ("type", "ast", "t"):
+        command = find_command(typed)
+        name = command.name if command else typed
+        if name in ("type", "ast"):
             yield from self._expression(arg, document.text_after_cursor,
                                         event.completion_requested)
         elif name in ("load", "schema"):

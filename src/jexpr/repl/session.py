@@ -159,7 +159,7 @@ class Session:
     def command(self, text: str) -> Reply:
         """Dispatch ``:name argument`` to its command (unique prefixes are accepted)."""
         name, _, arg = text[1:].partition(" ")
-        command = _find_command(name.strip())
+        command = find_command(name.strip())
         if command is None:
             return _fail(f"unknown command ':{name}' (try :help)")
         return command.run(self, arg.strip())
@@ -360,12 +360,8 @@ COMMANDS: tuple[Command, ...] = (
 _ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help", "t": "type"}
 
 
-def command_names() -> list[str]:
-    """Every command name, for completion."""
-    return [c.name for c in COMMANDS]
-
-
-def _find_command(name: str) -> Command | None:
+def find_command(name: str) -> Command | None:
+    """The command a name denotes: exact, an alias (``:q``) or a unique prefix (``:fun``)."""
     name = _ALIASES.get(name, name)
     exact = [c for c in COMMANDS if c.name == name]
     prefixed = [c for c in COMMANDS if c.name.startswith(name)] if name else []
@@ -377,7 +373,7 @@ def takes_expression(text: str) -> bool:
     """True for an expression, or a ``:type``/``:ast`` command (whose argument is one)."""
     if not text.lstrip().startswith(":"):
         return True
-    command = _find_command(text.lstrip()[1:].partition(" ")[0])
+    command = find_command(text.lstrip()[1:].partition(" ")[0])
     return command is not None and command.arg == "EXPR"
 
 
