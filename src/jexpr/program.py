@@ -107,6 +107,14 @@ def compile_program(text: str, field_types: Mapping[str, str] | None = None,
     return _program(checked, diags)
 
 
+def from_checked(checked: Checked) -> Program:
+    """The program of an expression that checked without errors (hosts that check
+    expressions themselves, such as the journey loader, compile them with this)."""
+    if checked.has_errors:
+        raise JexprError(sort_diagnostics(checked.diagnostics))
+    return _program(checked, sort_diagnostics(checked.diagnostics))
+
+
 def _program(checked: Checked, diags: list[Diagnostic]) -> Program:
     function, namespace, lines = generate(checked)
     program = Program(checked.source, checked, diags, function, lines)
