@@ -11,8 +11,8 @@ dispatch of overloaded calls (§10.1) and the usage rules (§14).
 from __future__ import annotations
 
 import math
-import re
 import random as _random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
