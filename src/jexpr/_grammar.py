@@ -2,8 +2,8 @@
 
 Grammars ship inside the wheel as ``jexpr/_grammars/*.lark`` (hatch force-include); in a source
 checkout they are read from the repository's ``grammar/`` folder. Parsers are LALR with the
-contextual lexer, built once per process under ``strict=True`` (no shift/reduce conflicts, no
-terminal collisions) and cached.
+contextual lexer, built under ``strict=True`` (no shift/reduce conflicts, no terminal
+collisions), cached per process and on disk (Lark's ``cache=True``).
 """
 
 from __future__ import annotations
@@ -42,4 +42,7 @@ def build_parser(filename: str, start: str = "start") -> Lark:
         maybe_placeholders=True,
         import_paths=[str(path.parent)],
         source_path=str(path),
+        # The analysed tables are cached on disk, keyed by the grammar text and these options:
+        # a changed grammar is rebuilt (and re-checked under strict=True) on first use.
+        cache=True,
     )

@@ -7,7 +7,6 @@ fix) plus a hint. Phases collect diagnostics in lists and keep going; only the f
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -80,18 +79,62 @@ def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+    adjacent characters each cost 1 (``lenght`` → ``length`` is 1)."""
+    if a == b:
+        return 0
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def max_typo_distance(name: str) -> int:
+    """The largest edit distance still taken for a typo of ``name``: max(1, len/3)."""
+    return max(1, len(name) // 3)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate, preferring a case-insensitive match, or None."""
-    pool = list(candidates)
+    """The candidate ``name`` is most likely a typo of, or None when none is genuinely close.
+
+    A case-insensitive exact match wins; otherwise the candidate with the smallest edit distance
+    (compared case-insensitively), provided it is at most ``max(1, len(name) // 3)``. Ties go to
+    the candidate sharing the longest prefix with ``name``, then to the one listed first.
+    """
+    pool = list(dict.fromkeys(candidates))
+    lowered = name.lower()
     for c in pool:
-        if c.lower() == name.lower():
+        if c.lower() == lowered:
             return c
-    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    lowered = {c.lower(): c for c in pool}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else None
+    limit = max_typo_distance(name)
+    best: tuple[int, int, str] | None = None
+    for c in pool:
+        if abs(len(c) - len(name)) > limit:
+            continue
+        d = edit_distance(lowered, c.lower())
+        if d > limit:
+            continue
+        key = (d, -_common_prefix(lowered, c.lower()), c)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return best[2] if best else None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 class JexprError(Exception):

@@ -8,15 +8,16 @@ conversions (D19), zones, regexes, date parts, hour and day ranges — and repor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from jexpr import ast, javaregex, temporal
-from jexpr.diagnostics import Diagnostic, Fix, error, warning
+from jexpr.diagnostics import Diagnostic, Fix, did_you_mean, error, warning
 from jexpr.errors import EvalFault
 from jexpr.functions import CallPlan
-from jexpr.lib import dates
+from jexpr.lib import dates, numbers
 from jexpr.schema import Declarations, Path
 from jexpr.source import Source
 
@@ -87,18 +88,174 @@ def _conversion(call: ast.Call, plan: CallPlan, ctx: CallContext) -> None:
     except EvalFault:
         return  # reported by the zone check
     if converted is None:
+        name = plan.function.name
         shown = ", ".join(ctx.source.text[a.span.start:a.span.end] for a in call.args)
-        ctx.report(error("E-VALUE-CONVERSION", f"{plan.function.name}({shown}) cannot be "
-                         "converted", call.span, _conversion_hint(plan.function.name)))
+        why = _conversion_problem(name, values)
+        index = why.argument if why.argument is not None else (0 if len(call.args) == 1
+                                                                else None)
+        span = call.span if index is None else call.args[index].span
+        fix = Fix(span, why.replacement) if why.replacement is not None else None
+        ctx.report(error("E-VALUE-CONVERSION", f"{name}({shown}) cannot be converted: "
+                         f"{why.reason}", span, why.hint, fix))
 
 
-def _conversion_hint(name: str) -> str:
-    return {
-        "toInteger": "integer text is [+-]digits, e.g. \"42\"",
-        "toDecimal": "decimal text looks like \"4.5\" or \"1e3\"",
-        "toDuration": "durations use Java's ISO form, e.g. \"PT15M\" or \"P2D\" (no months)",
-        "toDateOnly": "dates look like \"2023-08-18\" and must exist",
-    }.get(name, "date-times look like \"2023-08-18T10:00:00Z\"")
+@dataclass(frozen=True)
+class _Why:
+    """Why a literal conversion fails: the reason (in the message), a hint, the argument at
+    fault (None: the whole call) and a replacement text for that argument."""
+
+    reason: str
+    hint: str | None
+    argument: int | None = None
+    replacement: str | None = None
+
+
+_DURATION_CALENDAR = re.compile(r"[+-]?P[^T]*?[0-9]\s*[YMW]", re.IGNORECASE)
+_DURATION_NO_T = re.compile(r"([+-]?P(?:[+-]?[0-9]+D)?)([^T]+)", re.IGNORECASE)
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DURATION_HINT = "durations use Java's ISO form, e.g. \"PT15M\", \"PT1H30M\" or \"P2D\""
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _conversion_problem(name: str, values: list[Any]) -> _Why:
+    """Why ``name`` fails on these literal values (spec §10.5, §12.2, §12.5)."""
+    value = values[0]
+    if name == "toInteger":
+        return _integer_problem(value)
+    if name == "toDecimal":
+        text = value.strip(" \t\n\r") if isinstance(value, str) else ""
+        if text.lower().lstrip("+-") in ("nan", "infinity", "inf"):
+            return _Why("NaN and Infinity are not decimal numbers", "a decimal must be finite")
+        if re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", text):
+            return _Why("the number is too large for a decimal", "decimals are 64-bit floating "
+                        "point numbers, up to about 1.8e308")
+        return _Why("the text is not a decimal number",
+                    "decimal text looks like \"4.5\", \"-2\" or \"1e3\"")
+    if name == "toDuration":
+        return _duration_problem(value)
+    if name == "toDateTime":
+        if isinstance(value, int):
+            return _Why("the epoch milliseconds are out of range",
+                        "toDateTime(integer) takes milliseconds since 1970-01-01T00:00Z and "
+                        "must give a year between 1 and 9999")
+        return _date_time_problem(value)
+    if name == "toDateTimeOnly":
+        if isinstance(value, str) and _DATE_SHAPE.match(value.strip()) and \
+                temporal.parse_date(value.strip()[:10]) is None:
+            return _Why("the date does not exist", "check the month (01–12) and the day")
+        return _Why("the text is not a local date-time",
+                    "local date-times look like \"2023-08-18T10:00:00\" (a date alone and an "
+                    "offset date-time are accepted too)")
+    if len(values) == 3:
+        return _ymd_problem(values)
+    if isinstance(value, str) and _DATE_SHAPE.match(value) and \
+            temporal.parse_date(value[:10]) is None:
+        return _Why("the date does not exist", "check the month (01–12) and the day")
+    return _Why("the text is not a date", "dates look like \"2023-08-18\" (a date-time is "
+                "accepted too: its date part is taken)")
+
+
+def _integer_problem(value: Any) -> _Why:
+    if isinstance(value, float):
+        return _Why("the value is outside the 64-bit integer range", None)
+    if not isinstance(value, str):
+        return _Why("the value cannot be converted", None)
+    hint = "integer text is [+-]digits, e.g. \"42\""
+    stripped = value.strip()
+    if stripped != value and numbers.to_integer(stripped) is not None:
+        return _Why("the text has spaces around the number", f"remove the spaces: "
+                    f"{_quote(stripped)}", 0, _quote(stripped))
+    if re.fullmatch(r"[+-]?[0-9]+", stripped):
+        return _Why("the number is outside the 64-bit integer range", hint)
+    if numbers.to_decimal(value) is not None:
+        return _Why("the text is a decimal number", f"toInteger takes whole numbers only; to "
+                    f"truncate, convert the decimal first: toInteger(toDecimal({_quote(value)}))")
+    return _Why("the text is not an integer", hint)
+
+
+def _duration_problem(value: Any) -> _Why:
+    if not isinstance(value, str):
+        return _Why("the value cannot be converted", _DURATION_HINT)
+    text = value.strip()
+    if text != value and temporal.parse_duration(text) is not None:
+        return _Why("the text has spaces around the duration", f"remove the spaces: "
+                    f"{_quote(text)}", 0, _quote(text))
+    calendar = _DURATION_CALENDAR.match(text)
+    if calendar:
+        return _calendar_duration_problem(text, calendar)
+    m = _DURATION_NO_T.fullmatch(text)
+    if m and "T" not in text.upper():
+        fixed = f"{m.group(1)}T{m.group(2)}"
+        if temporal.parse_duration(fixed) is not None:
+            return _Why("hours, minutes and seconds must come after a 'T'",
+                        f"write {_quote(fixed)}", 0, _quote(fixed))
+    return _Why("the text is not an ISO-8601 duration", _DURATION_HINT)
+
+
+def _calendar_duration_problem(text: str, calendar: re.Match[str]) -> _Why:
+    """A duration written with years, months or weeks (Java's Duration has none of them)."""
+    unit = calendar.group(0)[-1].upper()
+    amount = re.search(r"[0-9]+(?=\s*[YMWymw])", calendar.group(0))
+    n = int(amount.group(0)) if amount else 1
+    if unit == "W":
+        days = _replace_unit(text, "W", lambda k: f"{7 * k}D")
+        if days is not None and temporal.parse_duration(days) is not None:
+            return _Why("weeks are not supported in durations", f"write days: {_quote(days)}",
+                        0, _quote(days))
+        return _Why("weeks are not supported in durations", f"write days, e.g. \"P{7 * n}D\"")
+    word, part = ("years", "years") if unit == "Y" else ("months", "months")
+    hint = (f"a duration has no {word} (their length varies): write days, e.g. "
+            f"\"P{30 * n if unit == 'M' else 365 * n}D\", or shift the date with "
+            f"nowWithDelta({n}, \"{part}\")")
+    if unit == "M" and "T" not in text.upper():
+        minutes = _replace_unit(text, "M", lambda k: f"T{k}M")
+        if minutes is not None and temporal.parse_duration(minutes) is not None:
+            hint = f"for minutes, write {_quote(minutes)}; " + hint
+    return _Why(f"{word} are not supported in durations", hint)
+
+
+def _replace_unit(text: str, unit: str, new: Callable[[int], str]) -> str | None:
+    """``text`` with its one ``<digits><unit>`` part rewritten, or None when there is not
+    exactly one."""
+    pattern = re.compile(rf"([0-9]+){unit}", re.IGNORECASE)
+    if len(pattern.findall(text)) != 1:
+        return None
+    return pattern.sub(lambda m: new(int(m.group(1))), text)
+
+
+def _date_time_problem(value: Any) -> _Why:
+    if not isinstance(value, str):
+        return _Why("the value cannot be converted", None)
+    text = value.strip()
+    if temporal.parse_local_datetime(text) is not None:
+        return _Why("the date-time has no offset",
+                    f"add an offset such as Z or +02:00: {_quote(text + 'Z')}; or use "
+                    f"toDateTimeOnly({_quote(value)}) for a date-time without offset",
+                    0, _quote(text + "Z"))
+    if temporal.parse_date(text) is not None:
+        return _Why("the text is a date without a time",
+                    f"write a time and an offset: {_quote(text + 'T00:00:00Z')}; or use "
+                    f"toDateOnly({_quote(value)}) for a date", 0, _quote(text + "T00:00:00Z"))
+    if _DATE_SHAPE.match(text) and temporal.parse_date(text[:10]) is None:
+        return _Why("the date does not exist", "check the month (01–12) and the day")
+    return _Why("the text is not an ISO-8601 date-time with an offset",
+                "date-times look like \"2023-08-18T10:00:00Z\" or "
+                "\"2023-08-18T10:00:00+02:00\"")
+
+
+def _ymd_problem(values: list[Any]) -> _Why:
+    y, m, d = values
+    if not all(isinstance(v, int) for v in values):
+        return _Why("the value cannot be converted", None)
+    if not 1 <= y <= 9999:
+        return _Why(f"year {y} is outside 1–9999", None, 0)
+    if not 1 <= m <= 12:
+        return _Why(f"month {m} is outside 1–12", None, 1)
+    return _Why(f"{y:04}-{m:02}-{d:02} does not exist",
+                "the day must exist in that month (February has 28 days, 29 in leap years)", 2)
 
 
 def _zone_arg(call: ast.Call, index: int, ctx: CallContext, constant_rule: bool) -> None:
@@ -106,11 +263,53 @@ def _zone_arg(call: ast.Call, index: int, ctx: CallContext, constant_rule: bool)
     value = literal_value(arg)
     if isinstance(value, str):
         if temporal.zone(value) is None:
-            ctx.report(error("E-VALUE-ZONE", f"invalid time zone '{value}'", arg.span,
-                             "use an IANA id such as Europe/Paris, or Z, UTC, +02:00"))
+            hint, replacement = zone_hint(value)
+            ctx.report(error("E-VALUE-ZONE", f"invalid time zone '{value}'", arg.span, hint,
+                             Fix(arg.span, _quote(replacement)) if replacement else None))
     elif constant_rule:
         ctx.report(warning("W-AJO-CONSTANT-ARG", "AJO wants a constant time zone here",
                            arg.span, "write the zone as a string literal"))
+
+
+_ABBREVIATIONS = {
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "MDT": "America/Denver", "CDT": "America/Chicago", "EDT": "America/New_York",
+    "AKST": "America/Anchorage", "AKDT": "America/Anchorage",
+    "BST": "Europe/London", "IST": "Asia/Kolkata", "CEST": "Europe/Paris",
+    "EEST": "Europe/Athens", "WEST": "Europe/Lisbon", "JST": "Asia/Tokyo",
+    "KST": "Asia/Seoul", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+    "SGT": "Asia/Singapore", "HKT": "Asia/Hong_Kong", "BRT": "America/Sao_Paulo",
+}
+_OFFSET_LIKE = re.compile(r"(?:UTC|GMT)?\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?",
+                          re.IGNORECASE)
+_ZONE_HINT = "use an IANA id such as Europe/Paris, or Z, UTC, +02:00"
+
+
+def zone_hint(value: str) -> tuple[str, str | None]:
+    """A hint for an invalid zone id, and the valid id to replace it with when one is clear."""
+    stripped = value.strip()
+    if stripped != value and temporal.zone(stripped) is not None:
+        return f"remove the spaces around the zone id: \"{stripped}\"", stripped
+    upper = stripped.upper()
+    if upper in _ABBREVIATIONS:
+        region = _ABBREVIATIONS[upper]
+        return (f"abbreviations are not zone ids: use a region such as {region}, which follows "
+                "daylight saving time", None)
+    m = _OFFSET_LIKE.fullmatch(stripped)
+    if m:
+        offset = f"{m.group(1)}{int(m.group(2)):02}:{m.group(3) or '00'}"
+        if temporal.zone(offset) is not None:
+            return f"write offsets as ±HH:MM: \"{offset}\"", offset
+    if len(stripped) >= 4:
+        regions = sorted(temporal.region_ids())
+        guess = did_you_mean(stripped, regions)
+        if guess is None and "/" not in stripped:
+            cities = {r.rsplit("/", 1)[-1]: r for r in regions if "/" in r}
+            city = did_you_mean(stripped.replace(" ", "_"), cities)
+            guess = cities[city] if city else None
+        if guess is not None:
+            return f"did you mean {guess}?", guess
+    return _ZONE_HINT, None
 
 
 def _to_date_time(call: ast.Call, types: list[str], plan: CallPlan, ctx: CallContext
@@ -174,17 +373,22 @@ def _regex(pattern_index: int, replacement: bool) -> Callable[..., str | None]:
             return None
         problem = javaregex.literal_pattern_error(pattern)
         if problem:
-            ctx.report(error("E-VALUE-REGEX", f"invalid regular expression: {problem}",
+            ctx.report(error("E-VALUE-REGEX", _prefixed("invalid regular expression", problem),
                              call.args[pattern_index].span))
             return None
         repl = literal_value(call.args[2]) if replacement else None
         if isinstance(repl, str):
             problem = javaregex.literal_replacement_error(pattern, repl)
             if problem:
-                ctx.report(error("E-VALUE-REGEX", f"invalid replacement: {problem}",
+                ctx.report(error("E-VALUE-REGEX", _prefixed("invalid replacement", problem),
                                  call.args[2].span, "write a literal $ as \\$"))
         return None
     return hook
+
+
+def _prefixed(prefix: str, problem: str) -> str:
+    """``prefix: problem``, without repeating a prefix the problem already starts with."""
+    return problem if problem.startswith(prefix) else f"{prefix}: {problem}"
 
 
 def _date(call: ast.Call, types: list[str], plan: CallPlan, ctx: CallContext) -> str | None:

@@ -74,6 +74,10 @@ ALIASES: dict[str, str] = {
     "notEqualWithIgnoreCase": "notEqualIgnoreCase",
 }
 REMOVED = frozenset(("toTimeZone", "getBestSendTime"))
+REMOVED_HINTS = {
+    "toTimeZone": "to express a dateTime in another zone, use updateTimeZone(dateTime, zone), "
+                  "e.g. updateTimeZone(now(), \"Europe/Paris\")",
+}
 
 
 def register(name: str, category: str, doc: str, *signatures: Signature,
@@ -168,9 +172,42 @@ def resolve_call(call: ast.Call, arg_types: list[str], source: Source
     if plan is None:
         got = "(" + ", ".join(T.display(t) for t in arg_types) + ")"
         want = " | ".join(s.text() for s in fn.signatures if len(s.params) == len(arg_types))
-        diags.append(error("E-TYPE-ARGUMENT", f"{fn.name}: got {got}, want {want}", call.span,
-                           fn.signature_text()))
+        index = offending_argument(fn, arg_types)
+        span, hint = call.span, fn.signature_text()
+        if index is not None:
+            span = call.args[index].span
+            wanted = dict.fromkeys(T.display(s.params[index]) for s in fn.signatures
+                                   if len(s.params) == len(arg_types))
+            hint = (f"argument {index + 1} is {T.display(arg_types[index])}, want "
+                    f"{' or '.join(wanted)}; {hint}")
+        diags.append(error("E-TYPE-ARGUMENT", f"{fn.name}: got {got}, want {want}", span, hint))
     return plan, diags
+
+
+def converts(name: str, t: str) -> bool:
+    """Whether the one-argument function ``name`` accepts an argument of static type ``t``."""
+    fn = lookup(name)
+    return fn is not None and any(_match(s, [t]) is not None for s in fn.signatures)
+
+
+def offending_argument(fn: Function, arg_types: Sequence[str]) -> int | None:
+    """The first argument no signature of that arity accepts at its position, or None when
+    every argument fits some signature (only the combination is wrong)."""
+    sigs = [s for s in fn.signatures if len(s.params) == len(arg_types)]
+    for i, a in enumerate(arg_types):
+        if not any(_param_accepts(s.params[i], a) for s in sigs):
+            return i
+    return None
+
+
+def _param_accepts(param: str, arg: str) -> bool:
+    if arg in ("null", "any") or param == "any":
+        return True
+    if param == "X":
+        return arg in T.SCALARS
+    if param == "listX":
+        return arg == "listAny" or (T.is_list(arg) and T.element(arg) in T.SCALARS)
+    return T.accepts(param, arg) is not None
 
 
 def _choose(fn: Function, args: list[str]) -> CallPlan | None:
@@ -188,7 +225,7 @@ def _choose(fn: Function, args: list[str]) -> CallPlan | None:
 def _unknown_function(call: ast.Call) -> Diagnostic:
     if call.name in REMOVED:
         return error("E-NAME-REMOVED", f"{call.name} was removed from AJO and is not "
-                     "supported", call.name_span)
+                     "supported", call.name_span, REMOVED_HINTS.get(call.name))
     names = [*REGISTRY, *ALIASES]
     guess = did_you_mean(call.name, names)
     if guess in ALIASES:

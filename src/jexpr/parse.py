@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from lark import Token, Transformer, Tree, v_args
@@ -91,9 +91,11 @@ class ErrorCollector:
     Hosts that import the expression grammar (``journey.lark``) pass ``prefix="jexpr__"`` and
     hand it the errors that happen inside embedded expressions (:meth:`record`)."""
 
-    def __init__(self, source: Source, prefix: str = "") -> None:
+    def __init__(self, source: Source, prefix: str = "",
+                 token_names: Mapping[str, str] | None = None) -> None:
         self.source = source
         self.prefix = prefix
+        self.token_names = {**_TOKEN_NAMES, **(token_names or {})}
         self.diagnostics: list[Diagnostic] = []
         self._last_state: tuple[int, int] | None = None
 
@@ -194,12 +196,12 @@ class ErrorCollector:
     def _end_of_input(self, exc: UnexpectedToken, stack: list[Any]) -> Diagnostic:
         end = self.source.span(len(self.source.text), len(self.source.text))
         if _in_if(exc, stack):
-            return error("E-SYN-IF", "incomplete if: expected " + _expected(exc), end,
+            return error("E-SYN-IF", "incomplete if: expected " + _expected(exc, self.token_names), end,
                          "write if (condition) then (value) else (value)")
         opener = _innermost_opener(stack)
         what = {"LPAR": "'('", "LSQB": "'['"}.get(opener or "", "a reference")
         if opener is None:
-            return error("E-SYN-EOF", "the expression ends early: expected " + _expected(exc),
+            return error("E-SYN-EOF", "the expression ends early: expected " + _expected(exc, self.token_names),
                          end, "complete the expression")
         return error("E-SYN-EOF", f"the expression ends before {what} is closed", end,
                      "balance the brackets and braces")
@@ -219,11 +221,11 @@ class ErrorCollector:
             return error("E-SYN-TOKEN", "comments are not allowed in expressions", span,
                          "remove the comment")
         if _in_if(exc, stack):
-            return error("E-SYN-IF", f"malformed if: expected {_expected(exc)}, found '{text}'",
+            return error("E-SYN-IF", f"malformed if: expected {_expected(exc, self.token_names)}, found '{text}'",
                          span, "write if (condition) then (value) else (value)")
         if _innermost_opener(stack) in _OPENERS:
             return self._reference_token(exc, token, span, prev)
-        return error("E-SYN-TOKEN", f"expected {_expected(exc)}, found '{text}'", span)
+        return error("E-SYN-TOKEN", f"expected {_expected(exc, self.token_names)}, found '{text}'", span)
 
     def _reference_token(self, exc: UnexpectedToken, token: Token, span: Span,
                          prev: Token | None) -> Diagnostic:
@@ -236,7 +238,7 @@ class ErrorCollector:
             return error("E-SYN-REF", "a reference needs a root and at least one field step",
                          span, "write for example @event{MyEvent.field}")
         return error("E-SYN-REF", f"unexpected '{text}' in a reference: expected "
-                     f"{_expected(exc)}", span)
+                     f"{_expected(exc, self.token_names)}", span)
 
 
 def _recover(exc: UnexpectedToken, token: Token) -> None:
@@ -295,10 +297,20 @@ def _state_top(exc: UnexpectedInput) -> int:
 
 
 def _innermost_opener(stack: list[Any]) -> str | None:
+    """The innermost reference opener, '(' or '[' still open on the stack (closed pairs are
+    skipped, so ``@event{a.b} =`` is no longer inside the reference)."""
+    closed = 0
     for value in reversed(stack):
-        kind = base_type(value.type) if isinstance(value, Token) else ""
-        if isinstance(value, Token) and (kind in _OPENERS or value.value in ("(", "[")):
-            return kind if kind in _OPENERS else {"(": "LPAR", "[": "LSQB"}[value.value]
+        if not isinstance(value, Token):
+            continue
+        kind = base_type(value.type)
+        if value.value in ("}", ")", "]"):
+            closed += 1
+        elif kind in _OPENERS or value.value in ("(", "[", "{"):
+            if closed:
+                closed -= 1
+            elif value.value != "{":
+                return kind if kind in _OPENERS else {"(": "LPAR", "[": "LSQB"}[value.value]
     return None
 
 
@@ -321,8 +333,8 @@ def _in_if(exc: UnexpectedToken, stack: list[Any]) -> bool:
     return prev is not None and prev.value in ("if", "then", "else")
 
 
-def _expected(exc: UnexpectedToken) -> str:
-    names = sorted({_TOKEN_NAMES.get(base_type(t), _terminal_text(base_type(t)))
+def _expected(exc: UnexpectedToken, token_names: Mapping[str, str] = _TOKEN_NAMES) -> str:
+    names = sorted({token_names.get(base_type(t), _terminal_text(base_type(t)))
                     for t in exc.expected})
     if len(names) > 6:
         names = [*names[:6], "…"]

@@ -1,0 +1,64 @@
+"""The ``jengine`` command line: check, fmt, graph; bad arguments never give a traceback."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from jengine.cli import main
+
+BROKEN = Path(__file__).parent / "broken"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "workspace"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_check_reports_with_caret_and_exit_1() -> None:
+    code, out, _ = run("check", str(BROKEN / "cycle"))
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.endswith("error J-CYCLE the steps form a cycle: first -> second -> first")
+    assert ":9:22: " in first
+    assert "^~~~~" in out
+
+
+def test_check_warnings_only_exit_0() -> None:
+    code, out, _ = run("check", str(BROKEN / "unreachable-step"))
+    assert code == 0 and "warning J-UNREACHABLE" in out
+
+
+@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="no examples yet")
+def test_check_examples_clean() -> None:
+    assert run("check", str(EXAMPLES))[0] == 0
+
+
+def test_fmt_check_and_write(tmp_path: Path) -> None:
+    path = tmp_path / "a.journey"
+    path.write_text("audience   A\njourney j { entry on audience A enters\n a: end }\n")
+    assert run("fmt", "--check", str(path))[0] == 1
+    code, out, _ = run("fmt", str(path))
+    assert code == 0 and out.startswith("audience A\n\njourney j {\n")
+    assert run("fmt", "--write", str(path))[0] == 0
+    assert run("fmt", "--check", str(path))[0] == 0
+
+
+def test_graph_mermaid_and_unknown_journey(tmp_path: Path) -> None:
+    (tmp_path / "a.journey").write_text("audience A\njourney j { entry on audience A enters\n"
+                                        " a: end }\n")
+    code, out, _ = run("graph", "j", "-w", str(tmp_path), "--format", "mermaid")
+    assert code == 0 and "__entry --> a" in out
+    code, _, err = run("graph", "nope", "-w", str(tmp_path))
+    assert code == 2 and "no journey 'nope'" in err
+
+
+@pytest.mark.parametrize("argv", [[], ["bogus"], ["check"], ["check", "/no/such/dir"],
+                                  ["graph", "j", "--format", "png"], ["fmt", "--check"]])
+def test_bad_arguments(argv: list[str]) -> None:
+    code, _, err = run(*argv)
+    assert code == 2 and "Traceback" not in err
