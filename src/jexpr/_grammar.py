@@ -8,10 +8,13 @@ collisions), cached per process and on disk (Lark's ``cache=True``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from lark import Lark
+from lark import Lark, Token
 
 
 def grammar_dir() -> Path:
@@ -24,12 +27,38 @@ def grammar_dir() -> Path:
 
 @cache
 def expression_parser() -> Lark:
-    """The cached LALR parser of ``jexpr.lark``."""
-    return build_parser("jexpr.lark")
+    """The cached LALR parser of ``jexpr.lark`` (with the keyword-case post-lexer)."""
+    return build_parser("jexpr.lark", postlex=KeywordCase())
+
+
+class KeywordCase:
+    """Post-lexer: a name that spells a keyword in the wrong case (``AND``, ``Not``, ``TRUE``)
+    becomes that keyword, except after a ``.`` (``currentEventField.Null`` is a field), so the
+    parse goes on as the user meant. Each repair is reported through :data:`on_repair`."""
+
+    always_accept: tuple[str, ...] = ()
+    KEYWORDS = frozenset("and or not is null has if then else true false".split())
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        previous = ""
+        for token in stream:
+            word = str(token.value)
+            lower = word.lower()
+            if token.type == "NAME" and lower in self.KEYWORDS and previous != "." and \
+                    word != lower:
+                report = on_repair.get(None)
+                if report is not None:
+                    report(token)
+                token = Token.new_borrow_pos(lower.upper(), word, token)
+            previous = word
+            yield token
+
+
+on_repair: ContextVar[Callable[[Token], None] | None] = ContextVar("on_repair", default=None)
 
 
 @cache
-def build_parser(filename: str, start: str = "start") -> Lark:
+def build_parser(filename: str, start: str = "start", postlex: Any = None) -> Lark:
     """A strict LALR parser for one grammar file of :func:`grammar_dir`."""
     path = grammar_dir() / filename
     return Lark(
@@ -45,4 +74,5 @@ def build_parser(filename: str, start: str = "start") -> Lark:
         # The analysed tables are cached on disk, keyed by the grammar text and these options:
         # a changed grammar is rebuilt (and re-checked under strict=True) on first use.
         cache=True,
+        postlex=postlex,
     )

@@ -408,11 +408,7 @@ class _Checker:
 
     def group_span(self, node: ast.Reference) -> Span:
         """The span of a data-source reference's field-group segment (quotes included)."""
-        text, pos = self.out.source.text, node.root_span.end
-        m = _GROUP_SEGMENT.match(text, pos)
-        if m is None:
-            return node.root_span
-        return self.out.source.span(m.start(1), m.end(1))
+        return group_span(self.out.source, node)
 
     def default_value(self, node: ast.Reference, field_type: str) -> str:
         assert node.default is not None
@@ -724,3 +720,12 @@ def _result_hint(usage: str, t: str, text: str) -> str | None:
     if conv is not None and converts(conv, t):
         return f"{what}: convert with {conv}(…)"
     return what
+
+
+def group_span(source: Source, node: ast.Reference) -> Span:
+    """The span of a data-source reference's field-group segment (quotes included); the root's
+    span when it cannot be found. Shared by the checker and the language server."""
+    m = _GROUP_SEGMENT.match(source.text, node.root_span.end)
+    if m is None:
+        return node.root_span
+    return source.span(m.start(1), m.end(1))

@@ -19,7 +19,7 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from jexpr import ast
-from jexpr._grammar import expression_parser
+from jexpr._grammar import expression_parser, on_repair
 from jexpr.diagnostics import Diagnostic, Fix, error, sort_diagnostics
 from jexpr.parse_literals import decode_string, number_value
 from jexpr.source import Source, Span
@@ -39,6 +39,12 @@ _TOKEN_NAMES = {
 _CHAR_HINTS = {
     "=": "use '==' to compare", "!": "use 'not' or '!='", "&": "use 'and'", "|": "use 'or'",
 }
+# mistyped operators: (text, the token type of the intended operator, its text)
+_MISTYPED = {"&&": ("&&", "AND", "and"), "||": ("||", "OR", "or"), "&": ("&", "AND", "and"),
+             "|": ("|", "OR", "or"), "=>": ("=>", "REL_OP", ">="), "=<": ("=<", "REL_OP", "<="),
+             "=": ("=", "EQ_OP", "=="), "!": ("!", "NOT", "not")}
+_LOOP_VARS = {v.lower(): v for v in ("currentEventField", "currentDataPackField",
+                                     "currentActionField", "currentDatasetLookupField")}
 _REF_HINT = ("references start with @event{, @{, #{, @action{, @datasetLookup{ or @journey{ "
              "(case-sensitive, no space before '{')")
 
@@ -54,10 +60,14 @@ def parse(text: str, name: str = "<expr>") -> tuple[ast.Expr | None, list[Diagno
     lark_text = " " + text[1:] if text.startswith("\ufeff") else text
     errors = ErrorCollector(source)
     tree: Any = None
+    token = on_repair.set(lambda tok: errors.diagnostics.append(keyword_case(
+        str(tok.value), source.span(tok.start_pos or 0, tok.end_pos or 0))))
     try:
         tree = expression_parser().parse(lark_text, on_error=errors.on_error)
     except UnexpectedInput as exc:
         errors.record(exc)
+    finally:
+        on_repair.reset(token)
     if tree is None:
         return None, sort_diagnostics(errors.diagnostics)
     builder = AstBuilder(source)
@@ -131,8 +141,30 @@ class ErrorCollector:
             if char in "@#":
                 _skip_bad_reference(exc, self.source.text, pos, self.prefix)
             return True
+        operator = _MISTYPED.get(text[pos:pos + 2]) or _MISTYPED.get(char)
+        if operator is not None:
+            self._mistyped_operator(exc, pos, operator)
+            return True
         self._bad_char(pos, char)
         return True
+
+    def _mistyped_operator(self, exc: UnexpectedCharacters, pos: int,
+                           operator: tuple[str, str, str]) -> None:
+        """``&&``, ``||``, ``=``, ``!``: report it, then go on as if the intended operator had
+        been written, so what follows parses normally (no cascade of errors)."""
+        written, token_type, meant = operator
+        span = self.source.span(pos, pos + len(written))
+        fix = Fix(span, meant + " " if meant == "not" else f" {meant} " if meant.isalpha()
+                  else meant)
+        self._add(error("E-SYN-CHAR", f"unexpected '{written}': write '{meant}'", span,
+                        f"use '{meant}'", fix))
+        state = exc.interactive_parser.lexer_thread.state
+        if state is None:
+            return
+        state.line_ctr.feed(written)
+        with contextlib.suppress(UnexpectedInput):
+            exc.interactive_parser.feed_token(Token(self.prefix + token_type, meant,
+                                                    start_pos=pos, end_pos=pos + len(written)))
 
     def _reference_char(self, pos: int, char: str, stack: list[Any]) -> None:
         text = self.source.text
@@ -213,6 +245,12 @@ class ErrorCollector:
         if (text.lower() in KEYWORDS and text != text.lower()
                 and not (prev is not None and prev.type == "DOT")):
             return keyword_case(text, span)
+        if text == "." and prev is not None and str(prev.value).lower() in _LOOP_VARS:
+            meant = _LOOP_VARS[str(prev.value).lower()]
+            prev_span = self.source.span(prev.start_pos or 0, prev.end_pos or 0)
+            return error("E-NAME-IDENT", f"unknown name '{prev.value}'", prev_span,
+                         f"did you mean {meant}? (loop variables are case-sensitive)",
+                         Fix(prev_span, meant))
         if text in _COMPARISON and "NUMBER" not in {base_type(t) for t in exc.expected}:
             return error("E-SYN-CHAINED", f"'{text}' cannot follow another comparison or test",
                          span, "comparisons do not chain; use parentheses, or 'and'")

@@ -91,10 +91,19 @@ def analyse(text: str, field_types: Mapping[str, str] | None = None,
     check_usage(usage)
     decls = Declarations.build(field_types, schema)
     node, diags = parse(text, name)
-    if node is None or any(d.is_error for d in diags):
+    if node is None or not all(_repaired(d) for d in diags if d.is_error):
         return None, diags
     checked = check(node, Source(text, name), decls, usage)
     return checked, sort_diagnostics([*diags, *checked.diagnostics])
+
+
+_REPAIRED = frozenset(("E-SYN-KEYWORD-CASE", "E-SYN-INT-RANGE", "E-SYN-ESCAPE", "E-REF-OPTION"))
+
+
+def _repaired(diag: Diagnostic) -> bool:
+    """A syntax error the parser repaired in place (a keyword's case, a mistyped operator …):
+    the tree is what the user meant, so type checking it finds more errors, not cascades."""
+    return diag.code in _REPAIRED or (diag.code == "E-SYN-CHAR" and diag.fix is not None)
 
 
 def compile_program(text: str, field_types: Mapping[str, str] | None = None,
