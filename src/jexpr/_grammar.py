@@ -37,7 +37,8 @@ class KeywordCase:
     parse goes on as the user meant. Each repair is reported through :data:`on_repair`."""
 
     always_accept: tuple[str, ...] = ()
-    KEYWORDS = frozenset("and or not is null has if then else true false".split())
+    KEYWORDS = frozenset((
+        "and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false"))
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         previous = ""
