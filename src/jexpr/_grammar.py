@@ -28,7 +28,9 @@ def grammar_dir() -> Path:
 @cache
 def expression_parser() -> Lark:
     """The cached LALR parser of ``jexpr.lark`` (with the keyword-case post-lexer)."""
-    return build_parser("jexpr.lark", postlex=KeywordCase())
+    # Spans are computed by the AST builder from the tokens (keep_all_tokens), which is
+    # cheaper than Lark's propagate_positions on this hot path.
+    return build_parser("jexpr.lark", postlex=KeywordCase(), positions=False)
 
 
 class KeywordCase:
@@ -59,7 +61,8 @@ on_repair: ContextVar[Callable[[Token], None] | None] = ContextVar("on_repair", 
 
 
 @cache
-def build_parser(filename: str, start: str = "start", postlex: Any = None) -> Lark:
+def build_parser(filename: str, start: str = "start", postlex: Any = None,
+                 positions: bool = True) -> Lark:
     """A strict LALR parser for one grammar file of :func:`grammar_dir`."""
     path = grammar_dir() / filename
     return Lark(
@@ -68,7 +71,8 @@ def build_parser(filename: str, start: str = "start", postlex: Any = None) -> La
         lexer="contextual",
         start=start,
         strict=True,
-        propagate_positions=True,
+        propagate_positions=positions,
+        keep_all_tokens=not positions,
         maybe_placeholders=True,
         import_paths=[str(path.parent)],
         source_path=str(path),

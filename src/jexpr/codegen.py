@@ -350,6 +350,8 @@ class CodeGen:
                               _const(None), negate=True))
             operands.append(_name(tmp))
         compare = py.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
+        if len(checks) == 2:  # '&': both operands are evaluated, even when the first is null
+            checks = [py.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
         return py.BoolOp(op=py.And(), values=[*checks, compare]) if checks else compare
 
     def any_vs_number(self, op: str, left: py.expr, right: py.Constant) -> py.expr:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from lark import Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from jexpr import ast
 from jexpr._grammar import expression_parser, on_repair
@@ -72,11 +72,11 @@ def parse(text: str, name: str = "<expr>") -> tuple[ast.Expr | None, list[Diagno
         return None, sort_diagnostics(errors.diagnostics)
     builder = AstBuilder(source)
     try:
-        node = builder.transform(tree)
-    except VisitError as exc:  # a builder bug must not hide the syntax errors already found
+        node = builder.build(tree)
+    except Exception:  # a builder bug must not hide the syntax errors already found
         if errors.diagnostics:
             return None, sort_diagnostics(errors.diagnostics)
-        raise exc.orig_exc from exc
+        raise
     diags = errors.diagnostics + builder.diagnostics + check_int_ranges(node, source)
     return node, sort_diagnostics(diags)
 
@@ -405,6 +405,24 @@ class AstBuilder(Transformer[Token, Any]):
         self.source = source
         self.diagnostics: list[Diagnostic] = []
 
+    def build(self, tree: Any) -> Any:
+        """Transform a tree bottom-up by direct dispatch to this builder's methods (what
+        ``transform`` does, without Lark's per-node visitor machinery: parsing is on the
+        compile path). Hosts that merge this builder into theirs use ``transform``."""
+        if not isinstance(tree, Tree):
+            return tree
+        children = [self.build(c) for c in tree.children]
+        meta = _Meta(children)
+        if tree.data not in _KEEP_TOKENS:  # the punctuation Lark would have filtered out
+            children = [c for c in children if not (type(c) is Token and c.type in _ANONYMOUS)]
+        entry = _DISPATCH.get(tree.data)
+        if entry is None:
+            return Tree(tree.data, children, meta)  # type: ignore[arg-type]
+        function, with_meta = entry
+        if with_meta:
+            return function(self, meta, *children)
+        return function(self, children)
+
     def _span(self, meta: Any) -> Span:
         return _span_of(self.source, meta)
 
@@ -670,3 +688,56 @@ def _option_problem(kind: ast.RefKind, name: str, value: Any, seen: set[str]) ->
 
 
 _ErrorCollector = ErrorCollector  # the former private name, kept for existing imports
+
+
+def _dispatch_table() -> dict[str, tuple[Callable[..., Any], bool]]:
+    """Rule name → (plain function, takes meta and inline children) for :meth:`AstBuilder.build`."""
+    table: dict[str, tuple[Callable[..., Any], bool]] = {}
+    for name, member in vars(AstBuilder).items():
+        if name.startswith("_") or name == "build":
+            continue
+        base = getattr(member, "base_func", None)
+        if base is not None:
+            table[name] = (base, True)
+        elif callable(member):
+            table[name] = (member, False)
+    return table
+
+
+_DISPATCH = _dispatch_table()
+
+# With keep_all_tokens the tree keeps the anonymous tokens: they give the spans (a paren's
+# parentheses, a call's closing ')') and are dropped before the builder methods see children.
+_ANONYMOUS = frozenset(("AND", "OR", "NOT", "IS", "NULL", "HAS", "IF", "THEN", "ELSE", "TRUE",
+                        "FALSE", "LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE", "COMMA",
+                        "DOT", "COLON"))
+_KEEP_TOKENS = frozenset(("step_word", "step_name", "loop_var", "type_test", "keyword_name"))
+
+
+class _Meta:
+    """The extent of a node from its first and last positioned child (Lark's ``meta`` shape)."""
+
+    __slots__ = ("end_pos", "start_pos")
+
+    def __init__(self, children: list[Any]) -> None:
+        self.start_pos = next((p for c in children if (p := _edge(c, True)) is not None), 0)
+        self.end_pos = next((p for c in reversed(children)
+                             if (p := _edge(c, False)) is not None), self.start_pos)
+
+
+def _edge(child: Any, start: bool) -> int | None:
+    """Start or end offset of a built child: token, AST node, (name, span) pair, list, tree."""
+    if child is None:
+        return None
+    if isinstance(child, Token):
+        return child.start_pos if start else child.end_pos
+    if isinstance(child, ast.Node):
+        return child.span.start if start else child.span.end
+    if isinstance(child, Span):
+        return child.start if start else child.end
+    if isinstance(child, tuple | list):
+        items = child if start else list(reversed(child))
+        return next((p for c in items if (p := _edge(c, start)) is not None), None)
+    if isinstance(child, Tree):
+        return getattr(child.meta, "start_pos" if start else "end_pos", None)
+    return None

@@ -859,3 +859,13 @@ def test_regression_temporal_plus_any(text: str, value: Any) -> None:
                                   "@event{E.i} > @event{E.f}"])
 def test_regression_integer_decimal_ordering(text: str) -> None:
     check_agreement(text, {"events": {"E": {"i": 2**53 + 1, "f": 2.0**53}}, "now": NOWS[0]})
+
+
+def test_regression_comparison_evaluates_both_operands() -> None:
+    """A null left operand must not skip the right one: its payload error still surfaces."""
+    check_agreement("toDuration(@event{E.u}) < @event{E.dur}",
+                    {"events": {"E": {"u": None, "dur": "not a duration"}}, "now": NOWS[0]})
+    program = jexpr.compile("toDuration(@event{E.u}) < @event{E.dur}", fieldTypes=FIELD_TYPES)
+    with pytest.raises(jexpr.EvaluationError) as caught:
+        program.evaluate({"events": {"E": {"u": None, "dur": "not a duration"}}})
+    assert caught.value.diagnostic.code == "E-EVAL-PAYLOAD"
