@@ -5,6 +5,8 @@
     jengine check DIR                      # diagnostics as file:line:col: severity code message
     jengine fmt PATH… [--check] [--write]  # canonical layout (stdout, or in place, or verify)
     jengine graph JOURNEY [--workspace DIR] [--format svg|dot|mermaid] [-o FILE]
+    jengine run DIR --events FILE|- [--profiles FILE] [--state DB] [--mode simulated|live] …
+    jengine report [--state DB] [--json]
 
 Subcommands are registered in :data:`COMMANDS` (name → (configure, run)), so later ones (``run``,
 ``report``, ``test``, ``lsp``) plug in without touching the others. Exit status: 0 on success,
@@ -131,10 +133,74 @@ def _graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+# ---- test (jengine.testcmd) ----
+
+
+def _test_args(p: argparse.ArgumentParser) -> None:
+    from jengine.testcmd import configure
+
+    configure(p)
+
+
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from jengine.testcmd import main as test_main
+
+    return test_main(args, out, err)
+
+
+# ---- lsp (jengine.lsp; needs the [lsp] extra) ----
+
+
+def _lsp_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stdio", action="store_true", help="talk over stdio (the default)")
+
+
+def _lsp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importlib.util import find_spec
+
+    if find_spec("pygls") is None or find_spec("lsprotocol") is None:  # pragma: no cover
+        print("jengine: the language server needs pip install 'jexpr[lsp]'", file=err)
+        return 2
+    from jengine.lsp import main as lsp_main
+
+    return lsp_main()
+
+
+# ---- run and report ----
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    from jengine.cli_run import configure_run
+
+    configure_run(p)
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from jengine.cli_run import run_command
+
+    return run_command(args, out, err)
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", type=Path, default=Path("jengine.db"),
+                   help="the state store (default: jengine.db)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from jengine.report import report_command
+
+    return report_command(_existing(args.state), args.json, out)
+
+
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
     "check": ("check every .journey file of a workspace", _check_args, _check),
     "fmt": ("print .journey files in the canonical layout", _fmt_args, _fmt),
     "graph": ("draw a journey as a diagram", _graph_args, _graph),
+    "lsp": ("start the language server over stdio", _lsp_args, _lsp),
+    "test": ("run scenario files and report path coverage", _test_args, _test),
+    "run": ("run a workspace over an event stream", _run_args, _run),
+    "report": ("per-journey and per-step counts of a state store", _report_args, _report),
 }
 
 

@@ -337,3 +337,27 @@ def _expected(names: Any) -> str:
     if len(ordered) > 8:
         ordered = [*ordered[:8], "…"]
     return " or ".join(ordered) if ordered else "something else"
+
+
+# ---------------------------------------------------------------------------------------------
+# completion support: what the grammar accepts at a point
+
+
+def expected_at(text: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What the grammar accepts after ``text`` (a declaration cut at the cursor): the literal
+    words and punctuation (``"entry"``, ``"->"``), and the names of the pattern terminals
+    (``NAME``, ``STRING``, ``DURATION``, ``jexpr__…``). None when ``text`` itself does not parse
+    — the language server then falls back to its own scan. Uses Lark's interactive parser."""
+    parser = journey_parser()
+    try:
+        interactive = parser.parse_interactive(text)
+        for _ in interactive.iter_parse():
+            pass
+        accepted = interactive.accepts()  # type: ignore[no-untyped-call]
+    except UnexpectedInput:
+        return None
+    patterns = {t.name: t.pattern for t in parser.terminals}
+    words = {str(patterns[n].value) for n in accepted if n in patterns
+             and patterns[n].type == "str"}
+    others = {n for n in accepted if n not in patterns or patterns[n].type != "str"}
+    return frozenset(words), frozenset(others)

@@ -131,8 +131,11 @@ def load_workspace(root: str | Path) -> Workspace:
     return Workspace(root, files, model, reporter.sorted())
 
 
-def load_texts(texts: dict[str, str]) -> Workspace:
-    """Load an in-memory workspace (file name → text); used by tests and benchmarks."""
+def load_texts(texts: dict[str, str], root: Path | None = None) -> Workspace:
+    """Load an in-memory workspace (file name → text); used by tests, benchmarks and the
+    language server. With ``root``, names are paths relative to it: files and diagnostics are
+    keyed by ``root / name`` and ``schema "…"`` files resolve next to their file, as with
+    :func:`load_workspace` (whose on-disk texts the server overlays with unsaved editors)."""
     from jengine.check import check_index
 
     reporter = Reporter()
@@ -140,18 +143,20 @@ def load_texts(texts: dict[str, str]) -> Workspace:
     files: dict[Path, A.File] = {}
     all_decls: list[tuple[A.Declaration, Source]] = []
     for name in sorted(texts):
+        path = root / name if root is not None else Path(name)
         result = parse(texts[name], name)
         source = Source(texts[name], name)
+        reporter.paths[name] = path
         reporter.extend(source, result.diagnostics)
-        files[Path(name)] = result.file
+        files[path] = result.file
         index.broken.update(n for _, n in result.broken)
         for decl in result.file.declarations:
             index.sources[id(decl)] = source
-            index.folders[id(decl)] = Path(".")
+            index.folders[id(decl)] = path.parent if root is not None else Path(".")
             all_decls.append((decl, source))
     _index(all_decls, index, reporter)
     model = check_index(index, reporter)
-    return Workspace(Path("."), files, model, reporter.sorted())
+    return Workspace(root or Path("."), files, model, reporter.sorted())
 
 
 def _parse_file(path: Path, root: Path, reporter: Reporter) -> tuple[Source, ParseResult]:

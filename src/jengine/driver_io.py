@@ -1,0 +1,365 @@
+"""The runner's side of the core's data: the in-memory :class:`World` and :class:`Effects`.
+
+:class:`World` holds every profile, every active instance, the re-entrance memory and the
+``cap`` counters; it cuts a :class:`~jengine.state.State` slice for an input and merges the
+core's result back by entity identity (changed entities are new objects), tracking what is
+dirty. :meth:`World.write` stores the dirty entities (once per batch).
+
+:class:`Effects` carries out the core's effects: output rows (outbox lines recorded as effects
+under (instance, step, attempt)), timers, custom-action attempts (whose outcomes return as
+inputs) and data-source reads (returned as ``data`` for a replay of the step). Report
+counters are aggregated from the journal lines and written once per batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter as Tally
+from typing import Any
+
+from jengine.clock import from_micros, to_micros
+from jengine.context import Spec
+from jengine.http import (
+    ActionSpec,
+    DataSourceSpec,
+    Delayed,
+    Finished,
+    HttpClient,
+    HttpxTransport,
+    RetryAt,
+    Secret,
+)
+from jengine.io import DeadLetter
+from jengine.ratelimit import Rate, RateLimiter
+from jengine.records import (
+    DEADLETTER,
+    JOURNAL,
+    OUTBOX,
+    Effect,
+    InstanceRecord,
+    Json,
+    Profile,
+    Reentrance,
+    TimerKind,
+)
+from jengine.state import (
+    ActionResultIn,
+    BusinessIn,
+    CallAction,
+    Cancel,
+    DeadOut,
+    Fetch,
+    Input,
+    JournalOut,
+    OutboxOut,
+    Requeue,
+    Schedule,
+    State,
+    TimerIn,
+    pair,
+)
+from jengine.store import Store, dumps
+
+__all__ = ["Effects", "World", "http_client", "progress_bar"]
+
+GLOBAL_TIMERS = frozenset({"window", "read", "enter"})
+
+
+def profile_json(p: Profile) -> Json:
+    return {"id": p.id, "namespace": p.namespace, "timeZone": p.time_zone, "test": p.test,
+            "attributes": p.attributes, "audiences": p.audiences, "events": p.events}
+
+
+def profile_record(p: Json) -> Profile:
+    return Profile(p["id"], p.get("namespace"), p.get("timeZone"), bool(p.get("test")),
+                   p.get("attributes") or {}, p.get("audiences") or {}, p.get("events") or [])
+
+
+class World:
+    """The whole engine state in memory (see the module docstring)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.state = State()
+        self.dirty_profiles: set[str] = set()
+        self.dirty_instances: set[str] = set()
+        self.dirty_reentrance: set[str] = set()
+        self.dirty_counters: set[str] = set()
+        self.journeys = spec.journey_names
+
+    @staticmethod
+    def load(store: Store, spec: Spec) -> World:
+        w = World(spec)
+        s = w.state
+        for pid in store.profile_ids():
+            p = store.get_profile(pid)
+            if p is not None:
+                s.profiles[pid] = profile_json(p)
+        rows = store.execute("SELECT uid FROM instances WHERE active = 1").fetchall()
+        for (uid,) in rows:
+            rec = store.get_instance(uid)
+            if rec is not None:
+                s.instances[uid] = rec.state
+                s.active[pair(rec.journey, rec.profile)] = uid
+        for j, p, n, le, lend in store.execute("SELECT * FROM reentrance").fetchall():
+            s.reentrance[pair(j, p)] = {"instances": n, "lastEntry": le, "lastEnd": lend}
+        for c in store.counters("cap"):
+            s.counters[f"{c.journey}|{c.version}|{c.step}|{c.name}"] = c.value
+        return w
+
+    def put_profile(self, p: Profile) -> None:
+        self.state.profiles[p.id] = profile_json(p)
+        self.dirty_profiles.add(p.id)
+
+    # -- slices ------------------------------------------------------------------------------
+
+    def slice_for(self, inp: Input) -> State:
+        profile = _profile_of(inp, self.state)
+        if profile is None:
+            return self.state.copy()
+        s = self.state
+        out = State(counters=s.counters)
+        p = s.profiles.get(profile)
+        if p is not None:
+            out.profiles[profile] = p
+        for j in self.journeys:
+            key = pair(j, profile)
+            uid = s.active.get(key)
+            if uid is not None:
+                out.active[key] = uid
+                out.instances[uid] = s.instances[uid]
+            memory = s.reentrance.get(key)
+            if memory is not None:
+                out.reentrance[key] = memory
+        return out
+
+    def merge(self, old: State, new: State) -> None:
+        s = self.state
+        for pid, p in new.profiles.items():
+            if old.profiles.get(pid) is not p:
+                s.profiles[pid] = p
+                self.dirty_profiles.add(pid)
+        for uid, inst in new.instances.items():
+            if old.instances.get(uid) is not inst:
+                s.instances[uid] = inst
+                self.dirty_instances.add(uid)
+        for key in old.active.keys() - new.active.keys():
+            s.active.pop(key, None)
+        for key, uid in new.active.items():
+            s.active[key] = uid
+        for key, memory in new.reentrance.items():
+            if old.reentrance.get(key) is not memory:
+                s.reentrance[key] = memory
+                self.dirty_reentrance.add(key)
+        if new.counters is not old.counters:
+            for key, value in new.counters.items():
+                if s.counters.get(key) != value:
+                    s.counters[key] = value
+                    self.dirty_counters.add(key)
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def write(self, store: Store) -> None:
+        s = self.state
+        for pid in sorted(self.dirty_profiles):
+            store.put_profile(profile_record(s.profiles[pid]))
+        for uid in sorted(self.dirty_instances):
+            inst = s.instances[uid]
+            store.put_instance(InstanceRecord(uid, inst["journey"], inst["version"],
+                                              inst["profile"], inst["active"], inst))
+            if not inst["active"]:
+                del s.instances[uid]
+        for key in sorted(self.dirty_reentrance):
+            j, p = key.split("|", 1)
+            m = s.reentrance[key]
+            store.put_reentrance(Reentrance(j, p, m.get("instances") or 0,
+                                            _time(m.get("lastEntry")), _time(m.get("lastEnd"))))
+        for key in sorted(self.dirty_counters):
+            j, v, st, label = key.split("|", 3)
+            current = store.get_counter("cap", j, int(v), st, label)
+            store.add_counter("cap", j, int(v), st, label, s.counters[key] - current)
+        self.dirty_profiles.clear()
+        self.dirty_instances.clear()
+        self.dirty_reentrance.clear()
+        self.dirty_counters.clear()
+
+
+def _time(us: int | None) -> dt.datetime | None:
+    return None if us is None else from_micros(us)
+
+
+def _profile_of(inp: Input, state: State) -> str | None:
+    """The profile an input concerns (None: the input needs the whole world)."""
+    if isinstance(inp, BusinessIn):
+        return None
+    if isinstance(inp, TimerIn):
+        if inp.payload.get("t") in GLOBAL_TIMERS or inp.instance is None:
+            return None
+        inst = state.instances.get(inp.instance)
+        return inst["profile"] if inst else ""
+    if isinstance(inp, ActionResultIn):
+        inst = state.instances.get(inp.instance)
+        return inst["profile"] if inst else ""
+    return str(getattr(inp, "profile", ""))
+
+
+class Effects:
+    """Carries out the core's effects against the store and the HTTP client."""
+
+    def __init__(self, store: Store, spec: Spec, world: World, client: Any,
+                 result: Any) -> None:
+        self.store, self.spec, self.world, self.client = store, spec, world, client
+        self.result = result
+        self.report: Tally[tuple[str, int, str, str]] = Tally()
+        self.rows: list[tuple[str, str]] = []
+        self.next_due: int | None = None
+
+    def output(self, stream: str, obj: Json) -> None:
+        """Buffer an output row; :meth:`write_outputs` inserts the batch in order."""
+        self.rows.append((stream, dumps(obj)))
+
+    def write_outputs(self) -> None:
+        if self.rows:
+            self.store.conn.executemany("INSERT INTO outputs (stream, line) VALUES (?, ?)",
+                                        self.rows)
+            self.rows = []
+
+    def apply(self, effects: list[Any], now: dt.datetime, current: Input) -> list[Input]:
+        follow: list[Input] = []
+        for e in effects:
+            if isinstance(e, JournalOut):
+                self._journal(e.obj)
+            elif isinstance(e, OutboxOut):
+                if self.store.record_effect(Effect(e.instance, e.step, e.attempt, "outbox",
+                                                   e.obj)):
+                    self.output(OUTBOX, e.obj)
+                    self.result.outbox += 1
+            elif isinstance(e, DeadOut):
+                self.output(DEADLETTER, e.obj)
+                self.result.dead_letters += 1
+            elif isinstance(e, Schedule):
+                self.store.add_timer(from_micros(e.due), TimerKind(e.kind), e.instance, e.payload)
+                if self.next_due is not None and e.due < self.next_due:
+                    self.next_due = e.due
+            elif isinstance(e, Cancel):
+                self.store.delete_instance_timers(e.instance)
+            elif isinstance(e, CallAction):
+                follow.append(self._call(e, now))
+            elif isinstance(e, Requeue):
+                follow.append(e.input)
+        return follow
+
+    def _journal(self, obj: Json) -> None:
+        self.output(JOURNAL, obj)
+        self.result.journal += 1
+        if obj["outcome"] == "entered":
+            self.result.entered += 1
+        if obj["journey"] is None or obj["version"] is None:
+            return
+        name = obj["outcome"]
+        if name in ("discarded", "exited") and obj.get("reason"):
+            name = f"{name}:{obj['reason']}"
+        self.report[(obj["journey"], obj["version"], obj["step"] or "", name)] += 1
+
+    def write_counters(self) -> None:
+        for (j, v, st, name), n in sorted(self.report.items()):
+            self.store.add_counter("report", j, v, st, name, n)
+        self.report.clear()
+
+    def dead(self, letter: DeadLetter) -> None:
+        self.output(DEADLETTER, letter.to_json())
+        self.result.dead_letters += 1
+
+    def discard(self, now: dt.datetime, reason: str, etime: int | None) -> None:
+        from jengine.io import render_instant
+
+        obj: Json = {"time": render_instant(now), "journey": None, "version": None,
+                     "profile": None, "step": None, "outcome": "discarded", "next": None,
+                     "reason": reason}
+        if etime is not None:
+            obj["late"] = True
+            obj["eventTime"] = render_instant(from_micros(etime))
+        self._journal(obj)
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _call(self, e: CallAction, now: dt.datetime) -> Input:
+        spec = action_spec(self.spec, e.action)
+        outcome = self.client.attempt_action(spec, e.params, e.key, e.attempt)
+        if isinstance(outcome, Finished):
+            r = outcome.result
+            return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
+                                  outcome="finished", at=to_micros(now),
+                                  status_code=r.jo_status_code, ok=r.ok,
+                                  response=r.action_payload(), elapsed_ms=r.elapsed_ms)
+        if isinstance(outcome, RetryAt):
+            return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
+                                  outcome="retry", at=to_micros(outcome.at))
+        assert isinstance(outcome, Delayed)
+        return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
+                              outcome="delayed", at=to_micros(outcome.at))
+
+    def fetches(self, effects: list[Any]) -> dict[str, Json | None]:
+        out: dict[str, Json | None] = {}
+        for e in effects:
+            if isinstance(e, Fetch):
+                result = self.client.fetch(datasource_spec(self.spec, e.source), e.params,
+                                           e.idempotency_key)
+                out[e.key] = result.payload
+        return out
+
+
+def _ms(ms: int | None) -> dt.timedelta | None:
+    return None if ms is None else dt.timedelta(milliseconds=ms)
+
+
+def _rate(limit: tuple[int, int] | None) -> Rate | None:
+    return None if limit is None else Rate(limit[0], dt.timedelta(milliseconds=limit[1]))
+
+
+def action_spec(spec: Spec, name: str) -> ActionSpec:
+    decl = spec.model.actions[name]
+    headers: dict[str, str | Secret] = {
+        str(h.name.value): Secret(str(h.value.value)) if h.secret else str(h.value.value)
+        for h in decl.headers}
+    return ActionSpec(name, decl.url or "", decl.method, headers, _ms(decl.timeout_ms),
+                      decl.retries, _rate(decl.capping), _rate(decl.throttle))
+
+
+def datasource_spec(spec: Spec, name: str) -> DataSourceSpec:
+    decl = spec.model.datasources[name]
+    return DataSourceSpec(name, decl.url or "", decl.method, {}, _ms(decl.timeout_ms),
+                          _ms(decl.cache_ms))
+
+
+class _LoopClock:
+    def __init__(self, loop: Any) -> None:
+        self.loop = loop
+
+    def now(self) -> dt.datetime:
+        result: dt.datetime = self.loop.now()
+        return result
+
+
+def http_client(options: Any, store: Store, loop: Any) -> HttpClient:
+    transport = options.transport or HttpxTransport()
+    return HttpClient(transport, _LoopClock(loop), limiter=RateLimiter(store), env=options.env)
+
+
+def progress_bar(path: str) -> Any:
+    """A rich progress bar over a file's bytes; returns ``update(byte_offset)``."""
+    import os
+
+    from rich.progress import Progress
+
+    total = os.path.getsize(path)
+    bar = Progress(transient=True)
+    task = bar.add_task("events", total=total)
+    bar.start()
+
+    def update(done: int) -> None:
+        bar.update(task, completed=done)
+        if done >= total:
+            bar.stop()
+
+    return update

@@ -1,0 +1,76 @@
+"""Diagnostics: every check of the journey and expression checkers, for the whole workspace.
+
+One edit can change any file's diagnostics (names are global, spec §1), so each analysis
+publishes for every file of the workspace — but only what changed since the last publication,
+each open document with the version it was analysed at. Edits are debounced: a burst of
+keystrokes schedules one analysis after the last of them (:class:`Debouncer`); opening a file
+publishes at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from lsprotocol import types
+
+from jengine.lsp.analysis import Analysis
+
+Publish = Callable[[types.PublishDiagnosticsParams], None]
+
+
+def file_diagnostics(analysis: Analysis, path: Path) -> list[types.Diagnostic]:
+    """The LSP diagnostics of one file of the analysed workspace."""
+    doc = analysis.document(path)
+    return [doc.diagnostic(d) for d in analysis.diagnostics.get(path, [])]
+
+
+def workspace_diagnostics(analysis: Analysis) -> list[types.PublishDiagnosticsParams]:
+    """One publication per file of the workspace (an empty list clears a file)."""
+    return [types.PublishDiagnosticsParams(uri=analysis.uri(p),
+                                           diagnostics=file_diagnostics(analysis, p),
+                                           version=analysis.versions.get(p))
+            for p in analysis.paths]
+
+
+class Publisher:
+    """Publishes the diagnostics of each analysis, skipping files whose diagnostics and
+    version are what the client already has."""
+
+    def __init__(self, publish: Publish) -> None:
+        self.publish = publish
+        self.sent: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+
+    def update(self, analysis: Analysis) -> int:
+        """Publish what changed; returns the number of publications."""
+        count = 0
+        for params in workspace_diagnostics(analysis):
+            state = (params.version, list(params.diagnostics))
+            if self.sent.get(params.uri) == state:
+                continue
+            self.sent[params.uri] = state
+            self.publish(params)
+            count += 1
+        return count
+
+    def forget(self, uri: str) -> None:
+        """The client dropped a document's diagnostics (it was closed): send them again."""
+        self.sent.pop(uri, None)
+
+
+class Debouncer:
+    """Runs the last scheduled callback once no other was scheduled for ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._handle: asyncio.TimerHandle | None = None
+
+    def schedule(self, callback: Callable[[], None]) -> None:
+        self.cancel()
+        self._handle = asyncio.get_running_loop().call_later(self.delay, callback)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None

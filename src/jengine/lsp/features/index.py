@@ -1,0 +1,214 @@
+"""The symbol index: every place a workspace names a declaration, a field group or a step.
+
+Navigation (definition, references, rename) is one question asked of one table: *which symbol
+is named here, and where else is it named?* This module answers it by walking each parsed file
+once and recording an :class:`Occurrence` — a symbol key, a file, the span of the name and
+whether it is the declaring occurrence — for:
+
+* declarations (events, data sources and their field groups, actions, audiences, journeys) and
+  the journey clauses naming them: ``entry on event E``, ``exit on audience A``, await
+  ``event E``, ``action A { … }`` steps, ``jump J``, ``update profile { FG.… }``;
+* steps, scoped to their journey: ``name:`` and every ``-> name``, ``on error -> name``,
+  ``else -> name``, condition, split and await targets, ``opened name``;
+* expression roots: ``@event{E.…}`` and ``@{E.…}``, ``#{DS.FG.…}`` (two occurrences),
+  ``@action{S.…}`` (a step of the enclosing journey) and the string literal of
+  ``inAudience("A")`` / ``inSegment("A")``.
+
+Spans exclude quotes (``@event{'E'.x}`` records ``E``), so a rename replaces the name and keeps
+whatever quoting was written. The index is built lazily per workspace object and cached for the
+latest one, since the server asks several questions of one analysis version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jengine import ast as A
+from jengine.walk import expressions, nodes
+from jengine.workspace import Workspace
+from jexpr import ast as X
+from jexpr.check import group_span
+from jexpr.source import Position, Source, Span
+
+from .types import Analysis
+
+Key = tuple[str, ...]
+PROFILE_STORE = "ExperiencePlatform"
+BUILT_IN: frozenset[Key] = frozenset({("datasource", PROFILE_STORE),
+                                      ("fieldgroup", PROFILE_STORE, "Events")})
+AUDIENCE_FUNCTIONS = frozenset({"inAudience", "inSegment"})
+_DECL_KIND: dict[type[A.Node], str] = {
+    A.Event: "event", A.Datasource: "datasource", A.Action: "action", A.Audience: "audience",
+    A.Journey: "journey"}
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One naming of a symbol: ``span`` is the name itself, quotes excluded."""
+
+    key: Key
+    path: Path
+    span: Span
+    declaration: bool
+
+
+@dataclass
+class SymbolIndex:
+    """Every occurrence of every symbol of a workspace, with each file's source."""
+
+    sources: dict[Path, Source] = field(default_factory=dict)
+    by_path: dict[Path, list[Occurrence]] = field(default_factory=dict)
+    by_key: dict[Key, list[Occurrence]] = field(default_factory=dict)
+    journeys: dict[str, A.Journey] = field(default_factory=dict)  # step scope → journey
+    custom_steps: set[Key] = field(default_factory=set)
+
+    def add(self, occurrence: Occurrence) -> None:
+        self.by_path.setdefault(occurrence.path, []).append(occurrence)
+        self.by_key.setdefault(occurrence.key, []).append(occurrence)
+
+    def at(self, path: Path, offset: int) -> Occurrence | None:
+        """The occurrence under ``offset`` (its end included, so a cursor just after a name
+        counts); the narrowest when several touch."""
+        hits = [o for o in self.by_path.get(path, ()) if o.span.start <= offset <= o.span.end]
+        return min(hits, key=lambda o: o.span.end - o.span.start, default=None)
+
+    def of(self, key: Key) -> list[Occurrence]:
+        return self.by_key.get(key, [])
+
+    def offset(self, path: Path, pos: Position | int) -> int:
+        """An offset of ``path`` from a (line, code-point column) position or an offset."""
+        return pos if isinstance(pos, int) else self.sources[path].index.offset(pos)
+
+
+def step_scope(path: Path, journey: A.Journey) -> str:
+    """The scope of a journey's step names: the journey itself (duplicated journey names stay
+    apart)."""
+    return f"{path}#{journey.span.start}"
+
+
+_cache: list[tuple[Workspace, Mapping[Path, str], SymbolIndex]] = []
+
+
+def index_of(analysis: Analysis) -> SymbolIndex:
+    """The (cached) symbol index of an analysis."""
+    ws, texts = analysis.workspace, analysis.texts
+    if _cache and _cache[0][0] is ws and _cache[0][1] is texts:
+        return _cache[0][2]
+    index = build_index(ws, texts)
+    _cache[:] = [(ws, texts, index)]
+    return index
+
+
+def build_index(ws: Workspace, texts: Mapping[Path, str]) -> SymbolIndex:
+    """Walk every parsed file of ``ws`` once."""
+    by_path = {Path(p): t for p, t in texts.items()}
+    index = SymbolIndex()
+    for raw_path, file in ws.files.items():
+        path = Path(raw_path)
+        text = by_path.get(path)
+        if text is None:
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        index.sources[path] = Source(text, str(path))
+        _Collector(index, path, index.sources[path]).file(file)
+    return index
+
+
+@dataclass
+class _Collector:
+    index: SymbolIndex
+    path: Path
+    source: Source
+    scope: str | None = None
+
+    def add(self, key: Key, span: Span, declaration: bool = False) -> None:
+        self.index.add(Occurrence(key, self.path, span, declaration))
+
+    def file(self, file: A.File) -> None:
+        for decl in file.declarations:
+            self.declaration(decl)
+
+    def declaration(self, decl: A.Declaration) -> None:
+        self.add((_DECL_KIND[type(decl)], decl.name.text), decl.name.span, True)
+        self.scope = None
+        if isinstance(decl, A.Datasource):
+            for group in (c for c in decl.clauses if isinstance(c, A.FieldGroup)):
+                self.add(("fieldgroup", decl.name.text, group.name.text), group.name.span, True)
+        if isinstance(decl, A.Journey):
+            self.journey(decl)
+        for expr, _holder in expressions(decl):
+            self.expression(expr)
+
+    def journey(self, journey: A.Journey) -> None:
+        self.scope = step_scope(self.path, journey)
+        self.index.journeys[self.scope] = journey
+        for item in journey.items:
+            for node in nodes(item):
+                for key, name in self.names_in(node):
+                    self.add(key, name.span, isinstance(node, A.Step))
+
+    def names_in(self, node: A.Node) -> Iterator[tuple[Key, A.Name]]:
+        """The names a journey node itself holds (not those of its children)."""
+        assert self.scope is not None
+        step = ("step", self.scope)
+        if isinstance(node, A.Step):
+            yield (*step, node.name.text), node.name
+            if isinstance(node.body, A.Custom):
+                self.index.custom_steps.add((*step, node.name.text))
+        elif isinstance(node, A.Goto | A.OnError | A.ElseBranch | A.Case | A.Branch
+                        | A.AfterTrigger | A.UntilTrigger):
+            yield (*step, node.target.text), node.target
+        elif isinstance(node, A.Reaction):
+            yield (*step, node.step.text), node.step
+            yield (*step, node.target.text), node.target
+        elif isinstance(node, A.EventTrigger):
+            yield ("event", node.event.text), node.event
+            yield (*step, node.target.text), node.target
+        else:
+            yield from _clause_names(node)
+
+    def expression(self, expr: X.Expr) -> None:
+        for node in X.walk(expr):
+            if isinstance(node, X.Reference):
+                self.reference(node)
+            elif isinstance(node, X.Call) and node.name in AUDIENCE_FUNCTIONS and node.args \
+                    and isinstance(node.args[0], X.StrLit):
+                self.add(("audience", node.args[0].value), self.unquoted(node.args[0].span))
+
+    def reference(self, ref: X.Reference) -> None:
+        root = self.unquoted(ref.root_span)
+        if ref.kind in ("event", "legacy"):
+            self.add(("event", ref.root), root)
+        elif ref.kind == "data" and ref.group is not None:
+            self.add(("datasource", ref.root), root)
+            group = group_span(self.source, ref)
+            if group != ref.root_span:
+                self.add(("fieldgroup", ref.root, ref.group), self.unquoted(group))
+        elif ref.kind == "action" and self.scope is not None:
+            self.add(("step", self.scope, ref.root), root)
+
+    def unquoted(self, span: Span) -> Span:
+        """The span without its quotes, when the text there is a quoted string or segment."""
+        text = self.source.text[span.start:span.end]
+        if len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0]:
+            return self.source.span(span.start + 1, span.end - 1)
+        return span
+
+
+def _clause_names(node: A.Node) -> Iterator[tuple[Key, A.Name]]:
+    if isinstance(node, A.Exit):
+        yield (node.kind, node.name.text), node.name
+    elif isinstance(node, A.EntryEvent):
+        yield ("event", node.event.text), node.event
+    elif isinstance(node, A.EntryAudience | A.EntryRead):
+        yield ("audience", node.audience.text), node.audience
+    elif isinstance(node, A.EntryBusiness):
+        yield ("event", node.event.text), node.event
+        yield ("audience", node.audience.text), node.audience
+    elif isinstance(node, A.Custom):
+        yield ("action", node.action.text), node.action
+    elif isinstance(node, A.Jump):
+        yield ("journey", node.journey.text), node.journey
+    elif isinstance(node, A.Update):
+        yield ("fieldgroup", PROFILE_STORE, node.group.text), node.group
