@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_engine.py [--events 100000] [--profiles 10000] [--seed 7]
                                                 [--keep DIR] [--tracemalloc] [--json FILE]
+                                                [--batch N]
 
 A deterministic generator (a seeded ``random.Random``, no clock, no ``hash()``) writes, into a
 temporary folder, a workspace holding the example ``common.journey`` and ``welcome.journey``,
@@ -14,7 +15,8 @@ over 50: its ``event PurchaseMade`` trigger), a second subscription a week or mo
 ``reentrance after 7d`` rule), an unsubscription for a few (the exit criterion), and purchases
 no journey waits for (``no_interest``) up to the count.
 
-The engine then runs once, in simulated mode, with its SQLite state store and output files in the
+The engine then runs once, in simulated mode (``--batch``: inputs per commit, default the
+runner's simulated-mode default), with its SQLite state store and output files in the
 same temporary folder, and ``--until`` 31 days after the last event so every wait and await
 fires. Printed: the events, the wall time of ``runner.run``, events per second, the outbox,
 journal and dead-letter line counts, and the peak resident set size of the process
@@ -160,7 +162,8 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_engine(folder: Path, workspace: Path, profiles: Path, events: Path) -> tuple[float, Any]:
+def run_engine(folder: Path, workspace: Path, profiles: Path, events: Path,
+               batch: int | None = None) -> tuple[float, Any]:
     """Run the engine once over the generated files; the wall time in seconds and the result."""
     from jengine.runner import RunOptions, run
 
@@ -169,7 +172,7 @@ def run_engine(folder: Path, workspace: Path, profiles: Path, events: Path) -> t
                          state=folder / "state.db", outbox=folder / "outbox.jsonl",
                          journal=folder / "journal.jsonl",
                          dead_letters=folder / "deadletters.jsonl",
-                         mode="simulated", until=until)
+                         mode="simulated", until=until, batch_size=batch)
     start = time.perf_counter()
     result = run(options)
     return time.perf_counter() - start, result
@@ -182,7 +185,7 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     rss_before = rss_mib()
     if args.tracemalloc:
         tracemalloc.start()
-    elapsed, result = run_engine(folder, workspace, profiles, events)
+    elapsed, result = run_engine(folder, workspace, profiles, events, args.batch)
     heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
     return {"events": args.events, "profiles": args.profiles, "generate_s": round(generated, 2),
             "run_s": round(elapsed, 2), "events_per_s": round(args.events / elapsed),
@@ -219,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", type=Path, help="generate and run in this folder (kept)")
     p.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--batch", type=int, help="inputs per commit (default: the runner's)")
     args = p.parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,13 @@ Data sources: ``ExperiencePlatform`` is read from the profile in the state slice
 source is looked up in the ``data`` the runner supplied for this input (keyed by
 :func:`data_key`); a miss is recorded in :attr:`Env.missing` and aborts the evaluation with
 :class:`NeedData`, so the core can ask the runner for the read and be called again (it stays
-pure). A read that failed (``None`` in ``data``) is ``E-EVAL-DATASOURCE``.
+pure). A read that failed (payload ``None``) is ``E-EVAL-DATASOURCE``. Each read the
+evaluation makes updates ``lastDataFetchErrorCode`` (the code of a failed read; kept until the
+next failure) and ``lastDataFetchElapsedTime`` (the duration of the last read) through the
+``on_fetch`` hook (the instance record) and in the properties already built. A missing read
+carries its §4.6 ``Idempotency-Key`` ``{instanceUID}:{site}:{DS}.{FG}:{p}``: the site is the
+step name, ``entry`` for an entry ``when`` (with the would-be instanceUID) and ``exit`` for an
+exit ``when``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -32,10 +38,11 @@ from zoneinfo import ZoneInfo
 
 from jengine import ast as A
 from jengine.clock import from_micros
-from jengine.http import canonical_params
+from jengine.http import canonical_params, datasource_key
 from jengine.io import render_instant
 from jengine.model import JourneyModel, Model
 from jengine.records import Json
+from jengine.state import DataValue
 from jexpr import ast as X
 from jexpr.diagnostics import EvaluationError
 
@@ -108,10 +115,15 @@ class Spec:
         return cache[journey]
 
 
+Request = tuple[str, str, str, dict[str, Any], str]
+"""A missing read: (data key, source, group, params, Idempotency-Key)."""
+FetchHook = Callable[[str | None, int | None], None]
+
+
 class NeedData(Exception):
     """An evaluation needs data-source reads the runner has not supplied yet."""
 
-    def __init__(self, requests: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    def __init__(self, requests: list[Request]) -> None:
         super().__init__("data-source reads needed")
         self.requests = requests
 
@@ -172,20 +184,30 @@ class _Context(dict[str, Any]):
 
 
 class Env:
-    """Evaluates the expressions of one step execution of one (would-be) instance."""
+    """Evaluates the expressions of one step execution of one (would-be) instance.
+
+    ``step`` is the current step (``currentNodeId``; None for an entry ``when``); ``site``
+    names the evaluation in the seed text and data-source idempotency keys (the step name,
+    ``entry`` or ``exit``; default: ``step``)."""
 
     def __init__(self, vs: VersionSpec, spec: Spec, profile: Json | None, profile_id: str,
-                 now: dt.datetime, *, instance: Json | None, step: str,
-                 events: Mapping[str, Any], data: Mapping[str, Json | None],
-                 uid: str, entry_us: int, previous: str | None = None) -> None:
+                 now: dt.datetime, *, instance: Json | None, step: str | None,
+                 events: Mapping[str, Any], data: Mapping[str, DataValue],
+                 uid: str, entry_us: int, previous: str | None = None,
+                 site: str | None = None, on_fetch: FetchHook | None = None) -> None:
         self.vs, self.spec, self.profile, self.profile_id = vs, spec, profile, profile_id
         self.instance, self.step, self.uid, self.previous = instance, step, uid, previous
+        self.site = site if site is not None else step or ""
         self.data = data
-        self.missing: list[tuple[str, str, str, dict[str, Any]]] = []
-        self.seed = seed_text(vs.name, vs.version, profile_id, entry_us, step)
+        self.on_fetch = on_fetch
+        self.missing: list[Request] = []
+        inst = instance or {}
+        self.fetch_error: str | None = inst.get("fetchError")
+        self.fetch_ms: int | None = inst.get("fetchMs")
+        self.seed = seed_text(vs.name, vs.version, profile_id, entry_us, self.site)
         ctx = _Context(events=events, now=now, dataSources=self.resolve,
                        timezone=zone_of(vs.journey, profile),
-                       actions=(instance or {}).get("actions") or {})
+                       actions=inst.get("actions") or {})
         ctx.env = self
         self.context = ctx
 
@@ -208,12 +230,30 @@ class Env:
             return profile_group(self.profile, group)
         key = data_key(source, group, params)
         if key not in self.data:
-            self.missing.append((key, source, group, params))
+            self.missing.append((key, source, group, params,
+                                 datasource_key(self.uid, self.site, source, group, params)))
             raise _Missing(key)
-        payload = self.data[key]
+        value = self.data[key]
+        if value is None or isinstance(value, dict):
+            payload, code, ms = value, None, None
+        else:
+            payload, code, ms = value.payload, value.status_code, value.elapsed_ms
+        self._fetched(code if payload is None else None, ms)
         if payload is None:
             raise RuntimeError(f"the read of {source}.{group} failed")
         return payload
+
+    def _fetched(self, error: str | None, ms: int | None) -> None:
+        """Record one data-source read (§4.1 ``lastDataFetch*``)."""
+        if error is not None:
+            self.fetch_error = error
+        self.fetch_ms = ms
+        props = self.context.get("journey") if "journey" in self.context else None
+        if props is not None:
+            props["lastDataFetchErrorCode"] = self.fetch_error
+            props["lastDataFetchElapsedTime"] = self.fetch_ms
+        if self.on_fetch is not None:
+            self.on_fetch(self.fetch_error, self.fetch_ms)
 
     def audiences(self) -> dict[str, str]:
         return audiences_of(self.spec, self.profile)
@@ -224,6 +264,8 @@ class Env:
         return {
             "journeyUID": vs.name, "journeyVersionName": vs.journey.title or vs.name,
             "journeyVersionUID": f"{vs.name}/{vs.version}", "journeyVersion": vs.version,
+            "journeyVersionDescription": None, "externalKey": None, "organizationId": None,
+            "sandboxName": None,
             "instanceUID": self.uid, "profileId": self.profile_id,
             "namespace": (self.profile or {}).get("namespace"),
             "currentNodeId": self.step, "currentNodeName": self.step,
@@ -232,7 +274,8 @@ class Env:
             "lastNodeTypeInError": err.get("kind"), "lastErrorCode": err.get("code"),
             "lastExecutedActionErrorCode": inst.get("actionError"),
             "lastActionExecutionElapsedTime": inst.get("actionMs"),
-            "lastDataFetchErrorCode": None, "lastDataFetchElapsedTime": None,
+            "lastDataFetchErrorCode": self.fetch_error,
+            "lastDataFetchElapsedTime": self.fetch_ms,
         }
 
 
@@ -275,6 +318,19 @@ def audiences_of(spec: Spec, profile: Json | None) -> dict[str, str]:
 
 def is_member(spec: Spec, audience: str, profile: Json | None) -> bool:
     return audiences_of(spec, profile).get(audience) in MEMBER
+
+
+def rule_memberships(spec: Spec, profile: Json | None) -> dict[str, bool]:
+    """Every rule audience → whether the profile is a member now."""
+    return {name: rule_member(spec, name, profile) for name in rule_audiences(spec)}
+
+
+def rule_changes(spec: Spec, before: Mapping[str, bool],
+                 profile: Json | None) -> list[tuple[str, bool]]:
+    """The rule audiences whose membership differs from ``before``: (audience, member now),
+    in audience-name order."""
+    after = rule_memberships(spec, profile)
+    return [(name, now) for name, now in after.items() if before.get(name, False) != now]
 
 
 def step_node(vs: VersionSpec, name: str) -> A.Body:

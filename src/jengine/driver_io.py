@@ -14,6 +14,7 @@ counters are aggregated from the journal lines and written once per batch.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import Counter as Tally
 from typing import Any
 
@@ -60,7 +61,7 @@ from jengine.state import (
 )
 from jengine.store import Store, dumps
 
-__all__ = ["Effects", "World", "http_client", "progress_bar"]
+__all__ = ["EffectLog", "Effects", "TimerQueue", "World", "http_client", "progress_bar"]
 
 GLOBAL_TIMERS = frozenset({"window", "read", "enter"})
 
@@ -87,17 +88,21 @@ class World:
         self.dirty_counters: set[str] = set()
         self.journeys = spec.journey_names
 
+    def use(self, spec: Spec) -> None:
+        """Run on another spec from now on (live mode: the workspace changed, §4.5)."""
+        self.spec = spec
+        self.journeys = spec.journey_names
+
     @staticmethod
     def load(store: Store, spec: Spec) -> World:
         w = World(spec)
         s = w.state
-        for pid in store.profile_ids():
-            p = store.get_profile(pid)
-            if p is not None:
-                s.profiles[pid] = profile_json(p)
+        for p in store.all_profiles():
+            s.profiles[p.id] = profile_json(p)
+        records = {rec.uid: rec for rec in store.active_instance_records()}
         rows = store.execute("SELECT uid FROM instances WHERE active = 1").fetchall()
         for (uid,) in rows:
-            rec = store.get_instance(uid)
+            rec = records.get(uid)
             if rec is not None:
                 s.instances[uid] = rec.state
                 s.active[pair(rec.journey, rec.profile)] = uid
@@ -159,21 +164,35 @@ class World:
 
     # -- persistence -------------------------------------------------------------------------
 
-    def write(self, store: Store) -> None:
+    def write(self, store: Store) -> list[str]:
+        """Store the dirty entities (one ``executemany`` per table); drop the ended instances
+        from memory and return their uids."""
         s = self.state
-        for pid in sorted(self.dirty_profiles):
-            store.put_profile(profile_record(s.profiles[pid]))
-        for uid in sorted(self.dirty_instances):
-            inst = s.instances[uid]
-            store.put_instance(InstanceRecord(uid, inst["journey"], inst["version"],
+        if self.dirty_profiles:
+            store.put_profiles([profile_record(s.profiles[pid])
+                                for pid in sorted(self.dirty_profiles)])
+        ended: list[str] = []
+        if self.dirty_instances:
+            records = []
+            for uid in sorted(self.dirty_instances):
+                inst = s.instances[uid]
+                records.append(InstanceRecord(uid, inst["journey"], inst["version"],
                                               inst["profile"], inst["active"], inst))
-            if not inst["active"]:
-                del s.instances[uid]
-        for key in sorted(self.dirty_reentrance):
-            j, p = key.split("|", 1)
-            m = s.reentrance[key]
-            store.put_reentrance(Reentrance(j, p, m.get("instances") or 0,
-                                            _time(m.get("lastEntry")), _time(m.get("lastEnd"))))
+                if not inst["active"]:
+                    ended.append(uid)
+                    del s.instances[uid]
+            # ended ones first: a profile's next instance may sort before its previous one
+            # (".../10" < ".../9"), and only one may be active in the table at a time
+            records.sort(key=lambda r: r.active)
+            store.put_instances(records)
+        if self.dirty_reentrance:
+            rows = []
+            for key in sorted(self.dirty_reentrance):
+                j, p = key.split("|", 1)
+                m = s.reentrance[key]
+                rows.append(Reentrance(j, p, m.get("instances") or 0, _time(m.get("lastEntry")),
+                                       _time(m.get("lastEnd"))))
+            store.put_reentrances(rows)
         for key in sorted(self.dirty_counters):
             j, v, st, label = key.split("|", 3)
             current = store.get_counter("cap", j, int(v), st, label)
@@ -182,6 +201,7 @@ class World:
         self.dirty_instances.clear()
         self.dirty_reentrance.clear()
         self.dirty_counters.clear()
+        return ended
 
 
 def _time(us: int | None) -> dt.datetime | None:
@@ -203,6 +223,134 @@ def _profile_of(inp: Input, state: State) -> str | None:
     return str(getattr(inp, "profile", ""))
 
 
+TimerRow = tuple[int, int, int, str | None, Json]  # seq, due (µs), kind, instance, payload
+
+
+class TimerQueue:
+    """The timers in memory, mirrored to the store's ``timers`` table once per batch.
+
+    Loaded from the store at start; a heap gives the next timer in (due, kind, seq) order
+    (§4.4). ``seq`` comes from the same durable counter as :meth:`Store.add_timer` (the
+    table's AUTOINCREMENT sequence, which :meth:`write` advances even for a timer that was
+    added and fired within the batch and so never reached the table). :meth:`write` inserts
+    the batch's new timers and deletes its fired and cancelled ones, in the batch's
+    transaction, so the table equals what per-timer SQL would have left at every commit."""
+
+    def __init__(self, store: Store) -> None:
+        self.heap: list[tuple[int, int, int]] = []
+        self.live: dict[int, TimerRow] = {}
+        self.by_instance: dict[str, list[int]] = {}
+        self.added: dict[int, TimerRow] = {}
+        self.deleted: list[int] = []
+        self.last_seq = self.written_seq = store.timer_seq()
+        for row in store.timer_rows():
+            self._track(row)
+        heapq.heapify(self.heap)
+
+    def _track(self, row: TimerRow) -> None:
+        seq, due, kind, instance, _ = row
+        self.live[seq] = row
+        self.heap.append((due, kind, seq))
+        if instance is not None:
+            self.by_instance.setdefault(instance, []).append(seq)
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def add(self, due: int, kind: int, instance: str | None, payload: Json) -> int:
+        """Schedule a timer; return its ``seq``."""
+        self.last_seq += 1
+        seq = self.last_seq
+        row = (seq, due, kind, instance, payload)
+        self.live[seq] = row
+        self.added[seq] = row
+        heapq.heappush(self.heap, (due, kind, seq))
+        if instance is not None:
+            self.by_instance.setdefault(instance, []).append(seq)
+        return seq
+
+    def next_due(self) -> int | None:
+        """The due time (µs) of the first timer, if any."""
+        heap, live = self.heap, self.live
+        while heap and heap[0][2] not in live:
+            heapq.heappop(heap)  # fired or cancelled
+        return heap[0][0] if heap else None
+
+    def pop(self, limit: int) -> TimerRow | None:
+        """Remove and return the first timer if it is due at or before ``limit``."""
+        due = self.next_due()
+        if due is None or due > limit:
+            return None
+        seq = heapq.heappop(self.heap)[2]
+        row = self.live.pop(seq)
+        instance = row[3]
+        if instance is not None:
+            seqs = self.by_instance[instance]
+            seqs.remove(seq)
+            if not seqs:
+                del self.by_instance[instance]
+        self._forget(seq)
+        return row
+
+    def cancel(self, instance: str) -> None:
+        """Delete every timer of an instance (it ended)."""
+        for seq in self.by_instance.pop(instance, ()):
+            if self.live.pop(seq, None) is not None:
+                self._forget(seq)
+        if len(self.heap) > 1024 and len(self.heap) > 4 * len(self.live):
+            self.heap = [(r[1], r[2], r[0]) for r in self.live.values()]
+            heapq.heapify(self.heap)
+
+    def _forget(self, seq: int) -> None:
+        if self.added.pop(seq, None) is None:
+            self.deleted.append(seq)
+
+    def write(self, store: Store) -> None:
+        """Mirror the changes since the last write to the store (in its transaction)."""
+        if self.deleted:
+            store.delete_timers(self.deleted)
+            self.deleted = []
+        if self.added:
+            store.insert_timers(self.added.values())
+            self.added = {}
+        if self.last_seq != self.written_seq:
+            store.set_timer_seq(self.last_seq)
+            self.written_seq = self.last_seq
+
+
+class EffectLog:
+    """The recorded effects (§4.6) of the instances in memory, checked without a query per
+    effect: an instance's keys are read from the store once, new effects are inserted once
+    per batch (:meth:`write`), and an ended instance's keys are dropped (:meth:`forget`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.known: dict[str, set[tuple[str, int]]] = {}
+        self.pending: list[Effect] = []
+
+    def record(self, e: Effect) -> bool:
+        """Record an effect once; ``False`` if its key was already recorded."""
+        keys = self.known.get(e.instance)
+        if keys is None:
+            keys = self.known[e.instance] = self.store.effect_keys(e.instance)
+        key = (e.step, e.attempt)
+        if key in keys:
+            return False
+        keys.add(key)
+        self.pending.append(e)
+        return True
+
+    def write(self) -> None:
+        if self.pending:
+            self.store.record_effects(self.pending)
+            self.pending = []
+
+    def forget(self, instances: list[str]) -> None:
+        """Drop the keys of ended instances (after :meth:`write`)."""
+        for uid in instances:
+            self.known.pop(uid, None)
+
+
 class Effects:
     """Carries out the core's effects against the store and the HTTP client."""
 
@@ -212,40 +360,42 @@ class Effects:
         self.result = result
         self.report: Tally[tuple[str, int, str, str]] = Tally()
         self.rows: list[tuple[str, str]] = []
-        self.next_due: int | None = None
+        self.timers = TimerQueue(store)
+        self.log = EffectLog(store)
 
     def output(self, stream: str, obj: Json) -> None:
         """Buffer an output row; :meth:`write_outputs` inserts the batch in order."""
         self.rows.append((stream, dumps(obj)))
 
     def write_outputs(self) -> None:
+        """Insert the batch's output rows, recorded effects and timer changes."""
         if self.rows:
             self.store.conn.executemany("INSERT INTO outputs (stream, line) VALUES (?, ?)",
                                         self.rows)
             self.rows = []
+        self.log.write()
+        self.timers.write(self.store)
 
     def apply(self, effects: list[Any], now: dt.datetime, current: Input) -> list[Input]:
         follow: list[Input] = []
         for e in effects:
-            if isinstance(e, JournalOut):
+            t = type(e)
+            if t is JournalOut:
                 self._journal(e.obj)
-            elif isinstance(e, OutboxOut):
-                if self.store.record_effect(Effect(e.instance, e.step, e.attempt, "outbox",
-                                                   e.obj)):
+            elif t is OutboxOut:
+                if self.log.record(Effect(e.instance, e.step, e.attempt, "outbox", e.obj)):
                     self.output(OUTBOX, e.obj)
                     self.result.outbox += 1
-            elif isinstance(e, DeadOut):
+            elif t is DeadOut:
                 self.output(DEADLETTER, e.obj)
                 self.result.dead_letters += 1
-            elif isinstance(e, Schedule):
-                self.store.add_timer(from_micros(e.due), TimerKind(e.kind), e.instance, e.payload)
-                if self.next_due is not None and e.due < self.next_due:
-                    self.next_due = e.due
-            elif isinstance(e, Cancel):
-                self.store.delete_instance_timers(e.instance)
-            elif isinstance(e, CallAction):
+            elif t is Schedule:
+                self.timers.add(e.due, int(TimerKind(e.kind)), e.instance, e.payload)
+            elif t is Cancel:
+                self.timers.cancel(e.instance)
+            elif t is CallAction:
                 follow.append(self._call(e, now))
-            elif isinstance(e, Requeue):
+            elif t is Requeue:
                 follow.append(e.input)
         return follow
 

@@ -11,8 +11,14 @@ and leaves its instance ``calling``; the runner makes the attempt and feeds the 
 as an :class:`~jengine.state.ActionResultIn` at the same clock time (retries and throttle
 delays become timers the core schedules). An evaluation that reads an HTTP data source the
 runner has not supplied returns the *unchanged* state and :class:`~jengine.state.Fetch`
-effects; the runner reads them and calls ``step`` again with the same input and the payloads
-in ``data`` (a pure replay: same seeds, same result).
+effects (each with its §4.6 ``Idempotency-Key``); the runner reads them and calls ``step``
+again with the same input and the results in ``data`` (a pure replay: same seeds, same
+result). A result is a :class:`~jengine.state.FetchOutcome` (payload, ``jo_status_code``,
+duration: the ``lastDataFetch*`` journey properties) or a bare payload.
+
+A profile line is loaded as a :class:`~jengine.state.ProfileIn`: it replaces the stored
+profile and, unless it is the profile's first load, turns rule-audience changes into
+follow-up audience inputs (``Requeue``, §2.4).
 
 :func:`qualify` and :func:`profile_key` are the pure §4.3 steps 2–3 the runner calls before
 ``step`` (the key picks the profile, hence the state slice).
@@ -28,6 +34,7 @@ from jengine.context import NeedData, Spec
 from jengine.engine_core import Run
 from jengine.engine_entry import (
     enter,
+    load_profile,
     read_audience,
     route_audience,
     route_business,
@@ -49,11 +56,13 @@ from jengine.state import (
     ActionResultIn,
     AudienceIn,
     BusinessIn,
+    DataValue,
     Effect,
     EventIn,
     Fetch,
     Input,
     JournalOut,
+    ProfileIn,
     ReactionIn,
     State,
     TimerIn,
@@ -65,26 +74,18 @@ __all__ = ["Qualified", "profile_key", "qualify", "step"]
 
 
 def step(spec: Spec, state: State, inp: Input, now: dt.datetime,
-         data: Mapping[str, Json | None] | None = None) -> tuple[State, list[Effect]]:
+         data: Mapping[str, DataValue] | None = None) -> tuple[State, list[Effect]]:
     """Process one input or timer (see the module docstring)."""
     run = Run(spec, state, inp, now, data or {})
     try:
         _dispatch(run, inp)
     except NeedData as need:
-        return state, [Fetch(k, s, g, p, _fetch_key(inp, s, g, p)) for k, s, g, p in
-                       need.requests]
+        return state, [Fetch(k, s, g, p, idem) for k, s, g, p, idem in need.requests]
     except Exception as exc:
         run = Run(spec, state, inp, now, data or {})
         run.journal(None, None, None, None, "error", None, f"internal: {type(exc).__name__}")
         return state, [e for e in run.effects if isinstance(e, JournalOut)]
     return run.state, run.effects
-
-
-def _fetch_key(inp: Input, source: str, group: str, params: dict[str, object]) -> str:
-    from jengine.http import datasource_key
-
-    uid = getattr(inp, "instance", None) or getattr(inp, "profile", None) or ""
-    return datasource_key(str(uid), "step", source, group, params)
 
 
 def _dispatch(run: Run, inp: Input) -> None:
@@ -100,6 +101,8 @@ def _dispatch(run: Run, inp: Input) -> None:
         route_reaction(run, inp)
     elif isinstance(inp, BusinessIn):
         route_business(run, inp)
+    elif isinstance(inp, ProfileIn):
+        load_profile(run, inp)
 
 
 # ---- timers ---------------------------------------------------------------------------------

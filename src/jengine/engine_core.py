@@ -13,14 +13,17 @@ import datetime as dt
 from collections.abc import Mapping
 
 from jengine.clock import from_micros, to_micros
-from jengine.context import Env, Options, Spec, VersionSpec
+from jengine.context import Env, Options, Spec, VersionSpec, rule_changes
 from jengine.io import render_instant
 from jengine.records import Json
 from jengine.state import (
+    AudienceIn,
     Cancel,
+    DataValue,
     Effect,
     Input,
     JournalOut,
+    Requeue,
     Schedule,
     State,
     pair,
@@ -35,7 +38,7 @@ class Run:
     """Mutable scratch space for one input; its ``state`` is a fresh copy of the slice."""
 
     def __init__(self, spec: Spec, state: State, inp: Input, now: dt.datetime,
-                 data: Mapping[str, Json | None]) -> None:
+                 data: Mapping[str, DataValue]) -> None:
         self.spec, self.state, self.inp, self.data = spec, state.copy(), inp, data
         self.now = now
         self.now_us = to_micros(now)
@@ -73,6 +76,21 @@ class Run:
 
     def peek_profile(self, pid: str) -> Json | None:
         return self.state.profiles.get(pid)
+
+    def put_profile(self, pid: str, record: Json) -> Json:
+        """Replace the profile with a copy of ``record`` (a profile load)."""
+        p = {**new_profile(pid), **record, "id": pid}
+        self.state.profiles[pid] = p
+        self._touched_profiles.add(pid)
+        return p
+
+    def requeue_rule_changes(self, pid: str, before: Mapping[str, bool]) -> None:
+        """Every rule audience whose membership of ``pid`` differs from ``before`` becomes a
+        follow-up audience change, processed after this input at the same time (§2.4)."""
+        for audience, member in rule_changes(self.spec, before, self.peek_profile(pid)):
+            self.effects.append(Requeue(AudienceIn(
+                profile=pid, audience=audience, status="realized" if member else "exited",
+                raw=False)))
 
     def active_uid(self, journey: str, profile: str) -> str | None:
         return self.state.active.get(pair(journey, profile))
@@ -118,14 +136,23 @@ class Run:
         self.effects.append(Cancel(inst["uid"]))
 
     def env(self, vs: VersionSpec, inst: Json, step: str,
-            extra: tuple[str, Json] | None = None) -> Env:
-        """The evaluation environment of a step of an instance (fresh seeded generator)."""
+            extra: tuple[str, Json] | None = None, site: str | None = None) -> Env:
+        """The evaluation environment of a step of an instance (fresh seeded generator);
+        ``site`` (default: the step) names it in the seed and idempotency keys (``exit``)."""
         events = inst.get("events") or {}
         if extra is not None:
             events = {**events, extra[0]: extra[1]}
+        uid = inst["uid"]
+
+        def fetched(error: str | None, ms: int | None) -> None:
+            if uid in self.state.instances:
+                record = self.inst(uid)
+                record["fetchError"], record["fetchMs"] = error, ms
+
         return Env(vs, self.spec, self.peek_profile(inst["profile"]), inst["profile"],
                    self.now, instance=inst, step=step, events=events, data=self.data,
-                   uid=inst["uid"], entry_us=inst["entry"], previous=inst.get("prev"))
+                   uid=uid, entry_us=inst["entry"], previous=inst.get("prev"), site=site,
+                   on_fetch=fetched)
 
 
 def new_profile(pid: str) -> Json:
@@ -143,5 +170,6 @@ def new_instance(vs: VersionSpec, profile: str, n: int, now_us: int, entry_event
         "step": None, "prev": None, "token": 0, "arrival": now_us,
         "events": {entry_event: payload} if entry_event else {}, "actions": {},
         "reactions": [], "delivered": [], "attempt": 0, "error": None,
-        "actionError": None, "actionMs": None, "ended": None,
+        "actionError": None, "actionMs": None, "fetchError": None, "fetchMs": None,
+        "ended": None,
     }

@@ -9,15 +9,16 @@ changes), reactions and business events have their own small routers here.
 from __future__ import annotations
 
 from jengine import ast as A
-from jengine.context import MEMBER, Env, VersionSpec, is_member
+from jengine.context import MEMBER, Env, VersionSpec, is_member, rule_memberships
 from jengine.engine_core import Run, new_instance
 from jengine.engine_steps import advance, await_error, fire_trigger, record_reaction
 from jengine.records import Json
-from jengine.state import AudienceIn, BusinessIn, EventIn, ReactionIn, pair
+from jengine.state import AudienceIn, BusinessIn, EventIn, ProfileIn, ReactionIn, pair
 from jexpr import ast as X
 from jexpr.diagnostics import EvaluationError
 
-__all__ = ["jump_into", "route_audience", "route_business", "route_event", "route_reaction"]
+__all__ = ["enter", "jump_into", "load_profile", "read_audience", "route_audience",
+           "route_business", "route_event", "route_reaction", "window_end"]
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def _exit(run: Run, vs: VersionSpec, uid: str, kind: str, name: str,
             continue
         inst = run.state.instances[uid]
         if crit.when is not None:
-            env = run.env(vs, inst, "exit", event)
+            env = run.env(vs, inst, inst["step"], event, site="exit")
             try:
                 if env.evaluate(crit.when) is not True:
                     continue
@@ -105,19 +106,24 @@ def enter(run: Run, journey: str, profile: str, event: str | None, payload: Json
     """Run the entry checks and start an instance; the refusal reason, else None.
     A refusal is journaled ``discarded`` unless ``jumping`` (the jump step reports it)."""
     vs = run.spec.open_version(journey)
-    reason = _refusal(run, vs, journey, profile, event, payload, when)
+    reason = _refusal(run, vs, journey, profile)
+    inst: Json | None = None
+    if reason is None and vs is not None:
+        inst = _would_be(run, vs, profile, event, payload)
+        if when is not None:
+            reason = _entry_when(run, vs, inst, when)
     if reason is not None:
         if not jumping:
             run.journal(journey, vs.version if vs else None, profile, None, "discarded", None,
                         reason)
         return reason
-    assert vs is not None
-    start(run, vs, profile, event, payload)
+    assert vs is not None and inst is not None
+    start(run, vs, inst)
     return None
 
 
-def _refusal(run: Run, vs: VersionSpec | None, journey: str, profile: str, event: str | None,
-             payload: Json, when: X.Expr | None) -> str | None:
+def _refusal(run: Run, vs: VersionSpec | None, journey: str, profile: str) -> str | None:
+    """The entry checks of §4.3 4c before the entry ``when``, in their order."""
     if vs is None:
         return "closed_version"
     window = vs.journey.window
@@ -127,10 +133,7 @@ def _refusal(run: Run, vs: VersionSpec | None, journey: str, profile: str, event
         return "not_test_profile"
     if run.active_uid(journey, profile) is not None:
         return "already_in_journey"
-    reason = _reentrance(run, vs, journey, profile)
-    if reason is not None or when is None:
-        return reason
-    return _entry_when(run, vs, profile, event, payload, when)
+    return _reentrance(run, vs, journey, profile)
 
 
 def _reentrance(run: Run, vs: VersionSpec, journey: str, profile: str) -> str | None:
@@ -156,12 +159,16 @@ def _would_be(run: Run, vs: VersionSpec, profile: str, event: str | None,
                         payload)
 
 
-def _entry_when(run: Run, vs: VersionSpec, profile: str, event: str | None, payload: Json,
-                when: X.Expr) -> str | None:
-    inst = _would_be(run, vs, profile, event, payload)
-    env = Env(vs, run.spec, run.peek_profile(profile), profile, run.now, instance=inst,
-              step="entry", events=inst["events"], data=run.data, uid=inst["uid"],
-              entry_us=run.now_us)
+def _entry_when(run: Run, vs: VersionSpec, inst: Json, when: X.Expr) -> str | None:
+    """The entry ``when`` for the would-be instance ``inst`` (not yet at a step: the
+    ``entry`` site; its data-source reads are recorded on ``inst``)."""
+
+    def fetched(error: str | None, ms: int | None) -> None:
+        inst["fetchError"], inst["fetchMs"] = error, ms
+
+    env = Env(vs, run.spec, run.peek_profile(inst["profile"]), inst["profile"], run.now,
+              instance=inst, step=None, events=inst["events"], data=run.data, uid=inst["uid"],
+              entry_us=run.now_us, site="entry", on_fetch=fetched)
     try:
         value = env.evaluate(when)
     except EvaluationError:
@@ -169,10 +176,9 @@ def _entry_when(run: Run, vs: VersionSpec, profile: str, event: str | None, payl
     return None if value is True else "entry_condition_false"
 
 
-def start(run: Run, vs: VersionSpec, profile: str, event: str | None, payload: Json) -> None:
-    """Create an instance on ``vs`` and run its first step at once."""
-    inst = _would_be(run, vs, profile, event, payload)
-    uid = inst["uid"]
+def start(run: Run, vs: VersionSpec, inst: Json) -> None:
+    """Create the instance ``inst`` (from :func:`_would_be`) and run its first step at once."""
+    uid, profile = inst["uid"], inst["profile"]
     run.state.instances[uid] = inst
     run.inst(uid)  # mark as touched (the copy is the one we keep)
     inst = run.state.instances[uid]
@@ -216,6 +222,17 @@ def route_audience(run: Run, inp: AudienceIn) -> None:
         interest |= _audience_one(run, journey, inp, change)
     if not interest:
         run.journal(None, None, inp.profile, None, "discarded", None, "no_interest")
+
+
+def load_profile(run: Run, inp: ProfileIn) -> None:
+    """A profile line was loaded (§2.4, §5.2): it replaces the stored profile. The first load
+    (no stored profile) sets the rule memberships silently; replacing a stored profile turns
+    each rule-audience change into a follow-up audience change at this clock time."""
+    old = run.peek_profile(inp.profile)
+    before = rule_memberships(run.spec, old) if old is not None else None
+    run.put_profile(inp.profile, inp.record)
+    if before is not None:
+        run.requeue_rule_changes(inp.profile, before)
 
 
 def _update_membership(run: Run, inp: AudienceIn) -> bool:

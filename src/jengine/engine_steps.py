@@ -14,17 +14,17 @@ fires — that is how "a timer due after the timeout never fires" holds.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final, Literal
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jengine import ast as A
 from jengine.clock import to_micros
-from jengine.context import Env, VersionSpec, is_member, rule_audiences, valid_zone
+from jengine.context import Env, VersionSpec, rule_memberships, valid_zone
 from jengine.engine_core import Run
 from jengine.http import action_key, plain_json
 from jengine.literals import clock_minutes
 from jengine.records import Json
-from jengine.state import AudienceIn, CallAction, OutboxOut, Requeue
+from jengine.state import CallAction, OutboxOut
 from jexpr import to_json
 from jexpr.diagnostics import EvaluationError
 
@@ -165,20 +165,14 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
 def _update(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.UpdateProfile) -> Outcome:
     env = run.env(vs, inst, name)
     values = [(u, plain_json(env.evaluate(u.value))) for u in body.updates]
-    before = {a: is_member(run.spec, a, run.peek_profile(inst["profile"]))
-              for a in rule_audiences(run.spec)}
+    before = rule_memberships(run.spec, run.peek_profile(inst["profile"]))
     profile = run.profile(inst["profile"], create=True)
     assert profile is not None
     attributes = profile.get("attributes") or {}
     for u, value in values:
         attributes = _set_path(attributes, [u.group.text, *(p.text for p in u.path)], value)
     profile["attributes"] = attributes
-    for audience, was in before.items():
-        now_member = is_member(run.spec, audience, profile)
-        if now_member != was:
-            status: Literal["realized", "exited"] = "realized" if now_member else "exited"
-            run.effects.append(Requeue(AudienceIn(profile=inst["profile"], audience=audience,
-                                                  status=status, raw=False)))
+    run.requeue_rule_changes(inst["profile"], before)
     return _next(vs, name)
 
 

@@ -72,16 +72,21 @@ class Exporter:
 
     def _export_stream(self, stream: Stream, path: str) -> None:
         mark = self.mark(stream) or ExportMark(path, 0, 0)
-        rows = list(self.store.outputs(stream, after=mark.seq))
+        # the rows of Store.outputs, as plain tuples (this runs after every commit)
+        rows = self.store.execute(
+            "SELECT seq, line FROM outputs WHERE stream = ? AND seq > ? ORDER BY seq",
+            (stream, mark.seq)).fetchall()
         if not rows:
             return
-        data = "".join(row.line + "\n" for row in rows).encode("utf-8")
+        lines = [line for _, line in rows]
+        lines.append("")
+        data = "\n".join(lines).encode("utf-8")
         with open(path, "ab") as f:
             f.write(data)
             f.flush()
             if self.fsync:
                 os.fsync(f.fileno())
-        self._save(stream, ExportMark(path, rows[-1].seq, mark.size + len(data)))
+        self._save(stream, ExportMark(path, rows[-1][0], mark.size + len(data)))
 
     def _save(self, stream: Stream, mark: ExportMark) -> None:
         self.store.execute("INSERT OR REPLACE INTO exports VALUES (?, ?, ?, ?)",

@@ -22,7 +22,9 @@ benchmark)::
   input; stdin ends at EOF).
 * ``until`` — simulated mode: after the last input, fire the timers due at or before it.
 * ``dry_run``, ``test_mode``, ``test_wait`` — §4.7.
-* ``batch_size`` — inputs per commit; ``max_inputs`` — stop after this many inputs (tests).
+* ``batch_size`` — inputs per commit (default :data:`DEFAULT_BATCH`: 2,000 in simulated mode,
+  500 in live mode, where a batch is also committed whenever the input is idle);
+  ``max_inputs`` — stop after this many inputs (tests).
 * ``transport`` / ``http`` — an injectable HTTP transport or a whole HTTP adapter
   (default: :class:`jengine.http.HttpxTransport`); ``env`` — environment for ``secret()``.
 * ``progress`` — show a progress bar on standard error; ``err`` — where diagnostics go.
@@ -48,9 +50,10 @@ from typing import Literal, TextIO
 from jengine.adapters import HttpAdapter
 from jengine.http import Transport
 
-__all__ = ["RunOptions", "RunResult", "run"]
+__all__ = ["DEFAULT_BATCH", "RunOptions", "RunResult", "run"]
 
 DEFAULT_TEST_WAIT = dt.timedelta(seconds=10)
+DEFAULT_BATCH = {"simulated": 2000, "live": 500}
 
 
 @dataclass
@@ -69,7 +72,7 @@ class RunOptions:
     dry_run: bool = False
     test_mode: bool = False
     test_wait: dt.timedelta = DEFAULT_TEST_WAIT
-    batch_size: int = 500
+    batch_size: int | None = None
     max_inputs: int | None = None
     transport: Transport | None = None
     http: HttpAdapter | None = None
@@ -78,6 +81,13 @@ class RunOptions:
     err: TextIO | None = None
     stop: Callable[[], bool] | None = None
     idle_exit: float | None = None
+
+
+    @property
+    def batch(self) -> int:
+        """The effective ``batch_size`` (the mode's default when unset)."""
+        size = DEFAULT_BATCH[self.mode] if self.batch_size is None else self.batch_size
+        return max(1, size)
 
 
 @dataclass

@@ -22,14 +22,15 @@ dataclasses; effects carry plain data only (HTTP parameters as jexpr runtime val
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 from jengine.records import Json
 
 __all__ = [
     "FORMAT_VERSION", "ActionResultIn", "AudienceIn", "BusinessIn", "CallAction", "Cancel",
-    "DeadOut", "Effect", "EventIn", "Fetch", "Input", "JournalOut", "OutboxOut", "ReactionIn",
-    "Requeue", "Schedule", "State", "TimerIn", "pair",
+    "DataValue", "DeadOut", "Effect", "EventIn", "Fetch", "FetchOutcome", "FetchResult",
+    "Input", "JournalOut", "OutboxOut", "ProfileIn", "ReactionIn", "Requeue", "Schedule",
+    "State", "TimerIn", "pair",
 ]
 
 FORMAT_VERSION: Final = 1
@@ -147,7 +148,50 @@ class ActionResultIn(Base):
     elapsed_ms: int = 0
 
 
-Input = EventIn | BusinessIn | AudienceIn | ReactionIn | TimerIn | ActionResultIn
+@dataclass(frozen=True)
+class ProfileIn(Base):
+    """A profile line (§5.2) loaded into the store: ``record`` (the state's profile JSON)
+    replaces the stored profile ``profile``. When a stored profile is replaced, every rule
+    audience whose membership changes becomes a follow-up audience change (§2.4); the first
+    load of a profile (none stored) is silent."""
+
+    profile: str = ""
+    record: Json = field(default_factory=dict)
+
+
+Input = EventIn | BusinessIn | AudienceIn | ReactionIn | TimerIn | ActionResultIn | ProfileIn
+
+
+# ---- data-source results --------------------------------------------------------------------
+
+
+class FetchOutcome(Protocol):
+    """What the runner feeds back for a :class:`Fetch` (``jengine.http.DataSourceResult``
+    fits): the 2xx JSON-object payload (None: the read failed), the ``jo_status_code`` and
+    the call's duration in ms."""
+
+    @property
+    def payload(self) -> dict[str, Any] | None: ...
+
+    @property
+    def status_code(self) -> str: ...
+
+    @property
+    def elapsed_ms(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A plain :class:`FetchOutcome` (tests, other runners)."""
+
+    payload: dict[str, Any] | None
+    status_code: str = "http_200"
+    elapsed_ms: int = 0
+
+
+DataValue = FetchOutcome | Json | None
+"""A value of the ``data`` given to ``step``: a :class:`FetchOutcome`, or (older runners) the
+bare payload (a dict; None for a failed read) — then status and duration are unknown (null)."""
 
 
 # ---- effects --------------------------------------------------------------------------------

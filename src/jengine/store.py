@@ -13,6 +13,12 @@ input still rolls back alone on an exception (:class:`Batcher`). Callbacks regis
 :meth:`Store.on_commit` run after each outermost commit. A write outside any transaction
 autocommits by itself; the driver should always use one.
 
+Durability: WAL with ``synchronous = NORMAL`` (the default). Every commit is atomic and a
+process crash (SIGKILL) loses nothing committed; a power loss or OS crash may lose the last
+commits, but never part of one (the WAL is synced at checkpoints, not at each commit), so the
+store always holds a consistent prefix of the run that a restart continues exactly once.
+``Store(path, synchronous="FULL")`` also makes each commit durable against power loss.
+
 Schema: ``PRAGMA user_version`` with forward migrations (:mod:`jengine.migrations`), applied
 when the file is opened. Times are stored as integer microseconds since the epoch.
 """
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +58,28 @@ from jengine.records import (
 
 __all__ = ["Batcher", "Store", "dumps", "loads"]
 
-dumps: Callable[[Any], str] = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _make_dumps() -> Callable[[Any], str]:
+    """Compact JSON text, key order kept, no NaN: ``_ENCODER.encode`` without rebuilding the
+    C encoder on every call (``JSONEncoder.iterencode`` does; this is the hot path of the
+    store). Same text as ``_ENCODER.encode`` for plain JSON data (no cycle detection: the
+    store only ever encodes trees)."""
+    if _c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
+        return _ENCODER.encode
+    encode = _c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None,
+                             ":", ",", False, False, False)
+    join = "".join
+
+    def dumps(obj: Any) -> str:
+        return join(encode(obj, 0))
+
+    return dumps
+
+
+dumps: Callable[[Any], str] = _make_dumps()
 loads: Callable[[str], Any] = json.loads
 
 
@@ -186,6 +212,21 @@ class Store:
             (inst.uid, inst.journey, inst.version, inst.profile, int(inst.active),
              inst.format_version, dumps(inst.state)))
 
+    def put_instances(self, records: Iterable[InstanceRecord]) -> None:
+        """:meth:`put_instance` for many records, in order (one ``executemany``)."""
+        self.conn.executemany(
+            "INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
+            "journey = excluded.journey, version = excluded.version, profile = excluded.profile, "
+            "active = excluded.active, format_version = excluded.format_version, "
+            "state = excluded.state",
+            [(inst.uid, inst.journey, inst.version, inst.profile, int(inst.active),
+              inst.format_version, dumps(inst.state)) for inst in records])
+
+    def active_instance_records(self) -> list[InstanceRecord]:
+        """Every active instance (the runner's world at start), in uid order."""
+        rows = self.conn.execute("SELECT * FROM instances WHERE active = 1 ORDER BY uid")
+        return [self._instance(r) for r in rows]
+
     def get_instance(self, uid: str) -> InstanceRecord | None:
         row = self.conn.execute("SELECT * FROM instances WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else self._instance(row)
@@ -238,6 +279,30 @@ class Store:
         """Cancel every timer of an instance (it ended)."""
         self.conn.execute("DELETE FROM timers WHERE instance = ?", (instance,))
 
+    def timer_rows(self) -> list[tuple[int, int, int, str | None, Json]]:
+        """Every timer as ``(seq, due µs, kind, instance, payload)`` in (due, kind, seq) order
+        (the runner's in-memory timer queue is loaded from these)."""
+        rows = self.conn.execute(
+            "SELECT seq, due, kind, instance, payload FROM timers ORDER BY due, kind, seq")
+        return [(s, d, k, i, loads(p)) for s, d, k, i, p in rows]
+
+    def insert_timers(self, rows: Iterable[tuple[int, int, int, str | None, Json]]) -> None:
+        """Insert timers whose ``seq`` the caller allocated (``(seq, due µs, kind, instance,
+        payload)``); pair with :meth:`set_timer_seq` so the counter stays durable."""
+        self.conn.executemany(
+            "INSERT INTO timers (seq, due, kind, instance, payload) VALUES (?, ?, ?, ?, ?)",
+            [(seq, due, kind, inst, dumps(payload)) for seq, due, kind, inst, payload in rows])
+
+    def delete_timers(self, seqs: Iterable[int]) -> None:
+        self.conn.executemany("DELETE FROM timers WHERE seq = ?", [(s,) for s in seqs])
+
+    def set_timer_seq(self, seq: int) -> None:
+        """Record ``seq`` as handed out (never handed out again), even if no row kept it."""
+        if self.conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = "
+                             "'timers'", (seq,)).rowcount == 0:
+            self.conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('timers', ?)",
+                              (seq,))
+
     def timers(self) -> list[Timer]:
         rows = self.conn.execute(
             "SELECT seq, due, kind, instance, payload FROM timers ORDER BY due, kind, seq")
@@ -264,6 +329,12 @@ class Store:
             "INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
             (r.journey, r.profile, r.instances, _opt_micros(r.last_entry),
              _opt_micros(r.last_end)))
+
+    def put_reentrances(self, rows: Iterable[Reentrance]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
+            [(r.journey, r.profile, r.instances, _opt_micros(r.last_entry),
+              _opt_micros(r.last_end)) for r in rows])
 
     # -- counters ------------------------------------------------------------------------------
 
@@ -303,6 +374,19 @@ class Store:
             (p.id, p.namespace, p.time_zone, int(p.test), dumps(p.attributes),
              dumps(p.audiences), dumps(p.events)))
 
+    def put_profiles(self, profiles: Iterable[Profile]) -> None:
+        """:meth:`put_profile` for many profiles (one ``executemany``)."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(p.id, p.namespace, p.time_zone, int(p.test), dumps(p.attributes),
+              dumps(p.audiences), dumps(p.events)) for p in profiles])
+
+    def all_profiles(self) -> list[Profile]:
+        """Every stored profile, in id order."""
+        rows = self.conn.execute("SELECT * FROM profiles ORDER BY id")
+        return [Profile(pid, ns, tz, bool(test), loads(a), loads(au), loads(ev))
+                for pid, ns, tz, test, a, au, ev in rows]
+
     def profile_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM profiles ORDER BY id")]
 
@@ -314,6 +398,18 @@ class Store:
             "INSERT OR IGNORE INTO effects VALUES (?, ?, ?, ?, ?)",
             (e.instance, e.step, e.attempt, e.kind, dumps(e.data)))
         return cur.rowcount == 1
+
+    def record_effects(self, effects: Iterable[Effect]) -> None:
+        """Insert effects already known to be new (the caller checked :meth:`effect_keys`)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO effects VALUES (?, ?, ?, ?, ?)",
+            [(e.instance, e.step, e.attempt, e.kind, dumps(e.data)) for e in effects])
+
+    def effect_keys(self, instance: str) -> set[tuple[str, int]]:
+        """The (step, attempt) keys recorded for an instance."""
+        rows = self.conn.execute("SELECT step, attempt FROM effects WHERE instance = ?",
+                                 (instance,))
+        return {(st, at) for st, at in rows}
 
     def get_effect(self, instance: str, step: str, attempt: int = 1) -> Effect | None:
         row = self.conn.execute(

@@ -15,6 +15,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from waiting import until
 
 EXAMPLES = Path(__file__).parents[4] / "examples" / "workspace"
 
@@ -116,10 +117,8 @@ async def test_code_action_fixes_a_deprecated_alias(client: LanguageClient, root
     text = ('audience Fans\njourney scratch "é🎉" {\n  entry on audience Fans enters\n'
             '  c: condition {\n    fan: inSegment("Fans") -> s\n  }\n  s: email { x: 1 }\n}\n')
     _open(client, uri, text)
-    report = await client.wait_for_notification("textDocument/publishDiagnostics")
-    while report.uri != uri:
-        report = await client.wait_for_notification("textDocument/publishDiagnostics")
-    alias = [d for d in report.diagnostics if d.code == "W-DEPRECATED-ALIAS"]
+    await until(client, lambda: uri in client.diagnostics)
+    alias = [d for d in client.diagnostics[uri] if d.code == "W-DEPRECATED-ALIAS"]
     assert alias
     actions = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=alias[0].range,
