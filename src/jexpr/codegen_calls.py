@@ -51,12 +51,12 @@ class CallGen(PathGen):
         locals first (the tuple of bindings is always true)."""
         checked = [i for i, (t, w) in enumerate(zip(types, wants, strict=True))
                    if t == "any" and w != "any"]
-        if not checked or all(isinstance(a, py.Constant) for a in args[checked[0] + 1:]):
+        if not checked or all(_inert(a) for a in args[checked[0] + 1:]):
             return args, None
         bindings: list[py.expr] = []
         names: list[py.expr] = []
         for arg in args:
-            if isinstance(arg, py.Constant):
+            if _inert(arg):
                 names.append(arg)
                 continue
             tmp = self.fresh()
@@ -227,3 +227,12 @@ def _concrete(t: str, x: str) -> str:
     if t == "listX":
         return T.list_of(x) if x else "listAny"
     return t
+
+
+def _inert(arg: py.expr) -> bool:
+    """Code that cannot fail or have effects (a constant, a local, a list of those): it may be
+    evaluated at any point, so it needs no binding before the checks (and stays visible to the
+    inlining of calls, such as ``in`` over a constant list)."""
+    if isinstance(arg, py.Constant | py.Name):
+        return True
+    return isinstance(arg, py.List | py.Tuple) and all(_inert(e) for e in arg.elts)
