@@ -498,7 +498,7 @@ class TypedGen:
                 lambda: f"dateDiff({g('dto')}, {g('dto')})", lambda: "currentTimeInMillis()",
                 lambda: f"getListItem({g('lint')}, {g('int')})",
                 lambda: f"distinctCount({g('lobj')}, 'id')",
-                lambda: f"@event{{E.ints.first(currentEventField > {g('int')})}}",
+                lambda: f"@event{{E.ints.first(currentEventField > {self.gen('int', d, 'ints')})}}",
             ])
         if t == "dec":
             leaves = [lambda: format_decimal(self.draw(_floats().filter(lambda x: x >= 0))),
@@ -869,3 +869,13 @@ def test_regression_comparison_evaluates_both_operands() -> None:
     with pytest.raises(jexpr.EvaluationError) as caught:
         program.evaluate({"events": {"E": {"u": None, "dur": "not a duration"}}})
     assert caught.value.diagnostic.code == "E-EVAL-PAYLOAD"
+
+
+def test_regression_generator_respects_loop_scopes() -> None:
+    """Inside E.ints.first(…) the loop variable is the integer element (§4.5: innermost scope of
+    its kind), so the outer items' fields are not reachable there: a static error, not a case
+    for the differential property."""
+    with pytest.raises(jexpr.JexprError) as caught:
+        jexpr.compile("@event{E.items.all(@event{E.ints.first(currentEventField > "
+                      "(currentEventField.qty))} > 0).id}", fieldTypes=FIELD_TYPES)
+    assert "E-TYPE-STEP" in {d.code for d in caught.value.diagnostics}
