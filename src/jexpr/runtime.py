@@ -439,17 +439,23 @@ def fits(v: Any, t: str) -> bool:
     return True
 
 
-def expect(v: Any, t: str, what: str) -> Any:
-    """An ``any`` argument checked against its parameter type (converted when widened)."""
+def _fitted(v: Any, t: str, code: str, what: str) -> Any:
+    """A value checked against a type (null passes), widened where a decimal is wanted; the
+    error says ``<what>: got <kind>, want <type>``."""
     if v is None:
         return None
     if not fits(v, t):
-        raise EvalFault("E-EVAL-TYPE", f"{what}: got {kind(v)}, want {T.display(t)}")
+        raise EvalFault(code, f"{what}: got {kind(v)}, want {T.display(t)}")
     if t == "decimal":
         return to_float(v)
     if t == "listDecimal":
         return list_to_float(v)
     return v
+
+
+def expect(v: Any, t: str, what: str) -> Any:
+    """An ``any`` argument checked against its parameter type (converted when widened)."""
+    return _fitted(v, t, "E-EVAL-TYPE", what)
 
 
 # ---- usage rules (§14) ---------------------------------------------------------------------
@@ -474,15 +480,7 @@ def as_wait(v: Any, tz: Any) -> Any:
 
 
 def as_typed(v: Any, t: str, usage: str) -> Any:
-    if v is None:
-        return None
-    if not fits(v, t):
-        raise EvalFault("E-EVAL-RESULT", f"{usage} expression: got {kind(v)}, want {t}")
-    if t == "decimal":
-        return to_float(v)
-    if t == "listDecimal":
-        return list_to_float(v)
-    return v
+    return _fitted(v, t, "E-EVAL-RESULT", f"{usage} expression")
 
 
 def as_lookup_key(v: Any) -> Any:
