@@ -28,7 +28,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -40,6 +39,7 @@ import httpx
 
 from jengine.clock import Clock
 from jengine.ratelimit import Rate, RateLimiter
+from jexpr.jsonenc import to_plain_json
 from jexpr.render import render_value
 
 __all__ = [
@@ -102,19 +102,7 @@ class DataSourceSpec:
 
 def plain_json(value: Any) -> Any:
     """A jexpr runtime value as plain JSON data: temporal values as their X§11 text."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"a decimal must be finite, got {value!r}")
-        return value
-    if isinstance(value, dt.date | dt.timedelta):
-        return render_value(value)
-    if isinstance(value, list | tuple):
-        return [plain_json(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): plain_json(v) for k, v in value.items()}
-    raise TypeError(f"not a jexpr value: {type(value).__name__}")
+    return to_plain_json(value)
 
 
 def encode_body(params: Mapping[str, Any]) -> bytes:

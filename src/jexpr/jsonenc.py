@@ -31,6 +31,21 @@ _REL_TOL = 1e-9
 
 def to_json(value: Any) -> Any:
     """Encode a runtime value as JSON data (spec §17); ``TypeError`` for a non-jexpr value."""
+    return _walk(value, _encode_temporal, _encode_object)
+
+
+def to_plain_json(value: Any) -> Any:
+    """A runtime value as plain JSON data, temporal values as their §11 text (the encoding of
+    HTTP bodies and stored profile values: journey spec §4.6)."""
+    from jexpr.render import render_value
+
+    return _walk(value, render_value,
+                 lambda obj: {str(k): to_plain_json(v) for k, v in obj.items()})
+
+
+def _walk(value: Any, temporal: Callable[[Any], Any],
+          mapping: Callable[[Mapping[Any, Any]], Any]) -> Any:
+    """The walk both encodings share; they differ in temporal values and objects only."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -38,11 +53,11 @@ def to_json(value: Any) -> Any:
             raise ValueError(f"a decimal must be finite, got {value!r}")
         return value
     if isinstance(value, dt.date | dt.timedelta):
-        return _encode_temporal(value)
+        return temporal(value)
     if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
+        return [_walk(item, temporal, mapping) for item in value]
     if isinstance(value, Mapping):
-        return _encode_object(value)
+        return mapping(value)
     raise TypeError(f"not a jexpr value: {type(value).__name__}")
 
 
