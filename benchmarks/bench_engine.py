@@ -165,7 +165,7 @@ def rss_mib() -> float:
 def run_engine(folder: Path, workspace: Path, profiles: Path, events: Path,
                batch: int | None = None) -> tuple[float, Any]:
     """Run the engine once over the generated files; the wall time in seconds and the result."""
-    from jengine.runner import RunOptions, run
+    from jengine.runtime.runner import RunOptions, run
 
     until = last_time(events) + dt.timedelta(days=31)
     options = RunOptions(workspace=workspace, events=events, profiles=profiles,

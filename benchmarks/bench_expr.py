@@ -338,7 +338,7 @@ class JexprInterpreter(Adapter):
 
     def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
         import jexpr
-        from jexpr.interpret import evaluate
+        from jexpr.compiler.interpret import evaluate
         checked = jexpr.compile(spec["jexpr"], fieldTypes=spec.get("fieldTypes")).checked
         return lambda ctx: evaluate(checked, ctx)
 
@@ -656,7 +656,7 @@ def profile() -> None:
     import jexpr
     codegen: Any = None
     with contextlib.suppress(ImportError):  # the generator is internal to jexpr
-        from jexpr.codegen import CodeGen as codegen
+        from jexpr.compiler.codegen import CodeGen as codegen
     ctx = make_context(True)
     for spec in EXPRESSIONS:
         program = jexpr.compile(spec["jexpr"], fieldTypes=spec.get("fieldTypes"))

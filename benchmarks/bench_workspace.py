@@ -67,8 +67,8 @@ def generate(steps: int = 1000, per_journey: int = 40) -> dict[str, str]:
 
 def measure(steps: int = 1000, repeat: int = 5) -> float:
     """Median seconds to load and check the generated workspace (parser built beforehand)."""
-    from jengine.parse import journey_parser
-    from jengine.workspace import load_texts
+    from jengine.lang.parse import journey_parser
+    from jengine.lang.workspace import load_texts
 
     journey_parser()
     texts = generate(steps)

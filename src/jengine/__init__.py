@@ -14,11 +14,11 @@ The engine (``advance``) and its runner come later; they consume the same :class
 
 from __future__ import annotations
 
-from jengine.fmt import format_text
-from jengine.graph import render
-from jengine.model import JourneyModel, Model
-from jengine.parse import parse
-from jengine.workspace import FileDiagnostic, Workspace, load_texts, load_workspace
+from jengine.lang.fmt import format_text
+from jengine.lang.graph import render
+from jengine.lang.model import JourneyModel, Model
+from jengine.lang.parse import parse
+from jengine.lang.workspace import FileDiagnostic, Workspace, load_texts, load_workspace
 
 __all__ = [
     "FileDiagnostic", "JourneyModel", "Model", "Workspace", "format_text", "load_texts",

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from jexpr.diagnostics import Diagnostic, EvaluationError, Fix, JexprError
-from jexpr.jsonenc import from_json, to_json
 from jexpr.program import Program, analyse, compile_program
+from jexpr.runtime.jsonenc import from_json, to_json
 from jexpr.source import Position, Source, Span
 
 __all__ = [

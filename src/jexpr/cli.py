@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 import jexpr
 from jexpr.conformance import Vector, evaluation_context, load_vectors, parse_now, run_vector
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
-from jexpr.jsonenc import to_json
 from jexpr.report import format_diagnostic, format_diagnostics
+from jexpr.runtime.jsonenc import to_json
 
 __all__ = ["Command", "UsageError", "main"]
 
@@ -207,7 +207,7 @@ def describe(value: Any, static_type: str | None = None) -> str:
 
 
 def _human_text(value: Any) -> str:
-    from jexpr import render
+    from jexpr.runtime import render
 
     if isinstance(value, str | list | tuple | Mapping):
         return json.dumps(to_json(value), ensure_ascii=False)

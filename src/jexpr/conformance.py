@@ -19,7 +19,7 @@ from typing import Any, TypeGuard
 
 import jexpr
 from jexpr.diagnostics import EvaluationError, JexprError
-from jexpr.jsonenc import from_json, to_json, values_match
+from jexpr.runtime.jsonenc import from_json, to_json, values_match
 
 __all__ = [
     "STATIC_KEYS",
@@ -111,7 +111,7 @@ def _parse_line(line: str, number: int, path: str) -> Vector:
 
 def parse_now(text: str) -> dt.datetime:
     """An ISO offset date-time (``2023-06-03T06:30:00Z``) as an aware datetime."""
-    from jexpr import temporal
+    from jexpr.runtime import temporal
 
     value = temporal.parse_offset_datetime(text)
     if value is None:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from jexpr import ast
-from jexpr.check import Checked, check, check_usage
-from jexpr.codegen import FILENAME, generate
+from jexpr.checker.check import Checked, check, check_usage
+from jexpr.checker.schema import Declarations
+from jexpr.compiler.codegen import FILENAME, generate
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError, error, sort_diagnostics
 from jexpr.errors import EvalFault
-from jexpr.parse import parse
-from jexpr.schema import Declarations
 from jexpr.source import Source
+from jexpr.syntax import ast
+from jexpr.syntax.parse import parse
 
 _INTERNAL_CODES: dict[type[BaseException], str] = {
     OverflowError: "E-EVAL-OVERFLOW", RecursionError: "E-EVAL-OVERFLOW"}

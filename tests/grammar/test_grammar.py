@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from jexpr._grammar import expression_parser, grammar_dir
-from jexpr.parse import AstBuilder
+from jexpr.syntax.grammar import expression_parser, grammar_dir
+from jexpr.syntax.parse import AstBuilder
 
 
 def test_expression_grammar_builds_strict() -> None:

@@ -19,4 +19,4 @@ def test_wheel_contains_grammars(tmp_path: Path) -> None:
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "jexpr/_grammars/jexpr.lark" in names
-    assert "jexpr/catalogue.py" in names
+    assert "jexpr/functions/catalogue.py" in names

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jengine import load_workspace
-from jengine.parse import parse
+from jengine.lang.parse import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "workspace"

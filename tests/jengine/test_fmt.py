@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jengine.ast import dump
-from jengine.fmt import FormatError, format_text
-from jengine.parse import parse
+from jengine.lang.ast import dump
+from jengine.lang.fmt import FormatError, format_text
+from jengine.lang.parse import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted([*(ROOT / "examples").rglob("*.journey"), *Path(__file__).parent.rglob("*.journey")])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jengine.build import JourneyBuilder
-from jengine.parse import journey_parser, parse
-from jexpr._grammar import grammar_dir
+from jengine.lang.build import JourneyBuilder
+from jengine.lang.parse import journey_parser, parse
+from jexpr.syntax.grammar import grammar_dir
 
 GRAMMAR = grammar_dir() / "journey.lark"
 
@@ -53,7 +53,7 @@ def test_commas_optional() -> None:
     a = parse('event E { namespace n key 1 fields { a: string, b: integer, } }')
     b = parse('event E { namespace n key 1 fields { a: string b: integer } }')
     assert a.diagnostics == b.diagnostics == []
-    from jengine.ast import dump
+    from jengine.lang.ast import dump
     assert dump(a.file) == dump(b.file)
 
 

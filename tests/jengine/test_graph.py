@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from jengine import load_texts
-from jengine.graph import GraphError, render
+from jengine.lang.graph import GraphError, render
 
 TEXT = """
 event E { namespace email key @event{E.a} fields { a: string } }

@@ -2,7 +2,7 @@
 
 The test starts a threaded ``http.server`` on 127.0.0.1 (ephemeral port), writes a small
 workspace whose five custom actions point at it (one journey and entry event each), and runs one scenario through
-:func:`jengine.scenario.run_scenario` with the real transport (:class:`HttpxTransport`):
+:func:`jengine.testing.scenario.run_scenario` with the real transport (:class:`HttpxTransport`):
 
 * ``ok`` — 200 with a JSON body: outbox ``sent``, the response read by a later condition and
   mailed (``@action{call.code}``); the secret header and the JSON body reach the server;
@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from engine._engine_http_server import Reply, ScriptedServer, start_server, stop_server
 
-from jengine.http import HttpxTransport
-from jengine.scenario import ScenarioResult, load_scenario, run_scenario
+from jengine.runtime.http import HttpxTransport
+from jengine.testing.scenario import ScenarioResult, load_scenario, run_scenario
 
 SETTINGS = {
     "ok": 'headers { "X-Key": secret("SVC_KEY") }  timeout 2s',

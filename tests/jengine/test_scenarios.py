@@ -1,7 +1,7 @@
 """The scenario tests of the example workspace, and the scenario runner itself (docs/scenarios.md).
 
 Every ``examples/workspace/scenarios/*.scenario.json`` runs through
-:func:`jengine.scenario.run_scenario` (stubbed HTTP) and must match its expected deliveries,
+:func:`jengine.testing.scenario.run_scenario` (stubbed HTTP) and must match its expected deliveries,
 paths and dead letters exactly. The other tests check the runner: a deliberately wrong
 expectation fails with a message naming the field, the expected and the actual value; a
 malformed scenario file is refused with the faulty field named; ``jengine test`` prints coverage
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from jengine.cli import main
-from jengine.coverage import Coverage
-from jengine.scenario import ScenarioError, load_scenario, parse_time, run_scenario
-from jengine.testcmd import run_folder
+from jengine.testing.coverage import Coverage
+from jengine.testing.scenario import ScenarioError, load_scenario, parse_time, run_scenario
+from jengine.testing.suite import run_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = ROOT / "examples" / "workspace"
@@ -116,7 +116,7 @@ def test_relative_times() -> None:
 
 
 def test_coverage_merges_cases_with_one_target() -> None:
-    from jengine.workspace import load_workspace
+    from jengine.lang.workspace import load_workspace
 
     cov = Coverage(load_workspace(WORKSPACE).model, ["rampup"])
     cov.add_journal([{"journey": "rampup", "step": None, "outcome": "entered",

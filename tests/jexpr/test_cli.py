@@ -1,6 +1,6 @@
 """The ``jexpr`` command line and the conformance runner behind ``jexpr test``.
 
-Tests marked "compiler" need ``jexpr.compile``/``jexpr.check``; the others exercise argument
+Tests marked "compiler" need ``jexpr.compile``/``jexpr.checker.check``; the others exercise argument
 handling, input files and the runner's bookkeeping (with a stand-in compiler where needed).
 """
 

@@ -7,7 +7,7 @@ import ast as py
 import pytest
 
 import jexpr
-from jexpr.codegen import CodeGen, python_source
+from jexpr.compiler.codegen import CodeGen, python_source
 
 HOSTILE = [
     "'); __import__('os').system('echo pwned') #",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from jexpr.compiler.interpret import evaluate_program
 from jexpr.conformance import load_vectors, run_vector
-from jexpr.interpret import evaluate_program
 
 VECTOR_FILES = sorted((Path(__file__).parents[1] / "conformance").glob("*.jsonl"))
 BACKENDS = {"compiled": None, "interpreter": evaluate_program}

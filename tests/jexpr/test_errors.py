@@ -1,7 +1,7 @@
 """Golden-file test of static diagnostics: source, caret line, message and hint together.
 
 Every ``tests/jexpr/errors/NAME.jexpr`` holds cases (format: ``tests/jexpr/errors/README.md``).
-Each case is checked with :func:`jexpr.check` and rendered with
+Each case is checked with :func:`jexpr.checker.check` and rendered with
 :func:`jexpr.report.format_diagnostic`; the rendering of the whole file must equal
 ``NAME.golden`` byte for byte. ``pytest --update-goldens`` rewrites the golden files instead of
 comparing (review the diff before committing).

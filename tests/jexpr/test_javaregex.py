@@ -1,12 +1,12 @@
-"""Tests for jexpr.javaregex: the Java regex dialect of spec §13."""
+"""Tests for jexpr.runtime.javaregex: the Java regex dialect of spec §13."""
 
 from __future__ import annotations
 
 import pytest
 import regex
 
-from jexpr import javaregex as jr
 from jexpr.errors import EvalFault
+from jexpr.runtime import javaregex as jr
 
 T = 1.0  # a generous time bound for the functional tests
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jexpr.jsonenc import from_json, to_json, values_match
+from jexpr.runtime.jsonenc import from_json, to_json, values_match
 
 UTC = dt.UTC
 PLUS2 = dt.timezone(dt.timedelta(hours=2))

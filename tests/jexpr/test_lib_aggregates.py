@@ -1,4 +1,4 @@
-"""Tests for jexpr.lib.aggregates: the aggregation functions of spec §10.4 and null rules (§9)."""
+"""Tests for jexpr.runtime.lib.aggregates: the aggregation functions of spec §10.4 and null rules (§9)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jexpr.errors import EvalFault
-from jexpr.lib.aggregates import (
+from jexpr.runtime.lib.aggregates import (
     avg_list,
     avg_pair,
     count,
@@ -28,7 +28,7 @@ from jexpr.lib.aggregates import (
     sum_list,
     sum_pair,
 )
-from jexpr.values import INT_MAX, INT_MIN
+from jexpr.runtime.values import INT_MAX, INT_MIN
 
 
 def dt(s: str) -> datetime:

@@ -1,4 +1,4 @@
-"""Spec §10.5 date conversions and §10.6 date functions (jexpr.lib.dates)."""
+"""Spec §10.5 date conversions and §10.6 date functions (jexpr.runtime.lib.dates)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jexpr.errors import EvalFault
-from jexpr.lib import dates as D
-from jexpr.render import render_value
-from jexpr.temporal import parse_date, parse_local_datetime, parse_offset_datetime
+from jexpr.runtime.lib import dates as D
+from jexpr.runtime.render import render_value
+from jexpr.runtime.temporal import parse_date, parse_local_datetime, parse_offset_datetime
 
 
 def odt(text: str) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""Tests for jexpr.lib.lists: the list functions of spec §10.7 and their null rules (§9)."""
+"""Tests for jexpr.runtime.lib.lists: the list functions of spec §10.7 and their null rules (§9)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jexpr.errors import EvalFault
-from jexpr.lib.lists import (
+from jexpr.runtime.lib.lists import (
     attribute,
     distinct,
     distinct_by_key,

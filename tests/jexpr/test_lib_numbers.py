@@ -1,4 +1,4 @@
-"""Tests for jexpr.lib.numbers: toBool, toDecimal, toInteger (§10.5), round, random (§10.8)."""
+"""Tests for jexpr.runtime.lib.numbers: toBool, toDecimal, toInteger (§10.5), round, random (§10.8)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jexpr.errors import EvalFault
-from jexpr.lib.numbers import random_, round_, to_bool, to_decimal, to_integer
-from jexpr.values import INT_MAX, INT_MIN
+from jexpr.runtime.lib.numbers import random_, round_, to_bool, to_decimal, to_integer
+from jexpr.runtime.values import INT_MAX, INT_MIN
 
 CASES: list[tuple[Callable[[Any], Any], Any, Any]] = [
     # toBool

@@ -1,4 +1,4 @@
-"""Tests for jexpr.lib.strings: the string functions of spec §10.9 with the null rules of §9."""
+"""Tests for jexpr.runtime.lib.strings: the string functions of spec §10.9 with the null rules of §9."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from jexpr.errors import EvalFault
-from jexpr.lib import strings as S
+from jexpr.runtime.lib import strings as S
 
 T = 1.0
 

@@ -2,7 +2,7 @@
 
 a. robustness: any text checks and compiles without an unexpected exception, and every
    diagnostic range lies inside the text;
-b. parse/print round trip through :func:`jexpr.unparse.unparse`;
+b. parse/print round trip through :func:`jexpr.syntax.unparse.unparse`;
 c. the compiled program and the reference interpreter agree on well-typed expressions;
 d. one compiled program evaluated from many threads gives the sequential results.
 """
@@ -27,12 +27,12 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 import jexpr
-from jexpr import ast
-from jexpr.interpret import NodeFault
-from jexpr.interpret import evaluate as interpret
-from jexpr.parse import parse
+from jexpr.compiler.interpret import NodeFault
+from jexpr.compiler.interpret import evaluate as interpret
 from jexpr.source import Span
-from jexpr.unparse import PRIMARY, format_decimal, level, quote_string, unparse
+from jexpr.syntax import ast
+from jexpr.syntax.parse import parse
+from jexpr.syntax.unparse import PRIMARY, format_decimal, level, quote_string, unparse
 
 FAST = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

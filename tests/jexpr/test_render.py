@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jexpr.render import (
+from jexpr.runtime.render import (
     java_double,
     render_date,
     render_duration,
@@ -17,7 +17,7 @@ from jexpr.render import (
     render_offset_datetime,
     render_value,
 )
-from jexpr.temporal import parse_duration
+from jexpr.runtime.temporal import parse_duration
 
 
 def tz(hours: int = 0, minutes: int = 0, seconds: int = 0) -> dt.timezone:

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jexpr.errors import EvalFault
-from jexpr.render import render_offset_datetime
-from jexpr.temporal import (
+from jexpr.runtime.render import render_offset_datetime
+from jexpr.runtime.temporal import (
     check_year_range,
     coerce_temporal,
     parse_date,

@@ -1,4 +1,4 @@
-"""Tests for jexpr.values: kinds (§5.4), equality (§6.3), ordering (§6.4), arithmetic (§6.6)."""
+"""Tests for jexpr.runtime.values: kinds (§5.4), equality (§6.3), ordering (§6.4), arithmetic (§6.6)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jexpr.errors import EvalFault
-from jexpr.values import (
+from jexpr.runtime.values import (
     INT_MAX,
     INT_MIN,
     EqSet,

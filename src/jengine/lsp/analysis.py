@@ -29,17 +29,17 @@ from pathlib import Path
 
 from pygls.workspace import PositionCodec
 
-from jengine import ast as A
-from jengine.check import BUILTIN_EVENTS
-from jengine.declared import Schema, declare_fields
+from jengine.lang import ast as A
+from jengine.lang.check import BUILTIN_EVENTS
+from jengine.lang.declared import Schema, declare_fields
+from jengine.lang.model import Model, Site
+from jengine.lang.walk import expressions, nodes
+from jengine.lang.workspace import Workspace, journey_files, load_texts
 from jengine.lsp.convert import Document
-from jengine.model import Model, Site
-from jengine.walk import expressions, nodes
-from jengine.workspace import Workspace, journey_files, load_texts
-from jexpr import ast as X
+from jexpr.checker.schema import join_path
 from jexpr.diagnostics import Diagnostic
-from jexpr.schema import join_path
 from jexpr.source import Source, Span
+from jexpr.syntax import ast as X
 
 _GROUP_SEGMENT = re.compile(r"""\s*\.\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
 _DECL_KIND = {A.Event: "event", A.Datasource: "datasource", A.Action: "action",

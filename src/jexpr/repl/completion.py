@@ -22,11 +22,11 @@ from collections.abc import Iterable, Iterator
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from jexpr.functions import catalogue
+from jexpr.functions.registry import catalogue
 from jexpr.repl.fields import FieldIndex, FieldNode
 from jexpr.repl.scan import OPENERS, Frame, Scan, scan, unquote
 from jexpr.repl.session import COMMANDS, Session, find_command
-from jexpr.temporal import region_ids
+from jexpr.runtime.temporal import region_ids
 
 __all__ = ["JexprCompleter"]
 

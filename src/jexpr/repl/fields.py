@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jexpr.check import JOURNEY_PROPERTIES
+from jexpr.checker.check import JOURNEY_PROPERTIES
 from jexpr.repl.scan import unquote
 
 __all__ = ["FieldIndex", "FieldNode", "split_path"]

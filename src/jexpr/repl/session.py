@@ -20,17 +20,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import jexpr
-from jexpr import ast
 from jexpr.cli import UsageError, _load_context, _read_declarations, _usage_arg, describe
 from jexpr.conformance import evaluation_context, parse_now
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
-from jexpr.functions import ALIASES, Function, catalogue, lookup
-from jexpr.parse import parse
-from jexpr.render import render_offset_datetime
+from jexpr.functions.registry import ALIASES, Function, catalogue, lookup
 from jexpr.repl.scan import is_incomplete
 from jexpr.report import format_diagnostics
+from jexpr.runtime.render import render_offset_datetime
+from jexpr.runtime.temporal import zone
 from jexpr.source import Source
-from jexpr.temporal import zone
+from jexpr.syntax import ast
+from jexpr.syntax.parse import parse
 
 __all__ = ["INPUT_NAME", "Reply", "Session", "history_path", "run_script"]
 

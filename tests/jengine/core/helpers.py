@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from jengine.context import Options, Spec
-from jengine.engine import step
-from jengine.state import EventIn, JournalOut, OutboxOut, Schedule, State, TimerIn
-from jengine.workspace import load_texts
+from jengine.core.context import Options, Spec
+from jengine.core.engine import step
+from jengine.core.state import EventIn, JournalOut, OutboxOut, Schedule, State, TimerIn
+from jengine.lang.workspace import load_texts
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 

@@ -11,10 +11,9 @@ from typing import Any
 
 from helpers import DECLS, T0, fire, go, journal, outbox, spec_of, timers
 
-from jengine.clock import to_micros
-from jengine.context import Options, Spec, VersionSpec
-from jengine.engine import step
-from jengine.state import (
+from jengine.core.context import Options, Spec, VersionSpec
+from jengine.core.engine import step
+from jengine.core.state import (
     ActionResultIn,
     AudienceIn,
     BusinessIn,
@@ -28,7 +27,8 @@ from jengine.state import (
     State,
     TimerIn,
 )
-from jengine.workspace import load_texts
+from jengine.lang.workspace import load_texts
+from jengine.runtime.clock import to_micros
 
 H = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -545,7 +545,7 @@ def test_read_audience_schedule_and_rate_as_timers() -> None:
 
 
 def _as_schedule(t: TimerIn, at: dt.datetime) -> Any:
-    from jengine.state import Schedule
+    from jengine.core.state import Schedule
 
     return Schedule(us(at), t.kind, t.instance, t.payload)
 
@@ -608,9 +608,9 @@ def test_instance_finishes_on_its_version_after_a_newer_one_opens() -> None:
 
 
 def test_register_keeps_the_older_version_runnable(tmp_path: Path) -> None:
-    from jengine.store import Store
-    from jengine.versions import register
-    from jengine.workspace import load_workspace
+    from jengine.lang.workspace import load_workspace
+    from jengine.runtime.store import Store
+    from jengine.runtime.versions import register
 
     ws_dir = tmp_path / "ws"
     ws_dir.mkdir()

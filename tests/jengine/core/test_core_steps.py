@@ -6,8 +6,8 @@ import datetime as dt
 
 from helpers import T0, fire, go, journal, outbox, spec_of, timers
 
-from jengine.engine import step
-from jengine.state import ActionResultIn, AudienceIn, CallAction, ReactionIn, State
+from jengine.core.engine import step
+from jengine.core.state import ActionResultIn, AudienceIn, CallAction, ReactionIn, State
 
 DAY = dt.timedelta(days=1)
 

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jengine.runner import RunOptions, run
-from jengine.store import Store
+from jengine.runtime.runner import RunOptions, run
+from jengine.runtime.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 COMMON = (ROOT / "examples" / "workspace" / "common.journey").read_text(encoding="utf-8")

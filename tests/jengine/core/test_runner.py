@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jengine.http import HttpRequest, HttpResponse
-from jengine.runner import RunOptions, RunResult, run
-from jengine.store import Store
+from jengine.runtime.http import HttpRequest, HttpResponse
+from jengine.runtime.runner import RunOptions, RunResult, run
+from jengine.runtime.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
@@ -71,7 +71,7 @@ def test_resume_gives_the_same_outputs(tmp_path: Path) -> None:
 
 
 def test_until_flushes_timers(tmp_path: Path) -> None:
-    from jexpr.temporal import parse_offset_datetime
+    from jexpr.runtime.temporal import parse_offset_datetime
 
     until = parse_offset_datetime("2027-06-01T00:00:00Z")
     result = run(options(tmp_path, until=until))

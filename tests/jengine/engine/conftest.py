@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from _engine_http_server import ScriptedServer, start_server, stop_server
 
-from jengine.store import Store
+from jengine.runtime.store import Store
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from jengine.export import Exporter
-from jengine.records import DEADLETTER, JOURNAL, OUTBOX, Stream
-from jengine.store import Store
+from jengine.runtime.export import Exporter
+from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, Stream
+from jengine.runtime.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -91,9 +91,9 @@ def test_lost_file_or_new_path_is_rebuilt(tmp_path: Path) -> None:
 WORKER = r'''
 import sys, time
 from pathlib import Path
-from jengine.export import Exporter
-from jengine.records import InputOffset
-from jengine.store import Batcher, Store
+from jengine.runtime.export import Exporter
+from jengine.runtime.records import InputOffset
+from jengine.runtime.store import Batcher, Store
 
 d, inputs = Path(sys.argv[1]), Path(sys.argv[2])
 store = Store(d / "state.db")

@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl
 import pytest
 from _engine_http_server import Reply, ScriptedServer
 
-from jengine.clock import SimulatedClock
-from jengine.http import (
+from jengine.runtime.clock import SimulatedClock
+from jengine.runtime.http import (
     ActionSpec,
     DataSourceSpec,
     Delayed,
@@ -30,8 +30,8 @@ from jengine.http import (
     encode_body,
     encode_query,
 )
-from jengine.ratelimit import Rate, RateLimiter
-from jengine.store import Store
+from jengine.runtime.ratelimit import Rate, RateLimiter
+from jengine.runtime.store import Store
 
 T = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 MS = dt.timedelta(milliseconds=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jengine.io import (
+from jengine.runtime.io import (
     DeadLetter,
     InputEvent,
     JournalLine,
@@ -24,7 +24,7 @@ from jengine.io import (
     render_instant,
     tail_lines,
 )
-from jengine.records import Profile
+from jengine.runtime.records import Profile
 
 T = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from jengine.adapters import OutboxChannel, SqliteProfileStore, StoreOutputs
-from jengine.clock import SimulatedClock, SystemClock
-from jengine.io import DeadLetter, JournalLine, OutboxLine
-from jengine.records import Profile
-from jengine.store import Store
+from jengine.runtime.adapters import OutboxChannel, SqliteProfileStore, StoreOutputs
+from jengine.runtime.clock import SimulatedClock, SystemClock
+from jengine.runtime.io import DeadLetter, JournalLine, OutboxLine
+from jengine.runtime.records import Profile
+from jengine.runtime.store import Store
 
 T = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from jengine.ratelimit import Rate, RateLimiter, throttle_slot
-from jengine.store import Store
+from jengine.runtime.ratelimit import Rate, RateLimiter, throttle_slot
+from jengine.runtime.store import Store
 
 T = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 S = dt.timedelta(seconds=1)

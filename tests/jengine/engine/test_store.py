@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jengine.clock import from_micros, to_micros
-from jengine.migrations import (
+from jengine.runtime.clock import from_micros, to_micros
+from jengine.runtime.migrations import (
     SCHEMA_MIGRATIONS,
     SCHEMA_VERSION,
     Migration,
@@ -17,7 +17,7 @@ from jengine.migrations import (
     StateTooNew,
     upgrade_state,
 )
-from jengine.records import (
+from jengine.runtime.records import (
     Effect,
     InputOffset,
     InstanceRecord,
@@ -26,7 +26,7 @@ from jengine.records import (
     TimerKind,
     VersionRecord,
 )
-from jengine.store import Batcher, Store
+from jengine.runtime.store import Batcher, Store
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jengine
+from jengine.lang.workspace import Workspace
 from jengine.lsp.features.types import Edit
-from jengine.workspace import Workspace
 from jexpr.source import Position, Source
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "workspace"

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from jengine import ast as A
+from jengine.lang import ast as A
 from jexpr.diagnostics import Diagnostic, Fix, did_you_mean, edit_distance
 from jexpr.source import Source, Span
 

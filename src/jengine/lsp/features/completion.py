@@ -25,12 +25,12 @@ from collections.abc import Iterable
 
 from lsprotocol import types
 
+from jengine.lang.parse import expected_at
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.features.textscan import Context, context_at, split_top, unquote
-from jengine.parse import expected_at
 from jexpr import types as T
-from jexpr.functions import ALIASES, Function, catalogue
-from jexpr.schema import Declarations
+from jexpr.checker.schema import Declarations
+from jexpr.functions.registry import ALIASES, Function, catalogue
 
 K = types.CompletionItemKind
 _LOOP_VARS = {"currentEventField": ("event", "legacy"), "currentDataPackField": ("data",),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from jengine.fmt import FormatError, format_text
+from jengine.lang.fmt import FormatError, format_text
 from jengine.lsp.convert import Document
 
 

@@ -3,7 +3,7 @@
 * a declaration or a use of one (event, data source, field group, action, audience, journey,
   step): its kind and summary — for a step its kind and targets (``next``, ``on error``,
   branches), for an event its fields, for an action its parameters;
-* a function name: its signatures and documentation (:mod:`jexpr.functions`);
+* a function name: its signatures and documentation (:mod:`jexpr.functions.registry`);
 * a field of a reference or loop-variable path: its declared type (spec X§4.9), and the type of
   the whole reference;
 * any other expression node: its static type from the checker's side table.
@@ -16,15 +16,15 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from jengine import ast as A
+from jengine.lang import ast as A
+from jengine.lang.model import Model
+from jengine.lang.walk import expressions
 from jengine.lsp.analysis import Analysis, Symbol, Use
-from jengine.model import Model
-from jengine.walk import expressions
-from jexpr import ast as X
 from jexpr import types as T
-from jexpr.functions import ALIASES, lookup
-from jexpr.schema import Declarations
+from jexpr.checker.schema import Declarations
+from jexpr.functions.registry import ALIASES, lookup
 from jexpr.source import Span
+from jexpr.syntax import ast as X
 
 
 def hover(analysis: Analysis, path: Path, offset: int) -> types.Hover | None:

@@ -25,12 +25,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jengine import ast as A
-from jengine.walk import expressions, nodes
-from jengine.workspace import Workspace
-from jexpr import ast as X
-from jexpr.check import group_span
+from jengine.lang import ast as A
+from jengine.lang.walk import expressions, nodes
+from jengine.lang.workspace import Workspace
+from jexpr.checker.check import group_span
 from jexpr.source import Position, Source, Span
+from jexpr.syntax import ast as X
 
 from .types import Analysis
 

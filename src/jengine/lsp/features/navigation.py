@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jengine import ast as A
-from jengine.parse import RESERVED
+from jengine.lang import ast as A
+from jengine.lang.parse import RESERVED
 from jexpr.source import Position, Span
 
 from .index import BUILT_IN, PROFILE_STORE, Key, Occurrence, SymbolIndex, index_of

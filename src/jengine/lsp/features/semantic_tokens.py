@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jengine import ast as A
+from jengine.lang import ast as A
+from jengine.lang.walk import expressions, nodes
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.convert import Document
-from jengine.walk import expressions, nodes
-from jexpr import ast as X
-from jexpr.functions import ALIASES
+from jexpr.functions.registry import ALIASES
 from jexpr.source import Span
+from jexpr.syntax import ast as X
 
 TOKEN_TYPES = ["class", "namespace", "interface", "enum", "type", "function", "property",
                "variable", "parameter", "enumMember", "string", "number", "keyword", "comment"]

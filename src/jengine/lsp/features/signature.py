@@ -12,7 +12,7 @@ from lsprotocol import types
 
 from jengine.lsp.features.textscan import context_at, split_top
 from jexpr import types as T
-from jexpr.functions import Function, Signature, lookup
+from jexpr.functions.registry import Function, Signature, lookup
 
 
 def signature_help(text: str, offset: int) -> types.SignatureHelp | None:

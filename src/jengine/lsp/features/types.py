@@ -6,7 +6,7 @@ never in protocol types: the server converts these small frozen values to lsprot
 ``jengine.lsp.convert``, the one place that knows about UTF-16.
 
 :class:`Analysis` is the structural protocol a feature needs from the server's per-version cache:
-the loaded :class:`~jengine.workspace.Workspace` (its parsed files, checked model and diagnostics)
+the loaded :class:`~jengine.lang.workspace.Workspace` (its parsed files, checked model and diagnostics)
 and the text of each file, keyed like ``workspace.files``. Any object with these two attributes
 will do, so features are tested over a plain :func:`~jengine.load_texts` workspace.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from jengine.workspace import Workspace
+from jengine.lang.workspace import Workspace
 from jexpr.diagnostics import Diagnostic
 from jexpr.source import Span
 

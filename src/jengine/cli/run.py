@@ -1,0 +1,80 @@
+"""``jengine run``: arguments and the call into :func:`jengine.runtime.runner.run`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import TextIO
+
+from jengine.lang.literals import duration_ms
+from jexpr.runtime.temporal import parse_offset_datetime
+
+__all__ = ["configure_run", "run_command"]
+
+
+def configure_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("workspace", type=Path, help="a folder of .journey files")
+    p.add_argument("--events", required=True, help="events JSONL file, or - for stdin")
+    p.add_argument("--profiles", type=Path, help="profiles JSONL file")
+    p.add_argument("--state", type=Path, default=Path("jengine.db"),
+                   help="the state store (default: jengine.db)")
+    p.add_argument("--mode", choices=("simulated", "live"), default="simulated")
+    p.add_argument("--until", help="simulated mode: fire timers due up to this instant")
+    p.add_argument("--outbox", type=Path, default=Path("outbox.jsonl"))
+    p.add_argument("--journal", type=Path, default=Path("journal.jsonl"))
+    p.add_argument("--dead-letters", type=Path, default=Path("deadletters.jsonl"))
+    p.add_argument("--dry-run", action="store_true", help="execute no action (§4.7)")
+    p.add_argument("--test", action="store_true", help="test mode: test profiles only")
+    p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
+    p.add_argument("--batch", type=int, default=500, help="inputs per commit")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+class ArgError(Exception):
+    pass
+
+
+def _until(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    value = parse_offset_datetime(text)
+    if value is None:
+        raise ArgError(f"--until: not an offset date-time: {text}")
+    return value
+
+
+def _wait(text: str) -> dt.timedelta:
+    ms = duration_ms(text)
+    if ms is None:
+        raise ArgError(f"--test-wait: not a duration: {text}")
+    return dt.timedelta(milliseconds=ms)
+
+
+def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from jengine.runtime.runner import RunOptions, run
+
+    if not args.workspace.exists():
+        print(f"jengine: error: {args.workspace}: no such file or folder", file=err)
+        return 2
+    if args.events != "-" and not Path(args.events).exists():
+        print(f"jengine: error: {args.events}: no such file", file=err)
+        return 2
+    try:
+        options = RunOptions(
+            workspace=args.workspace, events=args.events, profiles=args.profiles,
+            state=args.state, outbox=args.outbox, journal=args.journal,
+            dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
+            dry_run=args.dry_run, test_mode=args.test, test_wait=_wait(args.test_wait),
+            batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
+            err=err)
+    except ArgError as exc:
+        print(f"jengine: error: {exc}", file=err)
+        return 2
+    result = run(options)
+    if result.status == 0:
+        print(f"{result.events} input(s), {result.timers} timer(s): {result.entered} entered, "
+              f"{result.outbox} outbox, {result.journal} journal, "
+              f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s "
+              f"({result.rate:.0f} events/s)", file=err)
+    return result.status

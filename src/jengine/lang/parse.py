@@ -1,0 +1,363 @@
+"""Parsing: ``.journey`` text → journey AST plus syntax diagnostics (spec §1).
+
+``grammar/journey.lark`` imports the expression grammar, so one LALR parser reads the whole
+file; the ``jexpr__*`` subtrees are handed to jexpr's own :class:`~jexpr.syntax.parse.AstBuilder`
+(``merge_transformers``), whose spans are positions in the whole file. Comments are collected
+by a lexer callback for the formatter.
+
+Errors. A file that parses cleanly takes the fast path. Otherwise the file is split into its
+top-level declarations (a brace-matching scan that respects strings and comments) and each one
+is parsed alone, with the rest of the file blanked out so that offsets stay exact: a syntax error
+costs its own declaration, never its neighbours, and every declaration reports its errors.
+Inside a declaration:
+
+* an error *inside an embedded expression* goes to jexpr's :class:`~jexpr.syntax.parse.ErrorCollector`
+  (the ``E-SYN-*`` codes, with jexpr's recovery);
+* a reserved word where a name is expected is ``J-NAME-RESERVED``, and parsing goes on as if it
+  were a name (``event where {``, ``timeout: wait 1d``);
+* anything else is ``J-SYNTAX`` ("expected …, found …") and ends that declaration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.visitors import merge_transformers
+
+from jengine.lang import ast as A
+from jengine.lang.build import JourneyBuilder
+from jexpr.diagnostics import Diagnostic, error, sort_diagnostics
+from jexpr.source import Source
+from jexpr.syntax.grammar import build_parser
+from jexpr.syntax.parse import KEYWORDS, AstBuilder, ErrorCollector, check_int_ranges
+
+RESERVED = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false", "numeric", "integer", "decimal", "event", "business", "namespace", "key", "where", "fields", "schema", "string", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration", "list", "map", "datasource", "url", "method", "cache", "timeout", "fieldgroup", "params", "action", "headers", "body", "response", "retries", "capping", "throttle", "per", "secret", "GET", "POST", "PUT", "audience", "journey", "version", "timezone", "profile", "reentrance", "never", "always", "after", "window", "to", "exit", "on", "entry", "enters", "exits", "read", "at", "every", "rate", "when", "email", "sms", "push", "inapp", "update", "wait", "until", "jump", "condition", "split", "await", "end", "error", "time", "date", "between", "cap", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "opened", "clicked", "delivered", "failed"])
+TOP_LEVEL = ("event", "datasource", "action", "audience", "journey")
+_DESCRIBE = {
+    "NAME": "a name", "INT": "an integer", "STRING": "a string",
+    "DURATION": "a duration such as 3d or 1h30m", "INSTANT": "an instant such as "
+    "2026-01-01T00:00:00Z", "CLOCK": "a time of day such as 09:00", "$END": "end of file",
+    "LBRACE": "'{'", "RBRACE": "'}'", "COLON": "':'", "COMMA": "','", "DOT": "'.'",
+    "LPAR": "'('", "RPAR": "')'", "LESSTHAN": "'<'", "MORETHAN": "'>'", "PERCENT": "'%'",
+}
+_PUNCT = {"LPAR", "LSQB", "COMMA", "DOT", "COLON", "LBRACE"}
+_EXPR_TERMINALS = {
+    "AND", "OR", "NOT", "IS", "HAS", "NULL", "TRUE", "FALSE", "IF", "THEN", "ELSE", "NUMERIC",
+    "INTEGER", "DECIMAL", "LPAR", "RPAR", "LSQB", "RSQB", "COMMA", "DOT", "COLON", "LBRACE",
+    "RBRACE", "ALL", "FIRST", "LAST", "AT", "ENTRY", "KEYS", "FIRSTENTRYKEY", "CURRENTEVENTFIELD",
+    "CURRENTDATAPACKFIELD", "CURRENTACTIONFIELD", "CURRENTDATASETLOOKUPFIELD", "$END"}
+_EXPR_KEYWORDS = frozenset(KEYWORDS)
+_EXPR_ONLY = {"AND", "OR", "NOT", "IS", "HAS", "NULL", "TRUE", "FALSE", "IF", "THEN", "ELSE",
+              "NUMERIC", "RSQB"}
+
+
+@dataclass
+class ParseResult:
+    """A parsed file: the AST (declarations that failed to parse are left out), the names of
+    those failed declarations, and every syntax diagnostic."""
+
+    file: A.File
+    diagnostics: list[Diagnostic]
+    broken: list[tuple[str, str]] = field(default_factory=list)
+
+
+def journey_parser() -> Lark:
+    """The cached strict LALR parser of ``journey.lark``."""
+    return build_parser("journey.lark")
+
+
+def parse(text: str, name: str = "<journey>") -> ParseResult:
+    """Parse one ``.journey`` file."""
+    source = Source(text, name)
+    lark_text = " " + text[1:] if text.startswith("\ufeff") else text
+    try:
+        tree = journey_parser().parse(lark_text)
+    except UnexpectedInput:
+        return _parse_chunks(source, lark_text)
+    decls, diags = _build(tree, source)
+    return ParseResult(A.File(source.span(0, len(text)), tuple(decls), scan_comments(source)),
+                       sort_diagnostics(diags))
+
+
+_SCAN = re.compile(r"""//[^\n\r]*|/\*.*?(?:\*/|\Z)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?"""
+                   r"""|[{}]|[A-Za-z_][A-Za-z0-9_]*""", re.S)
+
+
+def scan_comments(source: Source) -> tuple[A.Comment, ...]:
+    """Every comment of a file, found by a scan that skips string literals and quoted segments
+    (the only places where ``//`` and ``/*`` are not comments, spec §1)."""
+    return tuple(A.Comment(source.span(m.start(), m.end()), m.group())
+                 for m in _SCAN.finditer(source.text) if m.group()[:2] in ("//", "/*"))
+
+
+def _build(tree: Tree[Token], source: Source) -> tuple[list[A.Declaration], list[Diagnostic]]:
+    expr_builder = AstBuilder(source)
+    builder = merge_transformers(JourneyBuilder(source), jexpr=expr_builder)  # type: ignore[no-untyped-call]
+    try:
+        decls: list[A.Declaration] = builder.transform(tree)
+    except VisitError as exc:
+        raise exc.orig_exc from exc
+    diags = list(expr_builder.diagnostics)
+    for decl in decls:
+        for node in _expressions(decl):
+            diags.extend(check_int_ranges(node, source))
+    return decls, diags
+
+
+def _expressions(node: Any) -> list[Any]:
+    from jengine.lang.walk import expressions
+
+    return [expr for expr, _ in expressions(node)]
+
+
+# ---------------------------------------------------------------------------------------------
+# error path: one declaration at a time
+
+
+def _parse_chunks(source: Source, lark_text: str) -> ParseResult:
+    decls: list[A.Declaration] = []
+    diags: list[Diagnostic] = []
+    broken: list[tuple[str, str]] = []
+    for start, end in split_declarations(lark_text):
+        blank = _blank_outside(lark_text, start, end)
+        errors = _Errors(source)
+        tree = None
+        try:
+            tree = journey_parser().parse(blank, on_error=errors.on_error)
+        except UnexpectedInput as exc:
+            errors.final(exc)
+        diags.extend(errors.all())
+        if tree is None or errors.fatal or errors.all():
+            broken.extend(_declared_name(lark_text, start))
+            continue
+        built, more = _build(tree, source)
+        decls.extend(built)
+        diags.extend(more)
+    file = A.File(source.span(0, len(source.text)), tuple(decls), scan_comments(source))
+    return ParseResult(file, sort_diagnostics(diags), broken)
+
+
+def split_declarations(text: str) -> list[tuple[int, int]]:
+    """Offsets of the top-level declarations: a new one starts at a top-level keyword at
+    brace depth 0. Strings and comments are skipped."""
+    starts: list[int] = []
+    depth = 0
+    for m in _SCAN.finditer(text):
+        word = m.group()
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and word in TOP_LEVEL and _starts_declaration(text, m.start()):
+            starts.append(m.start())
+    if not starts or text[:starts[0]].strip():
+        starts.insert(0, 0)
+    return [(s, e) for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def _starts_declaration(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t")
+    return not before or before[-1] in "}\n\r" or before.endswith("*/")
+
+
+def _blank_outside(text: str, start: int, end: int) -> str:
+    def blank(part: str) -> str:
+        return re.sub(r"[^\r\n]", " ", part)
+
+    return blank(text[:start]) + text[start:end] + blank(text[end:])
+
+
+def _declared_name(text: str, start: int) -> list[tuple[str, str]]:
+    m = re.compile(r"\s*(event|datasource|action|audience|journey)\s+([A-Za-z_][A-Za-z0-9_]*)"
+                   ).match(text, start)
+    return [(m.group(1), m.group(2))] if m else []
+
+
+class _Errors:
+    """Classifies the errors of one declaration (module docstring)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+        self.expr = ErrorCollector(source, prefix="jexpr__", token_names=_token_names())
+        self.fatal = False
+
+    def all(self) -> list[Diagnostic]:
+        return self.diagnostics + self.expr.diagnostics
+
+    def on_error(self, exc: UnexpectedInput) -> bool:
+        if self.fatal:
+            return False
+        if _in_expression(exc) and not _ends_expression(exc):
+            return self.expr.record(exc)
+        if isinstance(exc, UnexpectedToken) and self._reserved(exc):
+            return True
+        self.fatal = True
+        if not self._follows_expression_error(exc):
+            self.diagnostics.append(self._syntax(exc))
+        return False
+
+    def _follows_expression_error(self, exc: UnexpectedInput) -> bool:
+        """A token right after a character error jexpr reported is part of that error."""
+        if not isinstance(exc, UnexpectedToken) or not self.expr.diagnostics:
+            return False
+        last = self.expr.diagnostics[-1]
+        if last.code not in ("E-SYN-CHAR", "E-SYN-REF"):
+            return False
+        gap = self.source.text[last.span.end:exc.token.start_pos or 0]
+        return not gap.strip()
+
+    def final(self, exc: UnexpectedInput) -> None:
+        """The exception that ended parsing (unless it was already reported)."""
+        if not self.fatal and not self.diagnostics and not self.expr.diagnostics:
+            self.diagnostics.append(self._syntax(exc))
+        self.fatal = True
+
+    def _reserved(self, exc: UnexpectedToken) -> bool:
+        token = exc.token
+        parser = exc.interactive_parser
+        if str(token) in RESERVED and "NAME" in exc.expected:
+            self._report_reserved(token)
+            return _feed(parser, [_as_name(token)])
+        stack = parser.parser_state.value_stack
+        top = stack[-1] if stack else None
+        if (token.type == "COLON" and isinstance(top, Token) and str(top) in RESERVED
+                and "NAME" not in exc.expected):
+            self._report_reserved(top)
+            parser.parser_state.state_stack.pop()
+            stack.pop()
+            return _feed(parser, [_as_name(top), token])
+        return False
+
+    def _report_reserved(self, token: Token) -> None:
+        span = self.source.span(token.start_pos or 0, token.end_pos or 0)
+        self.diagnostics.append(error(
+            "J-NAME-RESERVED", f"'{token}' is a reserved word and cannot be used as a name",
+            span, f"rename it, for example '{token}_'"))
+
+    def _syntax(self, exc: UnexpectedInput) -> Diagnostic:
+        if isinstance(exc, UnexpectedToken):
+            if exc.token.type == "$END":
+                end = len(self.source.text)
+                return error("J-SYNTAX", f"the file ends early: expected {_expected(exc.expected)}",
+                             self.source.span(end, end), "close every '{' with a '}'")
+            tok = exc.token
+            span = self.source.span(tok.start_pos or 0, tok.end_pos or 0)
+            return error("J-SYNTAX", f"expected {_expected(exc.expected)}, found '{tok}'", span)
+        assert isinstance(exc, UnexpectedCharacters)
+        pos = exc.pos_in_stream or 0
+        m = re.compile(r"[^\s{}(),]+").match(self.source.text, pos)
+        end = m.end() if m else pos + 1
+        found = self.source.text[pos:end]
+        return error("J-SYNTAX", f"expected {_expected(exc.allowed or set())}, found '{found}'",
+                     self.source.span(pos, end))
+
+
+def _as_name(token: Token) -> Token:
+    return Token("NAME", str(token), start_pos=token.start_pos, end_pos=token.end_pos,
+                 line=token.line, column=token.column, end_line=token.end_line,
+                 end_column=token.end_column)
+
+
+def _feed(parser: Any, tokens: list[Token]) -> bool:
+    try:
+        for tok in tokens:
+            parser.feed_token(tok)
+    except UnexpectedInput:
+        return False
+    return True
+
+
+def _in_expression(exc: UnexpectedInput) -> bool:
+    """Whether the error happens inside an embedded expression (decided from the parser's
+    value stack, skipping punctuation both grammars share)."""
+    parser = getattr(exc, "interactive_parser", None)
+    if isinstance(exc, UnexpectedCharacters):
+        allowed = exc.allowed or set()
+        if any(t.startswith("jexpr__") for t in allowed):
+            return True
+    if parser is None:
+        return False
+    for value in reversed(parser.parser_state.value_stack):
+        if isinstance(value, Tree):
+            return str(value.data).startswith("jexpr__")
+        if not isinstance(value, Token):
+            return False
+        if value.type.startswith("jexpr__") or value.type in _EXPR_ONLY:
+            return True
+        if value.type not in _PUNCT:
+            return False
+    return False
+
+
+def _ends_expression(exc: UnexpectedInput) -> bool:
+    """A journey token where a finished expression could end (``c: 10 }``): a journey error."""
+    if not isinstance(exc, UnexpectedToken):
+        return False
+    kind = exc.token.type
+    text = str(exc.token)
+    if text.lower() in _EXPR_KEYWORDS and text != text.lower():
+        return False  # a wrongly cased keyword: jexpr's E-SYN-KEYWORD-CASE
+    if kind.startswith("jexpr__") or kind in _EXPR_ONLY or kind in ("LPAR", "LSQB", "DOT"):
+        return False
+    return any(not _is_expr_terminal(t) for t in exc.expected)
+
+
+def _is_expr_terminal(name: str) -> bool:
+    return name.startswith("jexpr__") or name in _EXPR_TERMINALS
+
+
+@cache
+def _token_names() -> dict[str, str]:
+    """How jexpr's error messages name the journey terminals."""
+    names = {t.name: f"'{t.pattern.value}'" for t in journey_parser().terminals
+             if t.pattern.type == "str"}
+    return {**names, **_DESCRIBE}
+
+
+def _expected(names: Any) -> str:
+    parser = journey_parser()
+    patterns = {t.name: t.pattern for t in parser.terminals}
+    words: set[str] = set()
+    for name in names:
+        if name.startswith("jexpr__") or name in _EXPR_ONLY - {"ELSE"}:
+            words.add("an expression")
+        elif name in _DESCRIBE:
+            words.add(_DESCRIBE[name])
+        elif name in patterns and patterns[name].type == "str":
+            words.add(f"'{patterns[name].value}'")
+        elif name not in ("COMMENT", "JEXPR_WS"):
+            words.add(name.lower())
+    ordered = sorted(words)
+    if len(ordered) > 8:
+        ordered = [*ordered[:8], "…"]
+    return " or ".join(ordered) if ordered else "something else"
+
+
+# ---------------------------------------------------------------------------------------------
+# completion support: what the grammar accepts at a point
+
+
+def expected_at(text: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What the grammar accepts after ``text`` (a declaration cut at the cursor): the literal
+    words and punctuation (``"entry"``, ``"->"``), and the names of the pattern terminals
+    (``NAME``, ``STRING``, ``DURATION``, ``jexpr__…``). None when ``text`` itself does not parse
+    — the language server then falls back to its own scan. Uses Lark's interactive parser."""
+    parser = journey_parser()
+    try:
+        interactive = parser.parse_interactive(text)
+        for _ in interactive.iter_parse():
+            pass
+        accepted = interactive.accepts()  # type: ignore[no-untyped-call]
+    except UnexpectedInput:
+        return None
+    patterns = {t.name: t.pattern for t in parser.terminals}
+    words = {str(patterns[n].value) for n in accepted if n in patterns
+             and patterns[n].type == "str"}
+    others = {n for n in accepted if n not in patterns or patterns[n].type != "str"}
+    return frozenset(words), frozenset(others)

@@ -1,0 +1,247 @@
+"""Expression sites: every embedded expression checked and compiled by jexpr (spec §2.5).
+
+Each site gets the usage of the §2.5 table and the schema its declarations imply: an event's
+``key``/``where`` see that event only, an audience rule sees ``ExperiencePlatform`` only, and
+every journey site sees all events and data sources plus the journey's custom-action steps
+(``S.<response>``, ``S.jo_status_code``, ``S.errorResponse.*``). The checker runs on the parsed
+expression AST in place, so jexpr's diagnostics already carry file positions. On top of jexpr's
+own codes this module reports ``J-UNSUPPORTED`` (``@datasetLookup``), ``J-PARAM`` (action and
+data-source parameters), ``J-UPDATE-PATH`` and the ``J-EVENT-MAYBE-NULL`` warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jengine.lang import ast as A
+from jengine.lang.declared import Schema, usage_type
+from jengine.lang.flow import Flow
+from jengine.lang.model import ActionDecl, DatasourceDecl, EventDecl, Site
+from jengine.lang.walk import first
+from jengine.lang.workspace import Index, Reporter
+from jexpr.checker.check import check
+from jexpr.checker.schema import Declarations, join_path
+from jexpr.diagnostics import did_you_mean, error, sort_diagnostics, warning
+from jexpr.source import Source
+from jexpr.syntax import ast as X
+from jexpr.types import accepts
+
+_ENTRIES = (A.EntryEvent, A.EntryAudience, A.EntryRead, A.EntryBusiness)
+
+
+class SiteCompiler:
+    """Compiles the expression sites of declarations and journeys into :class:`Site`s."""
+
+    def __init__(self, index: Index, reporter: Reporter, schema: Schema,
+                 events: Mapping[str, EventDecl], datasources: Mapping[str, DatasourceDecl],
+                 actions: Mapping[str, ActionDecl],
+                 group_fields: Mapping[str, Mapping[str, A.Field]]) -> None:
+        self.index = index
+        self.reporter = reporter
+        self.schema = schema
+        self.events = events
+        self.datasources = datasources
+        self.actions = actions
+        self.group_fields = group_fields
+        self.sites: dict[X.Expr, Site] = {}
+        self.source = Source("")
+        self.available: frozenset[str] | None = None
+
+    # -- declarations
+
+    def event(self, event: EventDecl, source: Source) -> None:
+        self.source = source
+        self.available = None
+        decls = Declarations.build(None, dict(event.schema) or {f"{event.name}.*": "any"})
+        if event.key is not None:
+            self.compile(event.key, "action:string", decls)
+        if event.where is not None:
+            self.compile(event.where, "condition", decls)
+
+    def audience(self, node: A.Audience, source: Source) -> None:
+        self.source = source
+        self.available = None
+        store = {k: v for k, v in self.schema.items() if k.startswith("ExperiencePlatform.")}
+        if node.where is not None:
+            self.compile(node.where, "condition", Declarations.build(None, store))
+
+    # -- journeys
+
+    def journey(self, node: A.Journey, source: Source, flow: Flow) -> None:
+        self.source = source
+        decls = Declarations.build(None, {**self.schema, **self.action_steps(node)})
+        entry = first(node.items, _ENTRIES)
+        entry_event = {entry.event.text} if isinstance(
+            entry, A.EntryEvent | A.EntryBusiness) else set()
+        for item in node.items:
+            if isinstance(item, A.EntryEvent) and item.when is not None:
+                self.available = frozenset(entry_event)
+                self.compile(item.when, "condition", decls)
+            elif isinstance(item, A.Exit) and item.when is not None:
+                self.available = frozenset(entry_event | {item.name.text})
+                self.compile(item.when, "condition", decls)
+            elif isinstance(item, A.Step) and flow.steps.get(item.name.text) is not None:
+                self.available = frozenset(entry_event) | flow.events.get(
+                    item.name.text, frozenset())
+                self.step(item.body, decls)
+
+    def action_steps(self, node: A.Journey) -> Schema:
+        out: Schema = {}
+        for step in (i for i in node.items if isinstance(i, A.Step)):
+            if not isinstance(step.body, A.Custom):
+                continue
+            root = step.name.text
+            action = self.actions.get(step.body.action.text)
+            for path, kind in (action.response.items() if action else ()):
+                out[join_path((root, *_split(path)))] = kind
+            out.update({join_path((root, "jo_status_code")): "string",
+                        join_path((root, "errorResponse")): "object",
+                        join_path((root, "errorResponse", "*")): "any"})
+        return out
+
+    def step(self, body: A.Body, decls: Declarations) -> None:
+        if isinstance(body, A.Channel):
+            for p in body.params:
+                self.compile(p.value, "value", decls)
+        elif isinstance(body, A.Custom):
+            self.custom(body, decls)
+        elif isinstance(body, A.UpdateProfile):
+            for update in body.updates:
+                self.compile(update.value, self.update_usage(update), decls)
+        elif isinstance(body, A.WaitUntil):
+            self.compile(body.expr, "wait", decls)
+        elif isinstance(body, A.Condition):
+            for case in (i for i in body.items if isinstance(i, A.Case)):
+                if isinstance(case.test, X.Node):
+                    self.compile(case.test, "condition", decls)
+        elif isinstance(body, A.Await):
+            self.await_(body, decls)
+
+    def await_(self, body: A.Await, decls: Declarations) -> None:
+        base = self.available
+        for item in body.items:
+            if isinstance(item, A.EventTrigger) and item.when is not None:
+                self.available = (base or frozenset()) | {item.event.text}
+                self.compile(item.when, "condition", decls)
+            elif isinstance(item, A.UntilTrigger):
+                self.available = base
+                self.compile(item.expr, "wait", decls)
+        self.available = base
+
+    def custom(self, body: A.Custom, decls: Declarations) -> None:
+        action = self.actions.get(body.action.text)
+        for p in body.params:
+            usage = "value"
+            if action is not None and p.name.text not in action.body:
+                hint = did_you_mean(p.name.text, action.body)
+                self.report(error("J-PARAM", f"action '{action.name}' has no parameter "
+                                  f"'{p.name.text}' in its body", p.name.span,
+                                  f"did you mean {hint}?" if hint else
+                                  "declared parameters: " + (", ".join(action.body) or "none")))
+            elif action is not None and action.body[p.name.text] != "any":
+                usage = f"action:{action.body[p.name.text]}"
+            self.compile(p.value, usage, decls)
+
+    def update_usage(self, update: A.Update) -> str:
+        declared = self.update_type(update)
+        kind = usage_type(declared) if declared is not None else None
+        return f"action:{kind}" if kind else "value"
+
+    def update_type(self, update: A.Update) -> A.TypeExpr | None:
+        group = update.group.text
+        fields = self.group_fields.get(group) if group != "Events" else None
+        if fields is None:
+            why = ("Events cannot be written" if group == "Events" else
+                   f"'{group}' is not a field group of ExperiencePlatform")
+            self.report(error("J-UPDATE-PATH", f"cannot update '{group}': {why}",
+                              update.group.span, "write to a declared ExperiencePlatform "
+                              "field group other than Events"))
+            return None
+        return self.walk_path(update, fields)
+
+    def walk_path(self, update: A.Update, fields: Mapping[str, A.Field]) -> A.TypeExpr | None:
+        current: A.TypeExpr | None = None
+        for i, seg in enumerate(update.path):
+            field = fields.get(seg.text) if current is None or isinstance(
+                current, A.ObjectType) else None
+            if isinstance(current, A.MapType):
+                current = current.item
+            elif field is None:
+                hint = did_you_mean(seg.text, fields)
+                self.report(error("J-UPDATE-PATH", f"'{seg.text}' is not a declared field of "
+                                  f"{update.group.text}", seg.span,
+                                  f"did you mean {hint}?" if hint else "declare it first"))
+                return None
+            else:
+                current = field.type
+            if isinstance(current, A.ListType) and i + 1 < len(update.path):
+                self.report(error("J-UPDATE-PATH", f"the path crosses the list '{seg.text}'",
+                                  seg.span, "update the whole list instead"))
+                return None
+            if isinstance(current, A.ObjectType):
+                fields = {f.name.text: f for f in current.fields}
+        return current
+
+    # -- compiling one site
+
+    def report(self, diag: object) -> None:
+        self.reporter.add(self.source, diag)  # type: ignore[arg-type]
+
+    def compile(self, expr: X.Expr, usage: str, decls: Declarations) -> None:
+        lookups = [n for n in X.walk(expr) if isinstance(n, X.Reference) and n.kind == "lookup"]
+        for ref in lookups:
+            self.report(error("J-UNSUPPORTED", "@datasetLookup is not available in journeys "
+                              "(there is no dataset-lookup step in this version)", ref.span,
+                              "read the data through a data source #{…} instead"))
+        if lookups:
+            self.sites[expr] = Site(expr, usage, None)
+            return
+        checked = check(expr, self.source, decls, usage)
+        diags = sort_diagnostics(checked.diagnostics)
+        self.reporter.extend(self.source, diags)
+        self.data_params(expr, checked.types)
+        self.maybe_null(expr)
+        self.sites[expr] = Site(expr, usage, checked)
+
+    def data_params(self, expr: X.Expr, types: Mapping[X.Node, str]) -> None:
+        for ref in X.walk(expr):
+            if not isinstance(ref, X.Reference) or ref.kind != "data" or not ref.params:
+                continue
+            ds = self.datasources.get(ref.root)
+            group = ds.groups.get(ref.group or "") if ds else None
+            if group is None:
+                continue
+            for param in ref.params:
+                self.data_param(ref, group.params, param, types)
+
+    def data_param(self, ref: X.Reference, declared: Mapping[str, str], param: X.Param,
+                   types: Mapping[X.Node, str]) -> None:
+        where = f"{ref.root}.{ref.group}"
+        want = declared.get(param.name)
+        if want is None:
+            self.report(error("J-PARAM", f"field group {where} declares no parameter "
+                              f"'{param.name}'", param.span, "declared parameters: "
+                              + (", ".join(declared) or "none")))
+            return
+        got = types.get(param.value)
+        if got is not None and want != "any" and accepts(want, got) is None:
+            self.report(error("J-PARAM", f"parameter '{param.name}' of {where}: got {got}, "
+                              f"want {want}", param.value.span))
+
+    def maybe_null(self, expr: X.Expr) -> None:
+        if self.available is None:
+            return
+        for ref in X.walk(expr):
+            if (isinstance(ref, X.Reference) and ref.kind in ("event", "legacy")
+                    and ref.root in self.events and ref.root not in self.available):
+                self.report(warning(
+                    "J-EVENT-MAYBE-NULL", f"@event{{{ref.root}…}} may be null here: "
+                    f"'{ref.root}' is not the entry event, not delivered by an await on every "
+                    "path, and not the event of this 'when'", ref.span,
+                    "add a defaultValue, or read it only after an await that delivers it"))
+
+
+def _split(path: str) -> tuple[str, ...]:
+    from jexpr.checker.schema import split_path
+
+    return split_path(path)

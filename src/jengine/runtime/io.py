@@ -1,0 +1,324 @@
+"""Reading the JSON Lines inputs and shaping the JSON Lines outputs (journey spec §5).
+
+Inputs are read as bytes, line by line, each tagged with its 1-based line number and the byte
+offset just past it (:class:`SourceLine`), so a driver can commit "how far" with the state and
+resume exactly there (:class:`~jengine.runtime.records.InputOffset`). Three sources: a file, standard
+input, and a file being appended to (:func:`tail_lines`, live mode: only complete lines are
+taken; a partial last line waits for its newline).
+
+:func:`parse_event_line` and :func:`parse_profile_line` turn a line into an
+:class:`InputEvent` / :class:`~jengine.runtime.records.Profile`, or a :class:`DeadLetter` with reason
+``bad_input`` (§5.3): not UTF-8, not JSON, not an object, a missing or ill-typed ``time`` or
+``payload``, an ill-typed ``event``, or an invalid ``@audience`` / ``@reaction`` payload. An
+absent ``event`` is allowed (qualification by ``where``, §4.3). Whitespace-only lines are skipped
+(their numbers still count). The other dead-letter reasons (``unknown_event``, ``where_error``,
+``key_error``) are decided by the core, which builds :class:`DeadLetter` itself.
+
+Outputs: :class:`OutboxLine`, :class:`JournalLine` and :class:`DeadLetter` give the exact field
+order of §5.3 through ``to_json()``; the store serialises them (compact JSON, UTF-8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Final
+
+from jengine.runtime.records import Json, Profile
+from jexpr.runtime.render import render_offset_datetime
+from jexpr.runtime.temporal import parse_offset_datetime
+
+__all__ = [
+    "AUDIENCE", "BAD_INPUT", "REACTION", "DeadLetter", "InputEvent", "JournalLine",
+    "OutboxLine", "SourceLine", "open_input", "parse_event_line", "parse_profile_line",
+    "read_lines", "read_profiles", "render_instant", "tail_lines",
+]
+
+BAD_INPUT: Final = "bad_input"
+AUDIENCE: Final = "@audience"
+REACTION: Final = "@reaction"
+AUDIENCE_STATUSES: Final = frozenset({"realized", "exited"})
+PROFILE_AUDIENCE_STATUSES: Final = frozenset({"realized", "existing", "exited"})
+REACTION_KINDS: Final = frozenset({"delivered", "opened", "clicked", "failed"})
+
+
+class BadInput(ValueError):
+    """Why a line is a ``bad_input`` dead letter (the message of the dead letter)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One input line: 1-based ``number``, text without its line break, byte offset past it."""
+
+    number: int
+    text: str
+    end: int = 0
+    bad_utf8: bool = False
+
+
+@dataclass(frozen=True)
+class InputEvent:
+    """A well-formed input event (§5.1). ``time`` is the event's own time (or arrival time)."""
+
+    line: int
+    event: str | None
+    time: dt.datetime
+    payload: Json
+    text: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A dead-letter line (§5.3)."""
+
+    line: int
+    reason: str
+    message: str
+    input: str
+
+    def to_json(self) -> Json:
+        return {"line": self.line, "reason": self.reason, "message": self.message,
+                "input": self.input}
+
+
+@dataclass(frozen=True)
+class OutboxLine:
+    """An outbox line (§5.3); ``params`` already in the tagged JSON of X§17."""
+
+    time: dt.datetime
+    journey: str
+    version: int
+    profile: str
+    step: str
+    action: str
+    params: Json
+    status: str
+
+    def to_json(self) -> Json:
+        return {"time": render_instant(self.time), "journey": self.journey,
+                "version": self.version, "profile": self.profile, "step": self.step,
+                "action": self.action, "params": self.params, "status": self.status}
+
+
+@dataclass(frozen=True)
+class JournalLine:
+    """A journal line (§5.3): ``reason`` only when given, ``late``/``eventTime`` when late."""
+
+    time: dt.datetime
+    journey: str | None
+    version: int | None
+    profile: str | None
+    step: str | None
+    outcome: str
+    next: str | None = None
+    reason: str | None = None
+    event_time: dt.datetime | None = None
+
+    def to_json(self) -> Json:
+        obj: Json = {"time": render_instant(self.time), "journey": self.journey,
+                     "version": self.version, "profile": self.profile, "step": self.step,
+                     "outcome": self.outcome, "next": self.next}
+        if self.reason is not None:
+            obj["reason"] = self.reason
+        if self.event_time is not None:
+            obj["late"] = True
+            obj["eventTime"] = render_instant(self.event_time)
+        return obj
+
+
+def render_instant(t: dt.datetime) -> str:
+    """An instant as X§11 dateTime text at offset Z (``2026-12-01T10:00Z``)."""
+    return render_offset_datetime(t.astimezone(dt.UTC))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadInput(f"not valid JSON: {name} is not a JSON number")
+
+
+def _load_object(line: SourceLine) -> Json:
+    if line.bad_utf8:
+        raise BadInput("not valid UTF-8")
+    try:
+        obj = json.loads(line.text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"not valid JSON: {e.msg} (column {e.colno})") from None
+    if not isinstance(obj, dict):
+        raise BadInput(f"not a JSON object: {type(obj).__name__}")
+    return obj
+
+
+def _event_time(obj: Json, arrival: dt.datetime | None) -> dt.datetime:
+    if "time" not in obj:
+        if arrival is None:
+            raise BadInput("`time` is missing (required in simulated mode)")
+        return arrival
+    text = obj["time"]
+    parsed = parse_offset_datetime(text) if isinstance(text, str) else None
+    if parsed is None:
+        raise BadInput(f"`time` is not an offset date-time: {json.dumps(text)}")
+    return parsed
+
+
+def _event_name(obj: Json) -> str | None:
+    name = obj.get("event")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise BadInput(f"`event` is not a non-empty string: {json.dumps(name)}")
+    return name
+
+
+def _require(payload: Json, key: str, ok: Callable[[Any], bool], what: str,
+             event: str) -> None:
+    if not ok(payload.get(key)):
+        raise BadInput(f"{event} payload: `{key}` must be {what}")
+
+
+def _nonempty_str(v: Any) -> bool:
+    return isinstance(v, str) and v != ""
+
+
+def _check_builtin(name: str | None, payload: Json) -> None:
+    if name == AUDIENCE:
+        _require(payload, "profile", _nonempty_str, "a non-empty string", name)
+        _require(payload, "audience", _nonempty_str, "a non-empty string", name)
+        _require(payload, "status", lambda v: v in AUDIENCE_STATUSES,
+                 '"realized" or "exited"', name)
+    elif name == REACTION:
+        for key in ("journey", "profile", "step"):
+            _require(payload, key, _nonempty_str, "a non-empty string", name)
+        _require(payload, "version", lambda v: type(v) is int, "an integer", name)
+        _require(payload, "kind", lambda v: v in REACTION_KINDS,
+                 "delivered, opened, clicked or failed", name)
+
+
+def parse_event_line(line: SourceLine,
+                     arrival: dt.datetime | None = None) -> InputEvent | DeadLetter:
+    """An input event, or a ``bad_input`` dead letter. ``arrival`` (live mode) stands in
+    for a missing ``time``; without it (simulated mode) ``time`` is required."""
+    try:
+        obj = _load_object(line)
+        name = _event_name(obj)
+        when = _event_time(obj, arrival)
+        payload = obj.get("payload")
+        if not isinstance(payload, dict):
+            raise BadInput("`payload` is missing or not an object")
+        _check_builtin(name, payload)
+    except BadInput as e:
+        return DeadLetter(line.number, BAD_INPUT, str(e), line.text)
+    return InputEvent(line.number, name, when, payload, line.text)
+
+
+def _optional(obj: Json, key: str, ok: Callable[[Any], bool], what: str) -> None:
+    if key in obj and obj[key] is not None and not ok(obj[key]):
+        raise BadInput(f"profile `{key}` must be {what}")
+
+
+def _check_profile(obj: Json) -> None:
+    if not _nonempty_str(obj.get("id")):
+        raise BadInput("profile `id` is missing or not a non-empty string")
+    _optional(obj, "namespace", lambda v: isinstance(v, str), "a string")
+    _optional(obj, "timeZone", lambda v: isinstance(v, str), "a string")
+    _optional(obj, "testProfile", lambda v: isinstance(v, bool), "a boolean")
+    _optional(obj, "attributes", lambda v: isinstance(v, dict)
+              and all(isinstance(x, dict) for x in v.values()),
+              "an object of field-group objects")
+    _optional(obj, "audiences", lambda v: isinstance(v, dict)
+              and all(x in PROFILE_AUDIENCE_STATUSES for x in v.values()),
+              'an object of "realized" / "existing" / "exited"')
+    _optional(obj, "events", lambda v: isinstance(v, list)
+              and all(isinstance(x, dict) for x in v), "a list of objects")
+
+
+def parse_profile_line(line: SourceLine) -> Profile | DeadLetter:
+    """A profile line (§5.2), or a ``bad_input`` dead letter."""
+    try:
+        obj = _load_object(line)
+        _check_profile(obj)
+    except BadInput as e:
+        return DeadLetter(line.number, BAD_INPUT, str(e), line.text)
+    return Profile(id=obj["id"], namespace=obj.get("namespace"), time_zone=obj.get("timeZone"),
+                   test=bool(obj.get("testProfile") or False),
+                   attributes=obj.get("attributes") or {}, audiences=obj.get("audiences") or {},
+                   events=obj.get("events") or [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _decode(raw: bytes, number: int, end: int) -> SourceLine:
+    body = raw[:-1] if raw.endswith(b"\n") else raw
+    body = body[:-1] if body.endswith(b"\r") else body
+    try:
+        return SourceLine(number, body.decode("utf-8"), end)
+    except UnicodeDecodeError:
+        return SourceLine(number, body.decode("utf-8", errors="replace"), end, bad_utf8=True)
+
+
+def open_input(path: str | Path) -> IO[bytes]:
+    """A binary stream for a path; ``-`` is standard input."""
+    return sys.stdin.buffer if str(path) == "-" else open(path, "rb")
+
+
+def _skip_to(stream: IO[bytes], line: int, byte: int) -> None:
+    if stream.seekable():
+        stream.seek(byte)
+        return
+    for _ in range(line):
+        if not stream.readline():
+            return
+
+
+def read_lines(stream: IO[bytes], start_line: int = 0,
+               start_byte: int = 0) -> Iterator[SourceLine]:
+    """The non-blank lines of a stream after ``start_line`` lines / ``start_byte`` bytes
+    (a seekable stream seeks to the byte; another skips lines)."""
+    _skip_to(stream, start_line, start_byte)
+    number, end = start_line, start_byte
+    for raw in stream:
+        number, end = number + 1, end + len(raw)
+        if raw.strip():
+            yield _decode(raw, number, end)
+
+
+def tail_lines(path: str | Path, start_line: int = 0, start_byte: int = 0, *,
+               poll: float = 0.05, stop: Callable[[], bool] = lambda: False,
+               sleep: Callable[[float], None] = time.sleep) -> Iterator[SourceLine]:
+    """Follow a file being appended to (live mode): yield each complete non-blank line, and
+    wait ``poll`` seconds when there is none, until ``stop()`` is true."""
+    number, end, pending = start_line, start_byte, b""
+    with open(path, "rb") as f:
+        f.seek(start_byte)
+        while True:
+            chunk = f.readline()
+            if chunk:
+                pending += chunk
+                if not pending.endswith(b"\n"):
+                    continue
+                raw, pending = pending, b""
+                number, end = number + 1, end + len(raw)
+                if raw.strip():
+                    yield _decode(raw, number, end)
+            elif stop():
+                return
+            else:
+                sleep(poll)
+
+
+def read_profiles(path: str | Path) -> Iterator[Profile | DeadLetter]:
+    """Every profile line of a profiles JSONL file, parsed (dead letters for bad lines)."""
+    with open(path, "rb") as f:
+        for line in read_lines(f):
+            yield parse_profile_line(line)

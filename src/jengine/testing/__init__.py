@@ -1,0 +1,1 @@
+"""jengine.testing."""

@@ -1,0 +1,136 @@
+"""``jengine test DIR [--journey J]``: run scenario files and report path coverage.
+
+DIR is a scenario file or a folder searched recursively for ``*.scenario.json`` (a workspace
+with a ``scenarios/`` folder works as is). Each scenario runs in its own temporary folder
+(:func:`jengine.testing.scenario.run_scenario`) and prints ``PASS name`` or ``FAIL name`` followed by
+its mismatches. Then, per workspace, one coverage line per journey (:mod:`jengine.testing.coverage`),
+and last ``N passed, M failed``. ``--journey J`` (repeatable) runs only the scenarios about J
+(their ``journeys`` field, else the journeys their expectations name) and reports J's coverage
+only. Exit status: 0 when every scenario passed, 1 otherwise, 2 for a bad DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from jengine.lang.model import Model
+from jengine.testing.coverage import Coverage
+from jengine.testing.scenario import (
+    SUFFIX,
+    Scenario,
+    ScenarioError,
+    ScenarioResult,
+    load_scenario,
+    run_scenario,
+)
+
+__all__ = ["TestRun", "configure", "discover", "main", "run_folder"]
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", type=Path, help="a scenario file, or a folder of *.scenario.json")
+    p.add_argument("--journey", "-j", action="append", default=[],
+                   help="only the scenarios about this journey, and its coverage (repeatable)")
+    p.add_argument("--keep", type=Path,
+                   help="run in DIR/<scenario name>/ and keep the inputs and outputs")
+
+
+def discover(root: Path) -> list[Path]:
+    """The scenario files of a file or folder, sorted by path."""
+    if root.is_file():
+        return [root]
+    return sorted(root.rglob("*" + SUFFIX))
+
+
+@dataclass
+class TestRun:
+    """The results of a folder: passed and failed scenario names, coverage per workspace."""
+
+    results: list[ScenarioResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed + len(self.errors)
+
+
+def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None = None,
+               out: TextIO | None = None) -> TestRun:
+    """Run every scenario of ``root`` (only those about ``journeys`` when given)."""
+    run = TestRun()
+    for path in discover(root):
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as e:
+            run.errors.append(str(e))
+            _print(out, f"ERROR {path}\n  {e}")
+            continue
+        if journeys and not set(journeys) & set(scenario.journeys):
+            continue
+        result = run_scenario(scenario, keep=keep / scenario.name if keep else None)
+        run.results.append(result)
+        _print(out, _result_text(result))
+        _cover(run, scenario, result, journeys)
+    return run
+
+
+def _print(out: TextIO | None, text: str) -> None:
+    if out is not None:
+        print(text, file=out, flush=True)
+
+
+def _result_text(result: ScenarioResult) -> str:
+    head = f"{'PASS' if result.passed else 'FAIL'} {result.scenario.name}"
+    if result.scenario.description and not result.passed:
+        head += f" — {result.scenario.description}"
+    return "\n".join([head, *(f"  {m}" for m in result.mismatches)])
+
+
+def _cover(run: TestRun, scenario: Scenario, result: ScenarioResult,
+           journeys: list[str] | None) -> None:
+    if result.outputs is None:
+        return
+    label = _label(scenario.workspace) if scenario.workspace else f"{scenario.name} (inline)"
+    if label not in run.coverage:
+        model = _model(scenario)
+        if model is None:
+            return
+        run.coverage[label] = Coverage(model, journeys or None)
+    run.coverage[label].add_journal(result.outputs.journal)
+
+
+def _label(folder: Path) -> str:
+    try:
+        return str(folder.relative_to(Path.cwd()))
+    except ValueError:
+        return str(folder)
+
+
+def _model(scenario: Scenario) -> Model | None:
+    from jengine.lang.workspace import load_texts, load_workspace
+
+    ws = (load_workspace(scenario.workspace) if scenario.workspace is not None
+          else load_texts(dict(scenario.inline)))
+    return None if ws.has_errors else ws.model
+
+
+def main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The ``jengine test`` command."""
+    if not args.dir.exists():
+        print(f"jengine: error: {args.dir}: no such file or folder", file=err)
+        return 2
+    run = run_folder(args.dir, args.journey, args.keep, out)
+    for label, cov in run.coverage.items():
+        print(f"coverage of {label}:", file=out)
+        for line in cov.lines():
+            print(f"  {line}", file=out)
+    print(f"{run.passed} passed, {run.failed} failed", file=out)
+    return 0 if run.failed == 0 and (run.results or run.errors) else 1

@@ -1,0 +1,164 @@
+"""The state and primitives every part of code generation shares.
+
+One job: the generator's base class — fresh local names, objects bound in the namespace, context
+values read once in the prologue, line marks — with expression dispatch, constant folding,
+widening and conditions; plus the small ``ast`` constructors the generator parts use.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from collections.abc import Callable
+from typing import Any
+
+from jexpr.checker.check import Checked
+from jexpr.compiler.interpret import fold
+from jexpr.runtime import ops as rt
+from jexpr.syntax import ast
+
+_NEVER_NULL_BOOL = (ast.Compare, ast.Logical, ast.Not, ast.IsNull, ast.IsType, ast.HasNull)
+NEVER_NULL = frozenset((
+    "contain", "containIgnoreCase", "startWith", "startWithIgnoreCase", "endWith",
+    "endWithIgnoreCase", "equalIgnoreCase", "notEqualIgnoreCase", "matchRegExp", "isEmpty",
+    "isNotEmpty", "in", "inAudience", "inLastDays", "inLastHours", "inLastMonths",
+    "inLastYears", "inNextDays", "inNextHours", "inNextMonths", "inNextYears"))
+
+
+def _name(n: str) -> py.Name:
+    return py.Name(id=n, ctx=py.Load())
+
+
+def _const(v: Any) -> py.Constant:
+    return py.Constant(value=v)
+
+
+def _call(fn: py.expr, *args: py.expr) -> py.Call:
+    return py.Call(func=fn, args=list(args), keywords=[])
+
+
+def _is(a: py.expr, b: py.expr, negate: bool = False) -> py.Compare:
+    return py.Compare(left=a, ops=[py.IsNot() if negate else py.Is()], comparators=[b])
+
+
+
+class GenBase:
+    """The generator's state and primitives (the base of :class:`jexpr.compiler.codegen.CodeGen`)."""
+
+    def __init__(self, checked: Checked) -> None:
+        self.checked = checked
+        self.namespace: dict[str, Any] = {"__builtins__": {
+            "type": type, "int": int, "float": float, "str": str, "bool": bool, "dict": dict,
+            "list": list, "tuple": tuple, "next": next, "len": len, "sum": sum,
+            "reversed": reversed}}
+        self.lines: list[ast.Node] = []
+        self.line_of: dict[ast.Node, int] = {}
+        self.bound: dict[int, str] = {}
+        self.needs: set[str] = set()
+        self.prologue: list[py.stmt] = []
+        self.def_target: list[py.stmt] = self.prologue  # where loop functions are defined
+        self.module_defs: list[py.stmt] = []  # loop functions that need no outer local
+        self.paths: dict[tuple[str, ...], py.Name] = {}
+        self.loop_params: dict[ast.FilterStep, str] = {}
+        self.dict_flags: dict[str, str] = {}  # loop element → local holding "is a dict"
+        self.counter = 0
+        self.marks: dict[int, int] = {}  # id(python node) → line of its jexpr node
+        self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
+
+    # -- names
+
+    def fresh(self, prefix: str = "_t") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def bind(self, value: Any, prefix: str = "_c") -> py.Name:
+        """Bind an object (function, constant) in the namespace; returns its name."""
+        key = id(value)
+        if key not in self.bound:
+            name = self.fresh(prefix)
+            self.bound[key] = name
+            self.namespace[name] = value
+        return _name(self.bound[key])
+
+    def need(self, what: str) -> py.Name:
+        """A context value read once, in the prologue, at the start of the evaluation."""
+        target = "_ctx_" + what
+        if what in self.needs:
+            return _name(target)
+        self.needs.add(what)
+        ctx = _name("ctx")
+        get = _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(what))
+        makers: dict[str, Callable[[], py.expr]] = {
+            "now": lambda: _call(self.bind(rt.context_now), ctx),
+            "rng": lambda: _call(self.bind(rt.context_rng), ctx),
+            "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
+            "dscache": lambda: py.Dict(keys=[], values=[]),
+        }
+        if what in makers:
+            self.assign(target, makers[what]())
+        elif what in ("audiences", "timezone", "dataSources"):
+            self.assign(target, get)
+        else:  # a mapping of payloads: checked once, dicts pass through untouched
+            self.assign(target, get)
+            fix = py.Assign(targets=[py.Name(id=target, ctx=py.Store())],
+                            value=_call(self.bind(rt.mapping), _name(target)))
+            test = _is(_call(_name("type"), _name(target)), _name("dict"), negate=True)
+            stmt = py.If(test=test, body=[fix], orelse=[])
+            self.mark(stmt, self.line(self.checked.node))
+            self.prologue.append(stmt)
+        return _name(target)
+
+    def assign(self, target: str, value: py.expr, line: int | None = None) -> None:
+        stmt = py.Assign(targets=[py.Name(id=target, ctx=py.Store())], value=value)
+        self.mark(stmt, line or self.line(self.checked.node))
+        self.prologue.append(stmt)
+
+    def mark(self, node: py.AST, line: int) -> None:
+        """Record the line of the jexpr node that created ``node`` (innermost wins)."""
+        self.marks.setdefault(id(node), line)
+
+    def line(self, node: ast.Node) -> int:
+        if node not in self.line_of:
+            self.lines.append(node)
+            self.line_of[node] = len(self.lines)
+        return self.line_of[node]
+
+    # -- expressions
+
+    def type_of(self, node: ast.Node) -> str:
+        return self.checked.types.get(node, "any")
+
+    def gen(self, node: ast.Expr, top: bool = False) -> py.expr:
+        folded = fold(self.checked, node, self.constants)
+        if folded is not None:
+            out: py.expr = self.constant(folded[0])
+        else:
+            out = getattr(self, "_" + type(node).__name__)(node)
+        self.mark(out, self.line(node))
+        return out
+
+    def constant(self, value: Any) -> py.expr:
+        if value is None or type(value) in (int, float, str, bool):
+            return _const(value)
+        return self.bind(value)
+
+    def widen(self, code: py.expr, have: str, want: str, what: str = "value") -> py.expr:
+        """Integer to decimal where the static types say so; an ``any`` value standing for a
+        known type (an if branch, a default) is checked against it at run time."""
+        if have == "any" and want not in ("any", "null", "object", "listAny"):
+            return _call(self.bind(rt.expect), code, _const(want), _const(what))
+        if want == "decimal" and have == "integer":
+            return _call(self.bind(rt.to_float), code)
+        if want == "listDecimal" and have == "listInteger":
+            return _call(self.bind(rt.list_to_float), code)
+        return code
+
+    def boolean(self, node: ast.Expr) -> py.expr:
+        """A Python bool for a jexpr condition operand (null → False)."""
+        code = self.gen(node)
+        t = self.type_of(node)
+        if t == "boolean" and (isinstance(node, _NEVER_NULL_BOOL) or (
+                isinstance(node, ast.Call) and node.name in NEVER_NULL)):
+            return code
+        if t in ("boolean", "null"):
+            return _is(code, _const(True))
+        return _call(self.bind(rt.truth), code)

@@ -1,0 +1,238 @@
+"""Code generation of function calls.
+
+One job: statically resolved calls (argument checks and widening, evaluation order), inline
+string functions and ``in`` tests, the fused one-pass ``count`` of a filtered projection, and
+run-time dispatch of calls that could not be resolved statically.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from typing import Any
+
+from jexpr import types as T
+from jexpr.compiler.base import _call, _const, _is, _name
+from jexpr.compiler.paths import PathGen
+from jexpr.functions.registry import CallPlan, Signature, lookup
+from jexpr.runtime import ops as rt
+from jexpr.syntax import ast
+
+_PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
+            "listAny": "list", "object": "dict"}
+
+
+class CallGen(PathGen):
+    """Function calls (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
+
+    # -- calls
+
+    def _Call(self, node: ast.Call) -> py.expr:
+        plan = self.checked.calls[node]
+        if node.name == "count" and not plan.dynamic:
+            fused_count = self.fused_count(node, plan)
+            if fused_count is not None:
+                return fused_count
+        args = [self.gen(a) for a in node.args]
+        types = [self.type_of(a) for a in node.args]
+        if plan.dynamic:
+            return self.dispatch(node, plan, args)
+        sig, x = plan.candidates[0], plan.bindings[0]
+        wants = [_concrete(p, x) for p in sig.params]
+        args, evaluated = self.evaluate_first(args, types, wants)
+        result = self.call_code(node, plan, sig, args, types, wants)
+        if evaluated is None:
+            return result
+        return py.IfExp(test=evaluated, body=result, orelse=_const(None))
+
+    def evaluate_first(self, args: list[py.expr], types: list[str], wants: list[str]
+                       ) -> tuple[list[py.expr], py.expr | None]:
+        """Arguments are all evaluated, left to right, before any is type-checked (§6.1):
+        when an ``any`` argument is checked and a later one is computed, bind them all to
+        locals first (the tuple of bindings is always true)."""
+        checked = [i for i, (t, w) in enumerate(zip(types, wants, strict=True))
+                   if t == "any" and w != "any"]
+        if not checked or all(_inert(a) for a in args[checked[0] + 1:]):
+            return args, None
+        bindings: list[py.expr] = []
+        names: list[py.expr] = []
+        for arg in args:
+            if _inert(arg):
+                names.append(arg)
+                continue
+            tmp = self.fresh()
+            bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
+            names.append(_name(tmp))
+        return names, py.Tuple(elts=bindings, ctx=py.Load())
+
+    def call_code(self, node: ast.Call, plan: CallPlan, sig: Signature, args: list[py.expr],
+                  types: list[str], wants: list[str]) -> py.expr:
+        converted = [self.argument(code, have, want, node.name)
+                     for code, have, want in zip(args, types, wants, strict=True)]
+        fused = None
+        if sig.params and all(p == "string" for p in sig.params):
+            fused = self.string_call(node.name, args, types)
+        if fused is not None:
+            return fused
+        inline = self.inline(node.name, converted)
+        if inline is not None and not sig.kwargs and not plan.extra:
+            return inline
+        call = _call(self.bind(sig.impl, "_f"), *[self.need(n) for n in sig.needs], *converted)
+        call.keywords = self.keywords(sig.kwargs, plan)
+        return call
+
+    def argument(self, code: py.expr, have: str, want: str, fname: str) -> py.expr:
+        if have == "any" and want != "any":
+            check = _call(self.bind(rt.expect), code, _const(want), _const(fname))
+            if want not in _PY_TYPE:
+                return check
+            tmp = self.fresh()  # the common case inline: already the right Python type
+            test = _is(_call(_name("type"), py.NamedExpr(
+                target=py.Name(id=tmp, ctx=py.Store()), value=code)), _name(_PY_TYPE[want]))
+            check.args[0] = _name(tmp)
+            return py.IfExp(test=test, body=_name(tmp), orelse=check)
+        return self.widen(code, have, want)
+
+    def fused_count(self, node: ast.Call, plan: CallPlan) -> py.expr | None:
+        """``count(@event{E.list.all(c).f})`` in one pass: filter, project and count the
+        non-null values together (the common AJO idiom) instead of three passes."""
+        ref = node.args[0]
+        if not isinstance(ref, ast.Reference) or ref.kind == "data" or ref.default is not None \
+                or len(ref.steps) < 2 or self.checked.refs[ref].declared is not None:
+            return None
+        *head, last_filter, last_field = ref.steps
+        if not (isinstance(last_filter, ast.FilterStep) and last_filter.kind == "all"
+                and last_filter.cond is not None and isinstance(last_field, ast.FieldStep)
+                and all(isinstance(h, ast.FieldStep) for h in head)):
+            return None
+        base = self.hoisted(ref, tuple(head))
+        param, val, kind = self.fresh("_l"), self.fresh(), self.fresh("_k")
+        self.loop_params[last_filter] = param
+        cond = last_filter.cond
+
+        def on_match() -> list[py.stmt]:
+            value = self.field_step(_name(param), last_field.name, False)
+            self.mark(value, self.line(last_field))
+            plain = py.BoolOp(op=py.And(), values=[
+                _is(py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()),
+                                 value=_call(_name("type"), _name(val))), _name("list"),
+                    negate=True),
+                _is(_name(kind), _name("tuple"), negate=True)])
+            weight = py.IfExp(test=plain, body=_const(1),
+                              orelse=_call(self.bind(_count_values), _name(val)))
+            add = py.AugAssign(target=py.Name(id="_n", ctx=py.Store()), op=py.Add(),
+                               value=weight)
+            return [py.Assign(targets=[py.Name(id=val, ctx=py.Store())], value=value),
+                    py.If(test=_is(_name(val), _const(None), negate=True), body=[add],
+                          orelse=[])]
+
+        loop = self.loop_function(last_filter, param, cond, on_match, "_n", start=_const(0))
+        return self.call_on_list(loop, base, "all", _const(0))
+
+    def string_call(self, name: str, args: list[py.expr], types: list[str]) -> py.expr | None:
+        """One-string functions and prefix/suffix/containment tests with one type test:
+        a ``str`` takes the direct method; null or a wrong type goes to the library."""
+        methods = {"lower": "lower", "upper": "upper", "startWith": "startswith",
+                   "endWith": "endswith"}
+        if name not in (*methods, "length", "contain") or types[0] not in ("string", "any"):
+            return None
+        if len(args) == 2 and not (isinstance(args[1], py.Constant)
+                                   and type(args[1].value) is str):
+            return None
+        tmp = self.fresh()
+        test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                     value=args[0])), _name("str"))
+        if name == "length":
+            fast: py.expr = _call(_name("len"), _name(tmp))
+        elif name == "contain":
+            fast = py.Compare(left=args[1], ops=[py.In()], comparators=[_name(tmp)])
+        else:
+            fast = _call(py.Attribute(value=_name(tmp), attr=methods[name], ctx=py.Load()),
+                         *args[1:])
+        sig = lookup_signature(name, len(args))
+        slow = _call(self.bind(sig.impl), _call(self.bind(rt.expect), _name(tmp),
+                                                _const("string"), _const(name)), *args[1:])
+        return py.IfExp(test=test, body=fast, orelse=slow)
+
+    def temp(self, value: py.expr) -> tuple[py.expr, py.expr]:
+        """(value bound to a fresh local, that local); a constant needs no local."""
+        if isinstance(value, py.Constant):
+            return value, value
+        tmp = self.fresh()
+        return py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value), _name(tmp)
+
+    def inline(self, name: str, args: list[py.expr]) -> py.expr | None:
+        """Simple string functions written out (same null rules as jexpr.runtime.lib.strings)."""
+        if name in ("lower", "upper", "length"):
+            bound, var = self.temp(args[0])
+            if name == "length":
+                result: py.expr = _call(_name("len"), var)
+            else:
+                result = _call(py.Attribute(value=var, attr=name, ctx=py.Load()))
+            return py.IfExp(test=_is(bound, _const(None)), body=_const(None), orelse=result)
+        methods = {"startWith": "startswith", "endWith": "endswith", "contain": "in"}
+        if name in methods:
+            (a_bound, a), (b_bound, b) = self.temp(args[0]), self.temp(args[1])
+            if any(isinstance(x, py.Constant) and x.value is None for x in (a_bound, b_bound)):
+                return _const(False)
+            checks: list[py.expr] = [_is(x, _const(None), negate=True)
+                                     for x in (a_bound, b_bound)
+                                     if not isinstance(x, py.Constant)]
+            if name == "contain":
+                test: py.expr = py.Compare(left=b, ops=[py.In()], comparators=[a])
+            else:
+                test = _call(py.Attribute(value=a, attr=methods[name], ctx=py.Load()), b)
+            return py.BoolOp(op=py.And(), values=[*checks, test]) if checks else test
+        if name == "isEmpty":
+            return py.Compare(left=args[0], ops=[py.Eq()], comparators=[_const("")])
+        if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
+                isinstance(e, py.Constant) and type(e.value) in (str, int)
+                for e in args[1].elts):
+            kinds = {type(e.value) for e in args[1].elts}  # type: ignore[attr-defined]
+            if len(kinds) == 1:  # one kind: hashing agrees with jexpr equality
+                members = frozenset(e.value for e in args[1].elts)  # type: ignore[attr-defined]
+                return py.Compare(left=args[0], ops=[py.In()],
+                                  comparators=[self.bind(members)])
+        return None
+
+    def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
+        out = [py.keyword(arg=k, value=_const(v)) for k, v in static]
+        if "coerce" in plan.extra:
+            out.append(py.keyword(arg="coerce",
+                                  value=self.bind(rt.coercer(plan.extra["coerce"]))))
+        return out
+
+    def dispatch(self, node: ast.Call, plan: CallPlan, args: list[py.expr]) -> py.expr:
+        from jexpr.compiler.dispatch import Dispatcher
+        dispatcher = Dispatcher.build(node.name, plan)
+        needs = py.Dict(keys=[_const(n) for n in dispatcher.needs],
+                        values=[self.need(n) for n in dispatcher.needs])
+        return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), needs)
+
+
+
+def lookup_signature(name: str, arity: int) -> Signature:
+    fn = lookup(name)
+    assert fn is not None
+    return next(s for s in fn.signatures if len(s.params) == arity)
+
+
+def _count_values(values: list[Any]) -> int:
+    """Non-null elements of a projected list value (it is spliced by projection)."""
+    return len(values) - values.count(None)
+
+
+def _concrete(t: str, x: str) -> str:
+    if t == "X":
+        return x or "any"
+    if t == "listX":
+        return T.list_of(x) if x else "listAny"
+    return t
+
+
+def _inert(arg: py.expr) -> bool:
+    """Code that cannot fail or have effects (a constant, a local, a list of those): it may be
+    evaluated at any point, so it needs no binding before the checks (and stays visible to the
+    inlining of calls, such as ``in`` over a constant list)."""
+    if isinstance(arg, py.Constant | py.Name):
+        return True
+    return isinstance(arg, py.List | py.Tuple) and all(_inert(e) for e in arg.elts)

@@ -1,0 +1,320 @@
+"""Code generation: a checked expression → one Python function, compiled once.
+
+The function is built as an ``ast.Module`` (never as source text): user strings and names only
+ever appear as ``ast.Constant`` values or as objects bound in the function's namespace, so no
+input can inject code. Generated code calls nothing but the names bound here, all taken from
+:mod:`jexpr.runtime.ops`, :mod:`jexpr.runtime.values` and the function registry.
+
+Every Python node generated for jexpr node *n* gets line number *n + 1*; when a runtime helper
+raises, :mod:`jexpr.program` reads the failing line from the traceback and so finds the
+sub-expression to blame, at no cost on the success path (the idea of Jinja's debug info).
+
+The hot paths are inlined: field steps on dicts, comparisons of statically known scalar types,
+``and``/``or``/``not``/``if`` with short-circuiting, conditions without boxing. Constant
+sub-expressions are folded at compile time by the reference interpreter. Context entries are read
+once per evaluation, and only those the expression uses.
+
+This module holds the entry point, literals and operators; the shared state and primitives are in
+:mod:`jexpr.compiler.base`, references and loops in :mod:`jexpr.compiler.paths` and calls in
+:mod:`jexpr.compiler.calls` (the base classes of :class:`CodeGen`).
+"""
+
+from __future__ import annotations
+
+import ast as py
+from typing import Any
+
+from jexpr import types as T
+from jexpr.checker.check import Checked
+from jexpr.compiler.base import _NEVER_NULL_BOOL, _call, _const, _is, _name
+from jexpr.compiler.base import NEVER_NULL as NEVER_NULL  # re-exported
+from jexpr.compiler.calls import CallGen
+from jexpr.compiler.calls import lookup_signature as lookup_signature  # re-exported
+from jexpr.runtime import ops as rt
+from jexpr.runtime import values
+from jexpr.syntax import ast
+
+FILENAME = "<jexpr>"
+INTERNAL_ERRORS = (TypeError, ValueError, OverflowError, RecursionError, AttributeError,
+                   KeyError, IndexError, ZeroDivisionError)
+_SIMPLE_EQ = frozenset(("string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly",
+                        "dateOnly", "duration"))
+_ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
+          "%": values.mod}
+_CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_EXACT = 2**53  # integers up to this convert to doubles exactly
+
+_LOCATED = (py.expr, py.stmt, py.arg, py.keyword, py.excepthandler)
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_NO_LOCATION = (py.expr_context, py.boolop, py.operator, py.unaryop, py.cmpop)
+
+
+def assign_lines(root: py.AST, line: int, marks: dict[int, int]) -> None:
+    """Give every node the line of its nearest marked ancestor (or itself), in one pass.
+
+    A node is marked with the line of the jexpr node whose generation created it; the
+    innermost mark wins, so each generated instruction names the sub-expression it serves."""
+    stack = [(root, line)]
+    while stack:
+        node, line = stack.pop()
+        line = marks.get(id(node), line)
+        if isinstance(node, _LOCATED):
+            node.lineno = node.end_lineno = line
+            node.col_offset, node.end_col_offset = 0, 1
+        kind = type(node)
+        names = _CHILD_FIELDS.get(kind)
+        if names is None:
+            names = _CHILD_FIELDS[kind] = tuple(
+                f for f in kind._fields if f not in ("ctx", "op", "ops", "id", "arg", "attr",
+                                                     "value" if kind is py.Constant else "",
+                                                     "kind", "type_comment"))
+        for name in names:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend((item, line) for item in value
+                             if isinstance(item, py.AST) and not isinstance(item, _NO_LOCATION))
+            elif isinstance(value, py.AST) and not isinstance(value, _NO_LOCATION):
+                stack.append((value, line))
+
+
+class CodeGen(CallGen):
+    """Generates the evaluation function of one checked expression."""
+
+    # -- entry point
+
+    def function(self) -> py.Module:
+        body_expr = self.usage(self.gen(self.checked.node, top=True))
+        self.mark(body_expr, self.line(self.checked.node))
+        line = self.line(self.checked.node)
+        default_ctx = py.If(test=_is(_name("ctx"), _const(None)), body=[py.Assign(
+            targets=[py.Name(id="ctx", ctx=py.Store())], value=self.bind(rt.EMPTY))], orelse=[])
+        ret = py.Return(value=body_expr)
+        guarded = py.Try(body=[default_ctx, *self.prologue, ret], handlers=[
+            self.handler(rt.EvalFault, "_on_fault"),
+            self.handler(INTERNAL_ERRORS, "_on_internal")], orelse=[], finalbody=[])
+        self.mark(guarded, line)
+        args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
+                            kw_defaults=[], defaults=[_const(None)])
+        fn = py.FunctionDef(name="_jexpr", args=args, body=[guarded], decorator_list=[],
+                            returns=None)
+        self.mark(fn, self.line(self.checked.node))
+        module = py.Module(body=[*self.module_defs, fn], type_ignores=[])
+        assign_lines(module, self.line(self.checked.node), self.marks)
+        return module
+
+    def handler(self, exc: Any, hook: str) -> py.ExceptHandler:
+        """``except exc as _e: raise <hook>(_e) from _e`` — hooks are bound by the program."""
+        raise_ = py.Raise(exc=_call(_name(hook), _name("_e")), cause=_name("_e"))
+        return py.ExceptHandler(type=self.bind(exc), name="_e", body=[raise_])
+
+    def usage(self, value: py.expr) -> py.expr:
+        usage, node = self.checked.usage, self.checked.node
+        if isinstance(node, ast.Reference | ast.LoopRef) and self.checked.type == "any":
+            value = self.host_int(value)  # a raw payload integer returned to the host
+        if usage == "condition":
+            if self.checked.type == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
+                return value
+            return _call(self.bind(rt.as_condition), value)
+        if usage == "wait":
+            return _call(self.bind(rt.as_wait), value, self.need("timezone"))
+        if usage == "datasetLookupKey":
+            return _call(self.bind(rt.as_lookup_key), value)
+        if usage == "path":
+            return _call(self.bind(rt.as_typed), value, _const("string"), _const("path"))
+        if usage.startswith("action:"):
+            return _call(self.bind(rt.as_typed), value, _const(usage[7:]), _const(usage))
+        return value
+
+    # -- expressions
+
+    def _IntLit(self, node: ast.IntLit) -> py.expr:
+        return _const(node.value)
+
+    def _DecLit(self, node: ast.DecLit) -> py.expr:
+        return _const(node.value)
+
+    def _StrLit(self, node: ast.StrLit) -> py.expr:
+        return _const(node.value)
+
+    def _BoolLit(self, node: ast.BoolLit) -> py.expr:
+        return _const(node.value)
+
+    def _NullLit(self, node: ast.NullLit) -> py.expr:
+        return _const(None)
+
+    def _Paren(self, node: ast.Paren) -> py.expr:
+        return self.gen(node.expr)
+
+    def _ListLit(self, node: ast.ListLit) -> py.expr:
+        element = T.element(self.type_of(node))
+        items = [self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
+        out: py.expr = py.List(elts=items, ctx=py.Load())
+        if element not in ("any", "object") and any(self.type_of(i) == "any" for i in node.items):
+            out = _call(self.bind(rt.check_list), out, _const(element))
+        return out
+
+    def _Negate(self, node: ast.Negate) -> py.expr:
+        return _call(self.bind(values.neg), self.gen(node.operand))
+
+    def _Not(self, node: ast.Not) -> py.expr:
+        return py.UnaryOp(op=py.Not(), operand=self.boolean(node.operand))
+
+    def _Logical(self, node: ast.Logical) -> py.expr:
+        op = py.And() if node.op == "and" else py.Or()
+        return py.BoolOp(op=op, values=[self.boolean(node.left), self.boolean(node.right)])
+
+    def _Compare(self, node: ast.Compare) -> py.expr:
+        lt, rt_ = self.type_of(node.left), self.type_of(node.right)
+        left, right = self.gen(node.left), self.gen(node.right)
+        if node.op in ("==", "!="):
+            return self.equality(node.op, left, right, lt, rt_)
+        if lt == rt_ and lt in T.ORDERABLE:
+            return self.ordered(node.op, left, right)
+        if {lt, rt_} == T.NUMBERS:  # mixed: Java promotes the integer to a double
+            left, right = (self.widen(left, lt, "decimal"), self.widen(right, rt_, "decimal"))
+            return self.ordered(node.op, left, right)
+        if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant) and (
+                type(right.value) is float or _exact_int(right.value)):
+            if isinstance(left, py.IfExp) and getattr(left, "jexpr_arith", False) and \
+                    _exact_int(right.value):
+                # the arithmetic's fast path proved a number in range: compare directly
+                fast = py.Compare(left=left.body, ops=[_CMP[node.op]()], comparators=[right])
+                slow = _call(self.bind(rt.compare_any), left.orelse, right, _const(node.op))
+                return py.IfExp(test=left.test, body=fast, orelse=slow)
+            return self.any_vs_number(node.op, left, right)
+        return _call(self.bind(rt.compare_any), left, right, _const(node.op))
+
+    def equality(self, op: str, left: py.expr, right: py.expr, lt: str, rt_: str) -> py.expr:
+        string_constant = any(isinstance(x, py.Constant) and type(x.value) is str
+                              for x in (left, right))
+        if (lt == rt_ and lt in _SIMPLE_EQ) or "null" in (lt, rt_) or string_constant:
+            cmp: py.cmpop = py.Eq() if op == "==" else py.NotEq()
+            if "null" in (lt, rt_):
+                cmp = py.Is() if op == "==" else py.IsNot()
+            return py.Compare(left=left, ops=[cmp], comparators=[right])
+        result: py.expr = _call(self.bind(values.equals), left, right)
+        return py.UnaryOp(op=py.Not(), operand=result) if op == "!=" else result
+
+    def ordered(self, op: str, left: py.expr, right: py.expr) -> py.expr:
+        """``a < b`` for two values of one orderable type: false when either is null."""
+        checks: list[py.expr] = []
+        operands: list[py.expr] = []
+        for side in (left, right):
+            if isinstance(side, py.Constant) and side.value is not None:
+                operands.append(side)
+                continue
+            tmp = self.fresh()
+            checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side),
+                              _const(None), negate=True))
+            operands.append(_name(tmp))
+        compare = py.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
+        if len(checks) == 2:  # '&': both operands are evaluated, even when the first is null
+            checks = [py.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
+        return py.BoolOp(op=py.And(), values=[*checks, compare]) if checks else compare
+
+    def any_vs_number(self, op: str, left: py.expr, right: py.Constant) -> py.expr:
+        tmp, kind = self.fresh(), self.fresh("_k")
+        typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
+            _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=left)))
+        exact = _exact_int(right.value)
+        # int vs float compares exactly in Python but by double promotion in Java: the fast
+        # path takes only the values for which both agree
+        is_number = self.is_number(typ, tmp, kind, None if exact else _EXACT)
+        fast = py.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
+        slow = _call(self.bind(rt.compare_any), _name(tmp), right, _const(op))
+        return py.IfExp(test=is_number, body=fast, orelse=slow)
+
+    def is_number(self, typ: py.expr, tmp: str, kind: str, bound: int | None = None
+                  ) -> py.expr:
+        """``type(v) is float or (type(v) is int and v fits 64 bits)``, type bound once;
+        ``bound`` narrows the integer range."""
+        low, high = (values.INT_MIN, values.INT_MAX) if bound is None else (-bound, bound)
+        in_range = py.Compare(left=_const(low), ops=[py.LtE(), py.LtE()],
+                              comparators=[_name(tmp), _const(high)])
+        return py.BoolOp(op=py.Or(), values=[
+            _is(typ, _name("float")),
+            py.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
+
+    def fast_arith(self, op: str, left: py.expr, right: py.expr) -> py.expr:
+        """``a op b`` inline when both are numbers and the result fits; else the helper
+        (nulls, overflow errors, runtime type errors)."""
+        a, ka, b, kb, r, kr = (self.fresh(), self.fresh("_k"), self.fresh(), self.fresh("_k"),
+                               self.fresh(), self.fresh("_k"))
+        def number(value: py.expr, tmp: str, kind: str) -> py.expr:
+            typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
+                _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                            value=value)))
+            return py.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
+                                                 _is(_name(kind), _name("int"))])
+        ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult()}
+        result = py.NamedExpr(target=py.Name(id=r, ctx=py.Store()), value=py.BinOp(
+            left=_name(a), op=ops[op], right=_name(b)))
+        rtype = py.NamedExpr(target=py.Name(id=kr, ctx=py.Store()),
+                             value=_call(_name("type"), result))
+        finite = py.Compare(left=py.BinOp(left=_name(r), op=py.Sub(), right=_name(r)),
+                            ops=[py.Eq()], comparators=[_const(0.0)])
+        fits = py.BoolOp(op=py.Or(), values=[
+            py.BoolOp(op=py.And(), values=[_is(rtype, _name("float")), finite]),
+            py.BoolOp(op=py.And(), values=[_is(_name(kr), _name("int")), py.Compare(
+                left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                comparators=[_name(r), _const(values.INT_MAX)])])])
+        both = py.BinOp(left=number(left, a, ka), op=py.BitAnd(), right=number(right, b, kb))
+        test = py.BoolOp(op=py.And(), values=[both, fits])  # '&': both operands evaluated
+        slow = _call(self.bind(_ARITH[op]), _name(a), _name(b))
+        out = py.IfExp(test=test, body=_name(r), orelse=slow)
+        out.jexpr_arith = True  # type: ignore[attr-defined]
+        return out
+
+    def _Arith(self, node: ast.Arith) -> py.expr:
+        lt, rt_ = self.type_of(node.left), self.type_of(node.right)
+        left, right = self.gen(node.left), self.gen(node.right)
+        if node.op == "+":
+            if "string" in (lt, rt_):
+                return _call(self.bind(rt.concat_values), left, right)
+            if lt in ("dateTime", "dateTimeOnly", "duration") and rt_ != "any":
+                return _call(self.bind(rt.add_temporal), left, right)
+            if "any" in (lt, rt_):
+                return _call(self.bind(rt.plus_any), left, right)
+        if node.op in ("+", "-", "*") and {lt, rt_} <= {"integer", "decimal", "any"}:
+            return self.fast_arith(node.op, left, right)
+        return _call(self.bind(_ARITH[node.op]), left, right)
+
+    def _IsNull(self, node: ast.IsNull) -> py.expr:
+        return _is(self.gen(node.operand), _const(None), negate=node.negated)
+
+    def _HasNull(self, node: ast.HasNull) -> py.expr:
+        return _call(self.bind(rt.has_null), self.gen(node.operand))
+
+    def _IsType(self, node: ast.IsType) -> py.expr:
+        return _call(self.bind(rt.is_type), self.gen(node.operand), _const(node.kind))
+
+    def _If(self, node: ast.If) -> py.expr:
+        result = self.type_of(node)
+        then = self.widen(self.gen(node.then), self.type_of(node.then), result, "if")
+        orelse = self.widen(self.gen(node.orelse), self.type_of(node.orelse), result, "if")
+        return py.IfExp(test=self.boolean(node.cond), body=then, orelse=orelse)
+
+    def _Ident(self, node: ast.Ident) -> py.expr:  # pragma: no cover - rejected by the checker
+        raise AssertionError("unchecked identifier")
+
+
+def _exact_int(value: Any) -> bool:
+    """An integer constant that a double represents exactly."""
+    return type(value) is int and -_EXACT <= value <= _EXACT
+
+
+
+def generate(checked: Checked) -> tuple[Any, dict[str, Any], list[ast.Node]]:
+    """Compile a checked expression: (function, namespace, node of each generated line)."""
+    gen = CodeGen(checked)
+    module = gen.function()
+    code = compile(module, FILENAME, "exec")
+    exec(code, gen.namespace)  # the module defines one function from our own AST
+    return gen.namespace["_jexpr"], gen.namespace, gen.lines
+
+
+def python_source(checked: Checked) -> str:
+    """The generated function as Python text (for inspection and tests; never executed)."""
+    return py.unparse(CodeGen(checked).function())

@@ -1,0 +1,244 @@
+"""Code generation of references, path steps and collection loops.
+
+One job: field references (hoisted prefixes read once per evaluation), data-source roots,
+declared-type coercion, entry/keys/at steps, and all/first/last filters generated as small loop
+functions; loop variables read the current element.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from collections.abc import Callable
+
+from jexpr.compiler.base import GenBase, _call, _const, _is, _name
+from jexpr.runtime import ops as rt
+from jexpr.runtime import values
+from jexpr.syntax import ast
+
+_FAST_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
+              "object": "dict"}
+_ROOTS = {"event": "events", "legacy": "events", "action": "actions", "lookup": "datasetLookups",
+          "journey": "journey"}
+
+
+class PathGen(GenBase):
+    """References, path steps and loop functions (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
+
+    # -- references
+
+    def _Reference(self, node: ast.Reference) -> py.expr:
+        steps = node.steps
+        if node.kind == "data":
+            value = self.root(node)
+        else:  # field steps cannot fail: compute each path prefix once, in the prologue
+            fields = 0
+            while fields < len(steps) and isinstance(steps[fields], ast.FieldStep):
+                fields += 1
+            value = self.hoisted(node, steps[:fields])
+            steps = steps[fields:]
+        after_all = False
+        for step in steps:
+            value = self.step(value, step, after_all)
+            after_all = (isinstance(step, ast.FilterStep) and step.kind == "all") or (
+                after_all and isinstance(step, ast.FieldStep))
+        value = self.coerced(node, value)
+        if node.default is None:
+            return value
+        field_type = self.type_of(node)
+        default = self.widen(self.gen(node.default), self.type_of(node.default), field_type,
+                             "defaultValue")
+        tmp = self.fresh()
+        test = _is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value),
+                   _const(None), negate=True)
+        return py.IfExp(test=test, body=_name(tmp), orelse=default)
+
+    def hoisted(self, node: ast.Reference, fields: tuple[ast.Step, ...]) -> py.expr:
+        """A local holding the value of the root and leading field steps (shared by every
+        reference to the same path)."""
+        key: tuple[str, ...] = (_ROOTS[node.kind], node.root)
+        if key not in self.paths:
+            name = self.fresh("_p")
+            container = self.need(_ROOTS[node.kind])
+            self.assign(name, _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
+                                    _const(node.root)), self.line(node))
+            self.paths[key] = _name(name)
+        value = self.paths[key]
+        for step in fields:
+            assert isinstance(step, ast.FieldStep)
+            key = (*key, step.name)
+            if key not in self.paths:
+                name = self.fresh("_p")
+                get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()),
+                            _const(step.name))
+                slow = _call(self.bind(rt.field_slow), value, _const(step.name))
+                test = _is(_call(_name("type"), value), _name("dict"))
+                self.assign(name, py.IfExp(test=test, body=get, orelse=slow), self.line(step))
+                self.paths[key] = _name(name)
+            value = self.paths[key]
+        return _name(value.id)
+
+    def root(self, node: ast.Reference) -> py.expr:
+        if node.kind == "data":
+            params: py.expr = _const(None)
+            if node.params:
+                params = py.Dict(keys=[_const(p.name) for p in node.params],
+                                 values=[self.gen(p.value) for p in node.params])
+            return _call(self.bind(rt.data_group), self.need("dataSources"), _const(node.root),
+                         _const(node.group), params, self.need("dscache"))
+        container = self.need(_ROOTS[node.kind])
+        return _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
+                     _const(node.root))
+
+    def coerced(self, node: ast.Node, value: py.expr) -> py.expr:
+        plan = self.checked.refs.get(node)
+        declared = plan.declared if plan else None
+        if declared is None:
+            return value
+        fast = _FAST_TYPE.get(declared)
+        direct = rt.COERCERS.get(declared)
+        coerce = (_call(self.bind(direct), value) if direct is not None
+                  else _call(self.bind(rt.coerce), value, _const(declared)))
+        if fast is None:
+            return coerce
+        tmp = self.fresh()
+        test = py.BoolOp(op=py.Or(), values=[
+            _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                  value=value)), _name(fast)),
+            _is(_name(tmp), _const(None))])
+        coerce.args[0] = _name(tmp)
+        return py.IfExp(test=test, body=_name(tmp), orelse=coerce)
+
+    def host_int(self, value: py.expr) -> py.expr:
+        """An undeclared payload integer outside 64 bits is E-EVAL-PAYLOAD (spec §5.4)."""
+        tmp = self.fresh()
+        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                              comparators=[_name(tmp), _const(values.INT_MAX)])
+        test = py.BoolOp(op=py.Or(), values=[
+            _is(_call(_name("type"), bound), _name("int"), negate=True), in_range])
+        return py.IfExp(test=test, body=_name(tmp),
+                        orelse=_call(self.bind(rt.coerce), _name(tmp), _const("integer")))
+
+    def step(self, value: py.expr, step: ast.Step, on_list: bool = False) -> py.expr:
+        """One path step; ``on_list`` when the value is known to be a list or null."""
+        line = self.line(step)
+        if isinstance(step, ast.FieldStep):
+            out = self.field_step(value, step.name, on_list)
+        elif isinstance(step, ast.EntryStep):
+            out = _call(self.bind(rt.entry), value, self.gen(step.key))
+        elif isinstance(step, ast.KeysStep):
+            out = _call(self.bind(rt.keys), value, _const(step.first_only))
+        elif isinstance(step, ast.AtStep):
+            out = _call(self.bind(rt.at), value, self.gen(step.index))
+        else:
+            out = self.filter_step(value, step)
+        self.mark(out, line)
+        return out
+
+    def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
+        if isinstance(value, py.Name) and value.id in self.dict_flags and not on_list:
+            get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()), _const(name))
+            return py.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
+                self.bind(rt.field_slow), _name(value.id), _const(name)))
+        bound: py.expr
+        if isinstance(value, py.Name):  # a local already: no temporary needed
+            tmp, bound = value.id, _name(value.id)
+        else:
+            tmp = self.fresh()
+            bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        if on_list:  # projection over the kept elements of all(…)
+            return py.IfExp(test=_is(bound, _const(None)), body=_const(None),
+                            orelse=_call(self.bind(rt.project_field), _name(tmp),
+                                         _const(name)))
+        test = _is(_call(_name("type"), bound), _name("dict"))
+        get = _call(py.Attribute(value=_name(tmp), attr="get", ctx=py.Load()), _const(name))
+        return py.IfExp(test=test, body=get, orelse=_call(
+            self.bind(rt.field_slow), _name(tmp), _const(name)))
+
+    def filter_step(self, value: py.expr, step: ast.FilterStep) -> py.expr:
+        """all/first/last as a call of a loop function over the list (see loop_function)."""
+        fn = {"all": rt.keep_all, "first": rt.keep_first, "last": rt.keep_last}[step.kind]
+        if step.cond is None:
+            return _call(self.bind(fn), value, _const(None))
+        param = self.fresh("_l")
+        self.loop_params[step] = param
+        result = {"all": "_out", "first": None, "last": None}[step.kind]
+
+        def on_match() -> list[py.stmt]:
+            if step.kind == "all":
+                append = _call(py.Attribute(value=_name("_out"), attr="append",
+                                            ctx=py.Load()), _name(param))
+                return [py.Expr(value=append)]
+            return [py.Return(value=_name(param))]
+
+        loop = self.loop_function(step, param, step.cond, on_match, result,
+                                  reverse=step.kind == "last")
+        return self.call_on_list(loop, value, step.kind, _const(None))
+
+    def loop_function(self, step: ast.Node, param: str, cond: ast.Expr,
+                      on_match: Callable[[], list[py.stmt]], result: str | None,
+                      reverse: bool = False, start: py.expr | None = None) -> py.Name:
+        """Define ``def _fN(_items): for param in _items: if cond: <on_match>`` in the
+        enclosing function. Loop temporaries are fast locals of this small function (in a
+        comprehension they would be closure cells of the enclosing one)."""
+        name = self.fresh("_loop")
+        body: list[py.stmt] = []
+        flag = self.fresh("_d")
+        self.dict_flags[param] = flag
+        outer, self.def_target = self.def_target, body
+        try:
+            test = self.boolean(cond)
+            matched = on_match()
+        finally:
+            self.def_target = outer
+        items: py.expr = _name("_items")
+        if reverse:
+            items = _call(_name("reversed"), items)
+        is_dict = py.Assign(targets=[py.Name(id=flag, ctx=py.Store())], value=_is(
+            _call(_name("type"), _name(param)), _name("dict")))
+        loop = py.For(target=py.Name(id=param, ctx=py.Store()), iter=items,
+                      body=[is_dict, py.If(test=test, body=matched, orelse=[])], orelse=[])
+        init: list[py.stmt] = []
+        if result is not None:
+            init = [py.Assign(targets=[py.Name(id=result, ctx=py.Store())],
+                              value=start or py.List(elts=[], ctx=py.Load()))]
+        ret = py.Return(value=_name(result) if result else _const(None))
+        args = py.arguments(posonlyargs=[], args=[py.arg(arg="_items")], kwonlyargs=[],
+                            kw_defaults=[], defaults=[])
+        fn = py.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
+                            decorator_list=[], returns=None)
+        self.mark(fn, self.line(step))
+        if self.def_target is self.prologue and self.closed(fn):
+            self.module_defs.append(fn)  # defined once, at compile time
+        else:
+            self.def_target.append(fn)
+        return _name(name)
+
+    def closed(self, fn: py.FunctionDef) -> bool:
+        """Whether a function reads only its own locals, bound objects and builtins."""
+        stored: set[str] = set()
+        loaded: set[str] = set()
+        for node in py.walk(fn):
+            if isinstance(node, py.Name):
+                (stored if isinstance(node.ctx, py.Store) else loaded).add(node.id)
+            elif isinstance(node, py.arg):
+                stored.add(node.arg)
+        builtins = self.namespace["__builtins__"]
+        return all(n in stored or n in self.namespace or n in builtins for n in loaded)
+
+    def call_on_list(self, loop: py.Name, value: py.expr, step: str,
+                     if_null: py.expr) -> py.expr:
+        """``loop(value)`` when the value is a list; ``if_null`` for null; E-EVAL-TYPE else."""
+        tmp = self.fresh()
+        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+        items = py.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
+                         body=_name(tmp), orelse=_call(self.bind(rt.as_list), _name(tmp),
+                                                        _const(step)))
+        return py.IfExp(test=_is(bound, _const(None)), body=if_null,
+                        orelse=_call(loop, items))
+
+    def _LoopRef(self, node: ast.LoopRef) -> py.expr:
+        value: py.expr = _name(self.loop_params[self.checked.loops[node]])
+        for step in node.steps:
+            value = self.step(value, step)
+        return self.coerced(node, value)

@@ -1,0 +1,1 @@
+"""jexpr.functions.registry."""
