@@ -1,6 +1,6 @@
-"""jengine: text journeys (``.journey`` files) — parse, check, format and draw workspaces.
+"""jengine: text journeys (``.journey`` files) — parse, check, format, draw and run workspaces.
 
-The public API::
+The public API (the façade; everything else is internal and may move)::
 
     import jengine
     ws = jengine.load_workspace("examples/workspace")   # never raises for bad journeys
@@ -9,18 +9,28 @@ The public API::
     jengine.format_text(text)   # canonical layout, comments preserved
     jengine.render(ws.model.journeys["welcome"], "mermaid")
 
-The engine (``advance``) and its runner come later; they consume the same :class:`Model`.
+    result = jengine.run(jengine.RunOptions(workspace=Path("examples/workspace"),
+                                            events=Path("examples/events.jsonl")))
+    state, effects = jengine.step(spec, state, input, now)   # the deterministic core
+
+The stages, one package each (docs/architecture.md): :mod:`jengine.lang` (the ``.journey``
+front end), :mod:`jengine.core` (the deterministic step), :mod:`jengine.runtime` (the I/O
+shell: store, drivers, adapters), :mod:`jengine.testing` (scenarios), :mod:`jengine.lsp` (the
+language server) and :mod:`jengine.cli` (the command line).
 """
 
 from __future__ import annotations
 
+from jengine.core.engine import step
 from jengine.lang.fmt import format_text
 from jengine.lang.graph import render
+from jengine.lang.index import FileDiagnostic
 from jengine.lang.model import JourneyModel, Model
 from jengine.lang.parse import parse
-from jengine.lang.workspace import FileDiagnostic, Workspace, load_texts, load_workspace
+from jengine.lang.workspace import Workspace, load_texts, load_workspace
+from jengine.runtime.runner import RunOptions, RunResult, run
 
 __all__ = [
-    "FileDiagnostic", "JourneyModel", "Model", "Workspace", "format_text", "load_texts",
-    "load_workspace", "parse", "render",
+    "FileDiagnostic", "JourneyModel", "Model", "RunOptions", "RunResult", "Workspace",
+    "format_text", "load_texts", "load_workspace", "parse", "render", "run", "step",
 ]

@@ -11,52 +11,30 @@ command is one more entry there.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
 import jexpr
 from jexpr.conformance import Vector, evaluation_context, load_vectors, parse_now, run_vector
+from jexpr.console import (
+    UsageError,
+    describe,
+    load_context,
+    read_declarations,
+    read_text,
+    reason,
+    usage_arg,
+)
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
 from jexpr.report import format_diagnostic, format_diagnostics
 from jexpr.runtime.jsonenc import to_json
 
-__all__ = ["Command", "UsageError", "main"]
+__all__ = ["Command", "main"]
 
 PROG = "jexpr"
-
-_SCALAR_TYPES = (
-    "string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration",
-)
-_ACTION_TYPES = frozenset(
-    [*_SCALAR_TYPES, "object", "listObject"]
-    + ["list" + t[0].upper() + t[1:] for t in _SCALAR_TYPES]
-)
-_USAGES = frozenset({"value", "condition", "wait", "path", "datasetLookupKey"})
-
-#: Context-file keys and the JSON types they accept (spec §16.2, §17; conformance ``context``).
-_CONTEXT_KEYS: dict[str, tuple[type, ...]] = {
-    "events": (dict,),
-    "dataSources": (dict,),
-    "actions": (dict,),
-    "datasetLookups": (dict,),
-    "audiences": (dict, list),
-    "journey": (dict,),
-    "timezone": (str,),
-    "now": (str,),
-    "regexTimeout": (int, float),
-    "fieldTypes": (dict,),
-    "schema": (dict,),
-}
-
-
-class UsageError(Exception):
-    """Bad arguments or an unreadable input: reported as one line, exit status 2."""
-
 
 @dataclass(frozen=True)
 class Command:
@@ -70,56 +48,6 @@ class Command:
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
-
-
-def _usage_arg(text: str) -> str:
-    """argparse ``type`` for ``--usage``: a usage context of spec §14."""
-    kind, _, arg = text.partition(":")
-    if text in _USAGES or (kind == "action" and arg in _ACTION_TYPES):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"invalid usage {text!r}: want value, condition, wait, path, datasetLookupKey "
-        "or action:<type>"
-    )
-
-
-def _read_text(path: str, what: str) -> str:
-    try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {what} {path!r}: {_reason(e)}") from None
-
-
-def _reason(e: Exception) -> str:
-    return e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-
-
-def _read_json_object(path: str, what: str) -> dict[str, Any]:
-    text = _read_text(path, what)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UsageError(f"cannot read {what} {path!r}: invalid JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"cannot read {what} {path!r}: want a JSON object")
-    return data
-
-
-def _read_declarations(path: str | None, what: str) -> dict[str, str] | None:
-    """A ``fieldTypes``/``schema`` file: a JSON object from schema path to type name."""
-    if path is None:
-        return None
-    data = _read_json_object(path, what)
-    _check_declarations(data, f"{what} {path!r}")
-    return data
-
-
-def _check_declarations(data: Mapping[str, Any], where: str) -> None:
-    bad = next((k for k, v in data.items() if not isinstance(v, str)), None)
-    if bad is not None:
-        raise UsageError(f"{where}: the type of {bad!r} must be a string")
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic], text: str, filename: str) -> None:
@@ -141,29 +69,14 @@ def _configure_eval(p: argparse.ArgumentParser) -> None:
                    help="JSON context (events, dataSources, …, fieldTypes, schema, now)")
     p.add_argument("--now", metavar="ISO",
                    help="evaluation instant, e.g. 2024-01-01T09:00Z (overrides the file)")
-    p.add_argument("--usage", type=_usage_arg, default="value", metavar="U",
+    p.add_argument("--usage", type=usage_arg, default="value", metavar="U",
                    help="usage context: value (default), condition, wait, path, "
                         "datasetLookupKey, action:<type>")
     p.add_argument("--json", action="store_true", help="print the §17 JSON encoding")
 
 
-def _load_context(path: str | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    data = _read_json_object(path, "context file")
-    where = f"context file {path!r}"
-    for key, value in data.items():
-        if key not in _CONTEXT_KEYS:
-            raise UsageError(f"{where}: unknown key {key!r} (want one of {', '.join(_CONTEXT_KEYS)})")
-        if not isinstance(value, _CONTEXT_KEYS[key]) or isinstance(value, bool):
-            raise UsageError(f"{where}: {key!r} has the wrong JSON type")
-    for key in ("fieldTypes", "schema"):
-        _check_declarations(data.get(key, {}), f"{where}: {key!r}")
-    return data
-
-
 def _eval_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    context = _load_context(args.context)
+    context = load_context(args.context)
     if args.now is not None:
         try:
             parse_now(args.now)
@@ -199,52 +112,6 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(value: Any, static_type: str | None = None) -> str:
-    """``type value`` for people: ``integer 24``, ``string "a"``, ``listString ["a"]``."""
-    if value is None:
-        return "null"
-    return f"{type_name(value, static_type)} {_human_text(value)}"
-
-
-def _human_text(value: Any) -> str:
-    from jexpr.runtime import render
-
-    if isinstance(value, str | list | tuple | Mapping):
-        return json.dumps(to_json(value), ensure_ascii=False)
-    text = render.render_value(value)
-    return "null" if text is None else text
-
-
-def type_name(value: Any, static_type: str | None = None) -> str:
-    """The jexpr type of a runtime value; a list uses the static type when it is a list type."""
-    if isinstance(value, list | tuple):
-        if static_type and static_type.startswith("list"):
-            return static_type
-        return _list_type(value)
-    return _scalar_type(value)
-
-
-def _scalar_type(value: Any) -> str:
-    checks: list[tuple[type | tuple[type, ...], str]] = [
-        (bool, "boolean"), (int, "integer"), (float, "decimal"), (str, "string"),
-        (dt.datetime, "dateTime"), (dt.date, "dateOnly"), (dt.timedelta, "duration"),
-        (Mapping, "object"),
-    ]
-    if value is None:
-        return "null"
-    if isinstance(value, dt.datetime) and value.utcoffset() is None:
-        return "dateTimeOnly"
-    return next((name for kind, name in checks if isinstance(value, kind)), "any")
-
-
-def _list_type(items: Sequence[Any]) -> str:
-    kinds = {_scalar_type(v) for v in items if v is not None}
-    if len(kinds) != 1:
-        return "list"
-    kind = kinds.pop()
-    return "list" + kind[0].upper() + kind[1:]
-
-
 # ---------------------------------------------------------------------------------------------
 # check
 
@@ -255,7 +122,7 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     source.add_argument("--file", metavar="F", help="read the expression from a file ('-': stdin)")
     p.add_argument("--schema", metavar="F", help="JSON object: schema path → type (complete)")
     p.add_argument("--field-types", metavar="F", help="JSON object: schema path → type (partial)")
-    p.add_argument("--usage", type=_usage_arg, default="value", metavar="U",
+    p.add_argument("--usage", type=usage_arg, default="value", metavar="U",
                    help="usage context (as for eval)")
     p.add_argument("--json", action="store_true",
                    help="print a JSON array of diagnostics (spec §15.1 shape)")
@@ -263,11 +130,11 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     if args.file is not None:
-        text, filename = _read_text(args.file, "expression file"), args.file
+        text, filename = read_text(args.file, "expression file"), args.file
     else:
         text, filename = args.expr, "<expr>"
-    field_types = _read_declarations(args.field_types, "field-types file")
-    schema = _read_declarations(args.schema, "schema file")
+    field_types = read_declarations(args.field_types, "field-types file")
+    schema = read_declarations(args.schema, "schema file")
     diags = jexpr.check(text, fieldTypes=field_types, schema=schema, usage=args.usage)
     if args.json:
         print(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
@@ -293,7 +160,7 @@ def _load_all(paths: Sequence[str]) -> list[tuple[str, Vector]]:
         try:
             loaded += [(path, v) for v in load_vectors(path)]
         except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise UsageError(f"cannot read vectors file {path!r}: {_reason(e)}") from None
+            raise UsageError(f"cannot read vectors file {path!r}: {reason(e)}") from None
     return loaded
 
 

@@ -25,7 +25,8 @@ import pytest
 from engine._engine_http_server import Reply, ScriptedServer, start_server, stop_server
 
 from jengine.runtime.http import HttpxTransport
-from jengine.testing.scenario import ScenarioResult, load_scenario, run_scenario
+from jengine.testing.play import run_scenario
+from jengine.testing.scenario import ScenarioResult, load_scenario
 
 SETTINGS = {
     "ok": 'headers { "X-Key": secret("SVC_KEY") }  timeout 2s',

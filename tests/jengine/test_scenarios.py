@@ -19,7 +19,8 @@ import pytest
 
 from jengine.cli import main
 from jengine.testing.coverage import Coverage
-from jengine.testing.scenario import ScenarioError, load_scenario, parse_time, run_scenario
+from jengine.testing.play import run_scenario
+from jengine.testing.scenario import ScenarioError, load_scenario, parse_time
 from jengine.testing.suite import run_folder
 
 ROOT = Path(__file__).resolve().parents[2]

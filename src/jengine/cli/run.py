@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import TextIO
 
 from jengine.lang.literals import duration_ms
+from jengine.runtime.runner import RunOptions
+from jengine.runtime.runner import run as run_journeys
 from jexpr.runtime.temporal import parse_offset_datetime
 
-__all__ = ["configure_run", "run_command"]
+__all__ = ["HELP", "configure", "run"]
+
+HELP = "run a workspace over an event stream"
 
 
-def configure_run(p: argparse.ArgumentParser) -> None:
+def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("workspace", type=Path, help="a folder of .journey files")
     p.add_argument("--events", required=True, help="events JSONL file, or - for stdin")
     p.add_argument("--profiles", type=Path, help="profiles JSONL file")
@@ -51,9 +55,7 @@ def _wait(text: str) -> dt.timedelta:
     return dt.timedelta(milliseconds=ms)
 
 
-def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from jengine.runtime.runner import RunOptions, run
-
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.workspace.exists():
         print(f"jengine: error: {args.workspace}: no such file or folder", file=err)
         return 2
@@ -71,7 +73,7 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ArgError as exc:
         print(f"jengine: error: {exc}", file=err)
         return 2
-    result = run(options)
+    result = run_journeys(options)
     if result.status == 0:
         print(f"{result.events} input(s), {result.timers} timer(s): {result.entered} entered, "
               f"{result.outbox} outbox, {result.journal} journal, "

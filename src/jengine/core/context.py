@@ -36,13 +36,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jengine.core.state import DataValue
+from jengine.core.instants import from_micros, render_instant
+from jengine.core.keys import canonical_params, datasource_key
+from jengine.core.state import DataValue, Json
 from jengine.lang import ast as A
 from jengine.lang.model import JourneyModel, Model
-from jengine.runtime.clock import from_micros
-from jengine.runtime.http import canonical_params, datasource_key
-from jengine.runtime.io import render_instant
-from jengine.runtime.records import Json
 from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
 

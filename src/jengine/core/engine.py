@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from jengine.core.context import NeedData, Spec
 from jengine.core.entry import (
     enter,
+    jump_into,
     load_profile,
     read_audience,
     route_audience,
@@ -52,6 +53,7 @@ from jengine.core.state import (
     Fetch,
     Input,
     JournalOut,
+    Json,
     ProfileIn,
     ReactionIn,
     State,
@@ -66,7 +68,6 @@ from jengine.core.steps import (
     start_call,
 )
 from jengine.lang.model import Model
-from jengine.runtime.records import Json
 from jexpr import from_json
 from jexpr.diagnostics import EvaluationError
 
@@ -76,13 +77,13 @@ __all__ = ["Qualified", "profile_key", "qualify", "step"]
 def step(spec: Spec, state: State, inp: Input, now: dt.datetime,
          data: Mapping[str, DataValue] | None = None) -> tuple[State, list[Effect]]:
     """Process one input or timer (see the module docstring)."""
-    run = Run(spec, state, inp, now, data or {})
+    run = Run(spec, state, inp, now, data or {}, jump_into)
     try:
         _dispatch(run, inp)
     except NeedData as need:
         return state, [Fetch(k, s, g, p, idem) for k, s, g, p, idem in need.requests]
     except Exception as exc:
-        run = Run(spec, state, inp, now, data or {})
+        run = Run(spec, state, inp, now, data or {}, jump_into)
         run.journal(None, None, None, None, "error", None, f"internal: {type(exc).__name__}")
         return state, [e for e in run.effects if isinstance(e, JournalOut)]
     return run.state, run.effects

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from jengine.core.context import MEMBER, Env, VersionSpec, is_member, rule_memberships
 from jengine.core.run import Run, new_instance
-from jengine.core.state import AudienceIn, BusinessIn, EventIn, ProfileIn, ReactionIn, pair
+from jengine.core.state import AudienceIn, BusinessIn, EventIn, Json, ProfileIn, ReactionIn, pair
 from jengine.core.steps import advance, await_error, fire_trigger, record_reaction
 from jengine.lang import ast as A
-from jengine.runtime.records import Json
 from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
 

@@ -5,14 +5,20 @@ and entry modules their shared verbs: copy-on-touch access to instances and prof
 journal lines (with the late-event fields of §4.4), timers, ending an instance (§4.2
 re-entrance memory, timer cancellation), failing a step (``on error``, §3.2), and building the
 evaluation :class:`~jengine.core.context.Env` of a step.
+
+A jump step enters another journey, so the step semantics need the entry router, which itself
+runs steps: the router is handed to the steps as :attr:`Run.jump` (set by
+:func:`jengine.core.engine.step`), which keeps ``core.steps`` and ``core.entry`` free of an
+import circle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from jengine.core.context import Env, Options, Spec, VersionSpec, rule_changes
+from jengine.core.instants import from_micros, render_instant, to_micros
 from jengine.core.state import (
     AudienceIn,
     Cancel,
@@ -20,16 +26,18 @@ from jengine.core.state import (
     Effect,
     Input,
     JournalOut,
+    Json,
     Requeue,
     Schedule,
     State,
     pair,
 )
-from jengine.runtime.clock import from_micros, to_micros
-from jengine.runtime.io import render_instant
-from jengine.runtime.records import Json
 
-__all__ = ["ENDED", "Run"]
+__all__ = ["ENDED", "JumpInto", "Run"]
+
+#: Enter a journey from a jump step: ``(run, origin instance, journey) -> None`` when entered,
+#: else the reason (``jump_skipped`` or a refusal code).
+JumpInto = Callable[["Run", "Json", str], "str | None"]
 
 ENDED = frozenset({"completed", "error", "timed_out", "exited"})
 
@@ -38,8 +46,9 @@ class Run:
     """Mutable scratch space for one input; its ``state`` is a fresh copy of the slice."""
 
     def __init__(self, spec: Spec, state: State, inp: Input, now: dt.datetime,
-                 data: Mapping[str, DataValue]) -> None:
+                 data: Mapping[str, DataValue], jump: JumpInto) -> None:
         self.spec, self.state, self.inp, self.data = spec, state.copy(), inp, data
+        self.jump = jump
         self.now = now
         self.now_us = to_micros(now)
         self.time = render_instant(now)

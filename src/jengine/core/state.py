@@ -24,16 +24,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 
-from jengine.runtime.records import Json
-
 __all__ = [
-    "FORMAT_VERSION", "ActionResultIn", "AudienceIn", "BusinessIn", "CallAction", "Cancel",
-    "DataValue", "DeadOut", "Effect", "EventIn", "Fetch", "FetchOutcome", "FetchResult",
-    "Input", "JournalOut", "OutboxOut", "ProfileIn", "ReactionIn", "Requeue", "Schedule",
-    "State", "TimerIn", "pair",
+    "FORMAT_VERSION",
+    "ActionResultIn",
+    "AudienceIn",
+    "BusinessIn",
+    "CallAction",
+    "Cancel",
+    "DataValue",
+    "DeadOut",
+    "Effect",
+    "EventIn",
+    "Fetch",
+    "FetchOutcome",
+    "FetchResult",
+    "Input",
+    "JournalOut",
+    "Json",
+    "OutboxOut",
+    "ProfileIn",
+    "ReactionIn",
+    "Requeue",
+    "Schedule",
+    "State",
+    "TimerIn",
+    "pair",
 ]
 
 FORMAT_VERSION: Final = 1
+Json = dict[str, Any]  # a JSON object of plain data
 
 
 def pair(journey: str, profile: str) -> str:

@@ -18,15 +18,15 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jengine.core.context import Env, VersionSpec, rule_memberships, valid_zone
+from jengine.core.instants import to_micros
+from jengine.core.keys import action_key
 from jengine.core.run import Run
-from jengine.core.state import CallAction, OutboxOut
+from jengine.core.state import CallAction, Json, OutboxOut
 from jengine.lang import ast as A
 from jengine.lang.literals import clock_minutes
-from jengine.runtime.clock import to_micros
-from jengine.runtime.http import action_key, plain_json
-from jengine.runtime.records import Json
 from jexpr import to_json
 from jexpr.diagnostics import EvaluationError
+from jexpr.runtime.jsonenc import to_plain_json
 
 __all__ = ["StepError", "advance", "fire_trigger", "on_action_result", "start_call"]
 
@@ -164,7 +164,7 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
 
 def _update(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.UpdateProfile) -> Outcome:
     env = run.env(vs, inst, name)
-    values = [(u, plain_json(env.evaluate(u.value))) for u in body.updates]
+    values = [(u, to_plain_json(env.evaluate(u.value))) for u in body.updates]
     before = rule_memberships(run.spec, run.peek_profile(inst["profile"]))
     profile = run.profile(inst["profile"], create=True)
     assert profile is not None
@@ -185,9 +185,7 @@ def _set_path(obj: Json, path: list[str], value: Any) -> Json:
 
 
 def _jump(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Jump) -> Outcome:
-    from jengine.core.entry import jump_into
-
-    refused = jump_into(run, inst, body.journey.text)
+    refused = run.jump(run, inst, body.journey.text)
     if refused == "jump_skipped":
         nxt = vs.journey.steps[name].next
         run.ijournal(inst, name, "jump_skipped", nxt)

@@ -16,6 +16,7 @@ from typing import Any
 from jengine.lang import ast as A
 from jengine.lang.declared import Schema, declare_fields, load_json_schema, usage_type
 from jengine.lang.flow import check_journey_flow, check_jump_cycles
+from jengine.lang.index import Index, Reporter
 from jengine.lang.literals import MAX_TIMEOUT_MS, format_duration
 from jengine.lang.model import (
     ActionDecl,
@@ -30,7 +31,6 @@ from jengine.lang.model import (
 from jengine.lang.parse import RESERVED
 from jengine.lang.sites import SiteCompiler
 from jengine.lang.walk import first, nodes
-from jengine.lang.workspace import Index, Reporter
 from jexpr.diagnostics import Diagnostic, error, warning
 from jexpr.source import Source
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jengine.lang import ast as A
+from jengine.lang.index import Index, Reporter
 from jengine.lang.model import StepModel
-from jengine.lang.workspace import Index, Reporter
 from jexpr.diagnostics import Diagnostic, did_you_mean, error, warning
 from jexpr.source import Source
 

@@ -18,18 +18,16 @@ the same source line, go to the end of that line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from jengine.lang import ast as A
+from jengine.lang.fmt_steps import step
+from jengine.lang.fmt_writer import Writer, block
 from jengine.lang.parse import parse
 from jexpr.diagnostics import Diagnostic
 from jexpr.source import Source
 from jexpr.syntax import ast as X
-
-WIDTH = 100
-INDENT = "  "
 
 
 class FormatError(Exception):
@@ -46,7 +44,7 @@ def format_text(text: str, name: str = "<journey>") -> str:
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or result.broken:
         raise FormatError(errors)
-    out = _Writer(Source(text, name), result.file.comments)
+    out = Writer(Source(text, name), result.file.comments)
     for i, decl in enumerate(result.file.declarations):
         if i:
             out.blank()
@@ -55,108 +53,10 @@ def format_text(text: str, name: str = "<journey>") -> str:
     return "\n".join(out.lines).rstrip("\n") + "\n" if out.lines else ""
 
 
-class _Writer:
-    """Output lines plus the comment cursor."""
-
-    def __init__(self, source: Source, comments: Sequence[A.Comment]) -> None:
-        self.text = source.text
-        self.index = source.index
-        self.comments = list(comments)
-        self.done: set[int] = set()
-        self.lines: list[str] = []
-        self.depth = 0
-        self.last_line = -1
-
-    # -- comments
-
-    def _pending(self, before: int) -> list[int]:
-        return [i for i, c in enumerate(self.comments)
-                if i not in self.done and c.span.start < before]
-
-    def leading(self, before: int) -> None:
-        """Emit the comments that start before ``before`` on lines of their own."""
-        for i in self._pending(before):
-            c = self.comments[i]
-            self.gap(c.span.start_line)
-            self.lines.append(INDENT * self.depth + c.text)
-            self.done.add(i)
-            self.last_line = c.span.end_line
-
-    def consume(self, start: int, end: int) -> None:
-        """Mark the comments inside a verbatim range as written."""
-        for i, c in enumerate(self.comments):
-            if start <= c.span.start < end:
-                self.done.add(i)
-
-    def trailing(self, end: int) -> list[str]:
-        out = []
-        for i in self._pending(end):
-            out.append(self.comments[i].text)
-            self.done.add(i)
-        pos = end
-        for i, c in enumerate(self.comments):
-            if i in self.done or c.span.start < end:
-                continue
-            between = self.text[pos:c.span.start]
-            if "\n" in between or "\r" in between or not re.fullmatch(r"[ \t,]*", between):
-                break
-            out.append(c.text)
-            self.done.add(i)
-            pos = c.span.end
-        return out
-
-    def has_comments(self, start: int, end: int) -> bool:
-        return any(start <= c.span.start < end for c in self.comments)
-
-    # -- lines
-
-    def gap(self, source_line: int) -> None:
-        if (self.last_line >= 0 and source_line > self.last_line + 1 and self.lines
-                and self.lines[-1] != "" and not self.lines[-1].endswith("{")):
-            self.lines.append("")
-
-    def blank(self) -> None:
-        if self.lines and self.lines[-1] != "":
-            self.lines.append("")
-        self.last_line = -1
-
-    def line(self, text: str, node: A.Node | None, start: int | None = None,
-             end: int | None = None) -> None:
-        """One output line for the source range of ``node`` (or ``start``–``end``)."""
-        start = node.span.start if start is None and node is not None else (start or 0)
-        end = node.span.end if end is None and node is not None else (end or start)
-        self.leading(start)
-        self.gap(self.line_of(start))
-        notes = self.trailing(end)
-        self.lines.append(INDENT * self.depth + text + "".join(" " + n for n in notes))
-        self.last_line = self.line_of(end)
-
-    def src(self, node: A.Node | X.Node) -> str:
-        span = node.span
-        self.consume(span.start, span.end)
-        return self.text[span.start:span.end]
-
-    def line_of(self, offset: int) -> int:
-        return self.index.position(offset).line
-
-    def close(self, at: int, suffix: str = "", end: int | None = None) -> None:
-        self.leading(at)
-        self.depth -= 1
-        end = end if end is not None else at + 1
-        self.lines.append(INDENT * self.depth + "}" + suffix
-                          + "".join(" " + n for n in self.trailing(end)))
-        self.last_line = self.line_of(end)
-
-
-def _closing_brace(text: str, start: int, limit: int) -> int:
-    pos = text.rfind("}", start, limit)
-    return pos if pos >= 0 else limit
-
-
 # ---- types and fields
 
 
-def _type(w: _Writer, t: A.TypeExpr) -> str:
+def _type(w: Writer, t: A.TypeExpr) -> str:
     if isinstance(t, A.ScalarType):
         return t.name
     if isinstance(t, A.ListType | A.MapType):
@@ -167,49 +67,30 @@ def _type(w: _Writer, t: A.TypeExpr) -> str:
     return "{ " + ", ".join(_field_text(w, f) for f in t.fields) + " }"
 
 
-def _field_text(w: _Writer, f: A.Field) -> str:
+def _field_text(w: Writer, f: A.Field) -> str:
     return f"{w.src(f.name)}: {_type(w, f.type)}"
 
 
-def _block(w: _Writer, header: str, node: A.Node, items: Sequence[A.Node],
-           emit: object, suffix: str = "", limit: int | None = None) -> None:
-    """``header {`` … items … ``}`` with one item per line."""
-    first_item = items[0].span.start if items else node.span.end
-    w.line(header + " {", node, node.span.start, _brace_after(w.text, node.span.start,
-                                                               first_item))
-    w.depth += 1
-    for item in items:
-        emit(w, item)  # type: ignore[operator]
-    end = limit if limit is not None else node.span.end
-    w.close(_closing_brace(w.text, node.span.start, end), suffix,
-            node.span.end if suffix else None)
-
-
-def _brace_after(text: str, start: int, limit: int) -> int:
-    pos = text.find("{", start, max(limit, start + 1))
-    return pos + 1 if pos >= 0 else start
-
-
-def _fields(w: _Writer, clause: A.Fields) -> None:
-    _block(w, clause.keyword, clause, clause.fields,
+def _fields(w: Writer, clause: A.Fields) -> None:
+    block(w, clause.keyword, clause, clause.fields,
            lambda w, f: w.line(_field_text(w, f), f))
 
 
 # ---- declarations
 
 
-def _clause(w: _Writer, c: A.Node) -> None:
+def _clause(w: Writer, c: A.Node) -> None:
     if isinstance(c, A.Fields):
         _fields(w, c)
     elif isinstance(c, A.FieldGroup):
-        _block(w, f"fieldgroup {w.src(c.name)}", c, c.clauses, _clause)
+        block(w, f"fieldgroup {w.src(c.name)}", c, c.clauses, _clause)
     elif isinstance(c, A.Headers):
-        _block(w, "headers", c, c.headers, _header)
+        block(w, "headers", c, c.headers, _header)
     else:
         w.line(_clause_text(w, c), c)
 
 
-def _clause_text(w: _Writer, c: A.Node) -> str:
+def _clause_text(w: Writer, c: A.Node) -> str:
     if isinstance(c, A.Namespace):
         return f"namespace {w.src(c.value)}"
     if isinstance(c, A.Key | A.Where):
@@ -229,46 +110,45 @@ def _clause_text(w: _Writer, c: A.Node) -> str:
     raise TypeError(type(c).__name__)
 
 
-def _header(w: _Writer, h: A.Header) -> None:
+def _header(w: Writer, h: A.Header) -> None:
     value = f"secret({w.src(h.value)})" if h.secret else w.src(h.value)
     w.line(f"{w.src(h.name)}: {value}", h)
 
 
-def _event(w: _Writer, e: A.Event) -> None:
+def _event(w: Writer, e: A.Event) -> None:
     business = " business" if e.business else ""
-    _block(w, f"event {w.src(e.name)}{business}", e, e.clauses, _clause)
+    block(w, f"event {w.src(e.name)}{business}", e, e.clauses, _clause)
 
 
-def _datasource(w: _Writer, d: A.Datasource) -> None:
-    _block(w, f"datasource {w.src(d.name)}", d, d.clauses, _clause)
+def _datasource(w: Writer, d: A.Datasource) -> None:
+    block(w, f"datasource {w.src(d.name)}", d, d.clauses, _clause)
 
 
-def _action(w: _Writer, a: A.Action) -> None:
-    _block(w, f"action {w.src(a.name)}", a, a.clauses, _clause)
+def _action(w: Writer, a: A.Action) -> None:
+    block(w, f"action {w.src(a.name)}", a, a.clauses, _clause)
 
 
-def _audience(w: _Writer, a: A.Audience) -> None:
+def _audience(w: Writer, a: A.Audience) -> None:
     text = f"audience {w.src(a.name)}"
     if a.where is not None:
         text += f" {{ where {w.src(a.where)} }}"
     w.line(text, a)
 
 
-def _journey(w: _Writer, j: A.Journey) -> None:
+def _journey(w: Writer, j: A.Journey) -> None:
     title = f" {w.src(j.title)}" if j.title else ""
-    _block(w, f"journey {w.src(j.name)}{title}", j, j.items, _journey_item)
+    block(w, f"journey {w.src(j.name)}{title}", j, j.items, _journey_item)
 
 
-def _journey_item(w: _Writer, item: A.Node) -> None:
+def _journey_item(w: Writer, item: A.Node) -> None:
     if isinstance(item, A.Step):
-        from jengine.lang.fmt_steps import step
 
         step(w, item)
     else:
         w.line(_setting_text(w, item), item)
 
 
-def _setting_text(w: _Writer, s: A.Node) -> str:
+def _setting_text(w: Writer, s: A.Node) -> str:
     if isinstance(s, A.Version):
         return f"version {w.src(s.value)}"
     if isinstance(s, A.Timezone):
@@ -284,11 +164,11 @@ def _setting_text(w: _Writer, s: A.Node) -> str:
     return _entry_text(w, s)
 
 
-def _when(w: _Writer, expr: X.Expr | None) -> str:
+def _when(w: Writer, expr: X.Expr | None) -> str:
     return f" when {w.src(expr)}" if expr is not None else ""
 
 
-def _entry_text(w: _Writer, e: A.Node) -> str:
+def _entry_text(w: Writer, e: A.Node) -> str:
     if isinstance(e, A.EntryEvent):
         return f"entry on event {w.src(e.event)}" + _when(w, e.when)
     if isinstance(e, A.EntryAudience):
@@ -305,5 +185,5 @@ def _entry_text(w: _Writer, e: A.Node) -> str:
     raise TypeError(type(e).__name__)
 
 
-_DECLS: dict[type, Callable[[_Writer, Any], None]] = {A.Event: _event, A.Datasource: _datasource, A.Action: _action, A.Audience: _audience,
+_DECLS: dict[type, Callable[[Writer, Any], None]] = {A.Event: _event, A.Datasource: _datasource, A.Action: _action, A.Audience: _audience,
           A.Journey: _journey}

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jengine.lang import ast as A
+from jengine.lang.fmt_writer import Writer, block
 from jexpr.syntax import ast as X
 
-if TYPE_CHECKING:
-    from jengine.lang.fmt import _Writer
 
-
-def step(w: _Writer, s: A.Step) -> None:
+def step(w: Writer, s: A.Step) -> None:
     head = f"{w.src(s.name)}: "
     body = s.body
     if isinstance(body, A.Channel | A.Custom | A.UpdateProfile):
         _entries(w, s, head + _entries_head(w, body), body)
     elif isinstance(body, A.Condition | A.Split | A.Await):
-        from jengine.lang.fmt import _block
 
         items: Any = body.branches if isinstance(body, A.Split) else body.items
-        _block(w, head + type(body).__name__.lower(), s, items, _branch)
+        block(w, head + type(body).__name__.lower(), s, items, _branch)
     else:
         w.line(head + _simple(w, body) + _tail(w, _tail_of(body)), s)
 
@@ -29,7 +26,7 @@ def _tail_of(body: A.Body) -> A.Tail:
     return getattr(body, "tail", ())
 
 
-def _tail(w: _Writer, tail: A.Tail) -> str:
+def _tail(w: Writer, tail: A.Tail) -> str:
     parts = []
     for t in tail:
         word = "->" if isinstance(t, A.Goto) else "on error ->"
@@ -37,7 +34,7 @@ def _tail(w: _Writer, tail: A.Tail) -> str:
     return "".join(parts)
 
 
-def _simple(w: _Writer, body: A.Body) -> str:
+def _simple(w: Writer, body: A.Body) -> str:
     if isinstance(body, A.WaitFor):
         return f"wait {w.src(body.duration)}"
     if isinstance(body, A.WaitUntil):
@@ -47,7 +44,7 @@ def _simple(w: _Writer, body: A.Body) -> str:
     return "end"
 
 
-def _entries_head(w: _Writer, body: A.Channel | A.Custom | A.UpdateProfile) -> str:
+def _entries_head(w: Writer, body: A.Channel | A.Custom | A.UpdateProfile) -> str:
     if isinstance(body, A.Channel):
         return body.kind
     if isinstance(body, A.Custom):
@@ -55,14 +52,14 @@ def _entries_head(w: _Writer, body: A.Channel | A.Custom | A.UpdateProfile) -> s
     return "update profile"
 
 
-def _entry(w: _Writer, item: A.Param | A.Update) -> str:
+def _entry(w: Writer, item: A.Param | A.Update) -> str:
     if isinstance(item, A.Param):
         return f"{w.src(item.name)}: {w.src(item.value)}"
     path = ".".join(w.src(n) for n in (item.group, *item.path))
     return f"{path}: {w.src(item.value)}"
 
 
-def _entries(w: _Writer, s: A.Step, header: str,
+def _entries(w: Writer, s: A.Step, header: str,
              body: A.Channel | A.Custom | A.UpdateProfile) -> None:
     items: tuple[A.Param | A.Update, ...] = (body.params if not isinstance(body, A.UpdateProfile)
                                              else body.updates)
@@ -72,17 +69,16 @@ def _entries(w: _Writer, s: A.Step, header: str,
         braces = "{ " + inner + " }" if items else "{}"
         w.line(f"{header} {braces}{_tail(w, body.tail)}", s)
         return
-    from jengine.lang.fmt import _block
 
-    _block(w, header, s, items, lambda w, i: w.line(_entry(w, i), i),
+    block(w, header, s, items, lambda w, i: w.line(_entry(w, i), i),
            suffix=_tail_text(w, body.tail), limit=tail_start)
 
 
-def _tail_text(w: _Writer, tail: A.Tail) -> str:
+def _tail_text(w: Writer, tail: A.Tail) -> str:
     return _tail(w, tail)
 
 
-def _fits_inline(w: _Writer, s: A.Step, header: str, items: tuple[A.Param | A.Update, ...],
+def _fits_inline(w: Writer, s: A.Step, header: str, items: tuple[A.Param | A.Update, ...],
                  tail_start: int) -> bool:
     if w.has_comments(s.span.start, tail_start):
         return False
@@ -98,11 +94,11 @@ def _tail_nodes(s: A.Step) -> A.Tail:
     return _tail_of(s.body)
 
 
-def _branch(w: _Writer, item: A.Node) -> None:
+def _branch(w: Writer, item: A.Node) -> None:
     w.line(_branch_text(w, item), item)
 
 
-def _branch_text(w: _Writer, item: A.Node) -> str:
+def _branch_text(w: Writer, item: A.Node) -> str:
     if isinstance(item, A.Case):
         return f"{w.src(item.label)}: {_test(w, item.test)} -> {w.src(item.target)}"
     if isinstance(item, A.ElseBranch):
@@ -114,7 +110,7 @@ def _branch_text(w: _Writer, item: A.Node) -> str:
     return _trigger(w, item) + f" -> {w.src(item.target)}"  # type: ignore[attr-defined]
 
 
-def _trigger(w: _Writer, item: A.Node) -> str:
+def _trigger(w: Writer, item: A.Node) -> str:
     if isinstance(item, A.Reaction):
         return f"{item.kind} {w.src(item.step)}"
     if isinstance(item, A.EventTrigger):
@@ -126,7 +122,7 @@ def _trigger(w: _Writer, item: A.Node) -> str:
     return f"until {w.src(item.expr)}"
 
 
-def _test(w: _Writer, test: X.Expr | A.Test) -> str:
+def _test(w: Writer, test: X.Expr | A.Test) -> str:
     if isinstance(test, A.TimeCase):
         text = "time"
         if test.days:

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from jengine.lang import ast as A
 from jengine.lang.declared import Schema, usage_type
 from jengine.lang.flow import Flow
+from jengine.lang.index import Index, Reporter
 from jengine.lang.model import ActionDecl, DatasourceDecl, EventDecl, Site
 from jengine.lang.walk import first
-from jengine.lang.workspace import Index, Reporter
 from jexpr.checker.check import check
 from jexpr.checker.schema import Declarations, join_path
 from jexpr.diagnostics import did_you_mean, error, sort_diagnostics, warning

@@ -9,83 +9,19 @@ Diagnostics are collected across all files and never stop the load.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from jengine.lang import ast as A
+from jengine.lang.check import check_index
+from jengine.lang.index import FileDiagnostic, Index, Reporter
 from jengine.lang.model import Model
 from jengine.lang.parse import ParseResult, parse
-from jexpr.diagnostics import Diagnostic, error, sort_diagnostics
+from jexpr.diagnostics import Diagnostic, error
 from jexpr.source import Source
 
 KINDS = {A.Event: "event", A.Datasource: "data source", A.Action: "action",
          A.Audience: "audience", A.Journey: "journey"}
-
-
-@dataclass(frozen=True)
-class FileDiagnostic:
-    """A diagnostic with the file it belongs to."""
-
-    path: Path
-    source: Source
-    diagnostic: Diagnostic
-
-    @property
-    def is_error(self) -> bool:
-        return self.diagnostic.is_error
-
-
-@dataclass
-class Reporter:
-    """Collects diagnostics, each attributed to the source of the node it is about."""
-
-    items: list[FileDiagnostic] = field(default_factory=list)
-    paths: dict[str, Path] = field(default_factory=dict)
-
-    def add(self, source: Source, diag: Diagnostic) -> None:
-        self.items.append(FileDiagnostic(self.paths.get(source.name, Path(source.name)), source,
-                                         diag))
-
-    def extend(self, source: Source, diags: Iterable[Diagnostic]) -> None:
-        for d in diags:
-            self.add(source, d)
-
-    def sorted(self) -> list[FileDiagnostic]:
-        by_file: dict[str, list[Diagnostic]] = {}
-        sources: dict[str, tuple[Path, Source]] = {}
-        for item in self.items:
-            by_file.setdefault(item.source.name, []).append(item.diagnostic)
-            sources[item.source.name] = (item.path, item.source)
-        out: list[FileDiagnostic] = []
-        for name in sorted(by_file):
-            path, source = sources[name]
-            out.extend(FileDiagnostic(path, source, d) for d in sort_diagnostics(by_file[name]))
-        return out
-
-
-@dataclass
-class Index:
-    """The declarations of a workspace by name (first declaration wins), with their sources."""
-
-    events: dict[str, A.Event] = field(default_factory=dict)
-    datasources: dict[str, A.Datasource] = field(default_factory=dict)
-    actions: dict[str, A.Action] = field(default_factory=dict)
-    audiences: dict[str, A.Audience] = field(default_factory=dict)
-    journeys: dict[str, A.Journey] = field(default_factory=dict)
-    sources: dict[int, Source] = field(default_factory=dict)
-    folders: dict[int, Path] = field(default_factory=dict)
-    broken: set[str] = field(default_factory=set)
-
-    def source_of(self, decl: A.Declaration) -> Source:
-        return self.sources[id(decl)]
-
-    def table(self, decl: A.Declaration) -> dict[str, A.Declaration]:
-        tables: dict[type, dict[str, A.Declaration]] = {
-            A.Event: self.events, A.Datasource: self.datasources,  # type: ignore[dict-item]
-            A.Action: self.actions, A.Audience: self.audiences,  # type: ignore[dict-item]
-            A.Journey: self.journeys}  # type: ignore[dict-item]
-        return tables[type(decl)]
 
 
 @dataclass(frozen=True)
@@ -111,7 +47,6 @@ def journey_files(root: Path) -> list[Path]:
 
 def load_workspace(root: str | Path) -> Workspace:
     """Parse, index and check every ``.journey`` file below ``root``."""
-    from jengine.lang.check import check_index
 
     root = Path(root)
     reporter = Reporter()
@@ -136,7 +71,6 @@ def load_texts(texts: dict[str, str], root: Path | None = None) -> Workspace:
     language server. With ``root``, names are paths relative to it: files and diagnostics are
     keyed by ``root / name`` and ``schema "…"`` files resolve next to their file, as with
     :func:`load_workspace` (whose on-disk texts the server overlays with unsaved editors)."""
-    from jengine.lang.check import check_index
 
     reporter = Reporter()
     index = Index()

@@ -5,9 +5,8 @@ The deterministic core never reads the wall clock; the driver hands it ``clock.n
 it is set to the time of the input or timer being processed and never goes back, so an event
 older than the clock is processed at the clock time (a *late* event).
 
-Instants are aware :class:`datetime.datetime` values. The store keeps them as integer
-microseconds since the Unix epoch (:func:`to_micros` / :func:`from_micros`), which sorts and
-indexes exactly.
+Instants are aware :class:`datetime.datetime` values; their integer-microsecond form for the
+store lives in :mod:`jengine.core.instants`.
 """
 
 from __future__ import annotations
@@ -15,23 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-__all__ = ["EPOCH", "Clock", "SimulatedClock", "SystemClock", "from_micros", "to_micros"]
+from jengine.core.instants import EPOCH, to_micros
 
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICRO = dt.timedelta(microseconds=1)
-
-
-def to_micros(t: dt.datetime) -> int:
-    """Microseconds since the epoch of an aware instant (``ValueError`` for a naive one)."""
-    if t.utcoffset() is None:
-        raise ValueError("an instant needs a UTC offset")
-    return (t - EPOCH) // _MICRO
-
-
-def from_micros(us: int) -> dt.datetime:
-    """The UTC instant ``us`` microseconds after the epoch."""
-    return EPOCH + dt.timedelta(microseconds=us)
-
+__all__ = ["Clock", "SimulatedClock", "SystemClock"]
 
 class Clock(Protocol):
     """Where the engine gets the current instant."""

@@ -29,9 +29,10 @@ from typing import IO, Any
 
 from jengine.core.context import Options, Spec
 from jengine.core.engine import profile_key, qualify, step
+from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
-from jengine.runtime.clock import EPOCH, SystemClock, from_micros, to_micros
+from jengine.runtime.clock import SystemClock
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
     AUDIENCE,
@@ -45,8 +46,8 @@ from jengine.runtime.io import (
     read_profiles,
     tail_lines,
 )
+from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
-from jengine.runtime.runner import RunOptions, RunResult
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
 from jengine.runtime.world import Effects, World, http_client

@@ -4,8 +4,8 @@ Layers, from pure to effectful:
 
 * **Encoding** (pure): :func:`encode_body` (the plain-JSON object of the non-null parameters,
   temporal values as X§11 text) and :func:`encode_query` (``name=value`` pairs, a list repeating
-  the name, RFC 3986 percent-encoding); :func:`action_key` / :func:`datasource_key` build the
-  ``Idempotency-Key`` values; :func:`backoff` is 100 ms × 2^(k−1).
+  the name, RFC 3986 percent-encoding); the ``Idempotency-Key`` values come from
+  :mod:`jengine.core.keys`; :func:`backoff` is 100 ms × 2^(k−1).
 * **Transport** (:class:`Transport`): send one request with a timeout; :class:`HttpxTransport`
   is the real one. It raises :class:`TransportTimeout` or :class:`TransportFailure`.
 * **Calls** (:class:`HttpClient`): :meth:`HttpClient.attempt_action` makes *one* attempt and
@@ -25,7 +25,6 @@ field is hidden), and never in a result. An unset variable fails the call with
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from urllib.parse import quote
 
 import httpx
 
+from jengine.core.keys import canonical_params
 from jengine.runtime.clock import Clock
 from jengine.runtime.ratelimit import Rate, RateLimiter
 from jexpr.runtime.jsonenc import to_plain_json
@@ -46,8 +46,7 @@ __all__ = [
     "DEFAULT_TIMEOUT", "ActionSpec", "CallResult", "DataSourceResult", "DataSourceSpec",
     "Delayed", "Finished", "HttpClient", "HttpRequest", "HttpResponse", "HttpxTransport",
     "Outcome", "RetryAt", "Secret", "Transport", "TransportFailure", "TransportTimeout",
-    "action_key", "backoff", "call_action_blocking", "canonical_params", "datasource_key",
-    "encode_body", "encode_query", "plain_json",
+    "backoff", "call_action_blocking", "encode_body", "encode_query",
 ]
 
 log = logging.getLogger("jengine.runtime.http")
@@ -100,20 +99,15 @@ class DataSourceSpec:
 # Encoding
 
 
-def plain_json(value: Any) -> Any:
-    """A jexpr runtime value as plain JSON data: temporal values as their X§11 text."""
-    return to_plain_json(value)
-
-
 def encode_body(params: Mapping[str, Any]) -> bytes:
     """The JSON request body: {parameter → value} of the non-null parameters (§4.6)."""
-    obj = {k: plain_json(v) for k, v in params.items() if v is not None}
+    obj = {k: to_plain_json(v) for k, v in params.items() if v is not None}
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _query_text(value: Any) -> str:
     if isinstance(value, list | tuple | Mapping):
-        return json.dumps(plain_json(value), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(to_plain_json(value), ensure_ascii=False, separators=(",", ":"))
     text = render_value(value)
     assert text is not None
     return text
@@ -128,24 +122,6 @@ def encode_query(params: Mapping[str, Any]) -> str:
         pairs += [f"{quote(name, safe='')}={quote(_query_text(v), safe='')}"
                   for v in items if v is not None]
     return "&".join(pairs)
-
-
-def canonical_params(params: Mapping[str, Any]) -> str:
-    """The canonical params JSON of §4.6 (sorted keys, compact, UTF-8 text)."""
-    return json.dumps(plain_json(dict(params)), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
-
-
-def action_key(instance_uid: str, step: str) -> str:
-    """``Idempotency-Key`` of a custom-action call: the same for every attempt (§4.6)."""
-    return f"{instance_uid}:{step}"
-
-
-def datasource_key(instance_uid: str, step: str, source: str, group: str,
-                   params: Mapping[str, Any]) -> str:
-    """``Idempotency-Key`` of a data-source call: ``{uid}:{step}:{DS}.{FG}:{p}`` (§4.6)."""
-    digest = hashlib.sha256(canonical_params(params).encode("utf-8")).hexdigest()[:16]
-    return f"{instance_uid}:{step}:{source}.{group}:{digest}"
 
 
 def backoff(retry: int) -> dt.timedelta:

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
+from jengine.core.instants import render_instant
 from jengine.runtime.records import Json, Profile
-from jexpr.runtime.render import render_offset_datetime
 from jexpr.runtime.temporal import parse_offset_datetime
 
 __all__ = [
     "AUDIENCE", "BAD_INPUT", "REACTION", "DeadLetter", "InputEvent", "JournalLine",
     "OutboxLine", "SourceLine", "open_input", "parse_event_line", "parse_profile_line",
-    "read_lines", "read_profiles", "render_instant", "tail_lines",
+    "read_lines", "read_profiles", "tail_lines",
 ]
 
 BAD_INPUT: Final = "bad_input"
@@ -133,11 +133,6 @@ class JournalLine:
             obj["late"] = True
             obj["eventTime"] = render_instant(self.event_time)
         return obj
-
-
-def render_instant(t: dt.datetime) -> str:
-    """An instant as X§11 dateTime text at offset Z (``2026-12-01T10:00Z``)."""
-    return render_offset_datetime(t.astimezone(dt.UTC))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from jengine.runtime.clock import from_micros, to_micros
+from jengine.core.instants import from_micros, to_micros
 from jengine.runtime.store import Store
 
 __all__ = ["Decision", "Rate", "RateLimiter", "throttle_slot"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
+from jengine.core.state import Json
 from jengine.runtime.migrations import STATE_FORMAT_VERSION
 
 __all__ = [
@@ -20,7 +21,6 @@ __all__ = [
     "TimerKind", "VersionRecord",
 ]
 
-Json = dict[str, Any]
 Stream = Literal["outbox", "journal", "deadletter"]
 OUTBOX: Final = "outbox"
 JOURNAL: Final = "journal"

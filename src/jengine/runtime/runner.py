@@ -41,77 +41,11 @@ rows to the files after each commit.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal, TextIO
-
-from jengine.runtime.adapters import HttpAdapter
-from jengine.runtime.http import Transport
+from jengine.runtime.driver import drive
+from jengine.runtime.options import DEFAULT_BATCH, RunOptions, RunResult
 
 __all__ = ["DEFAULT_BATCH", "RunOptions", "RunResult", "run"]
 
-DEFAULT_TEST_WAIT = dt.timedelta(seconds=10)
-DEFAULT_BATCH = {"simulated": 2000, "live": 500}
-
-
-@dataclass
-class RunOptions:
-    """Everything ``jengine run`` can be told (see the module docstring)."""
-
-    workspace: Path
-    events: Path | str = "-"
-    profiles: Path | None = None
-    state: Path = Path("jengine.db")
-    outbox: Path = Path("outbox.jsonl")
-    journal: Path = Path("journal.jsonl")
-    dead_letters: Path = Path("deadletters.jsonl")
-    mode: Literal["simulated", "live"] = "simulated"
-    until: dt.datetime | None = None
-    dry_run: bool = False
-    test_mode: bool = False
-    test_wait: dt.timedelta = DEFAULT_TEST_WAIT
-    batch_size: int | None = None
-    max_inputs: int | None = None
-    transport: Transport | None = None
-    http: HttpAdapter | None = None
-    env: Mapping[str, str] | None = None
-    progress: bool = False
-    err: TextIO | None = None
-    stop: Callable[[], bool] | None = None
-    idle_exit: float | None = None
-
-
-    @property
-    def batch(self) -> int:
-        """The effective ``batch_size`` (the mode's default when unset)."""
-        size = DEFAULT_BATCH[self.mode] if self.batch_size is None else self.batch_size
-        return max(1, size)
-
-
-@dataclass
-class RunResult:
-    """What a run did (counts are for this run only)."""
-
-    status: int = 0
-    events: int = 0
-    timers: int = 0
-    outbox: int = 0
-    journal: int = 0
-    dead_letters: int = 0
-    entered: int = 0
-    seconds: float = 0.0
-    messages: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        """Input events per second."""
-        return self.events / self.seconds if self.seconds > 0 else 0.0
-
-
 def run(options: RunOptions) -> RunResult:
     """Run a workspace over an event stream (see the module docstring)."""
-    from jengine.runtime.driver import drive
-
     return drive(options)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from jengine.runtime.clock import from_micros, to_micros
+from jengine.core.instants import from_micros, to_micros
 from jengine.runtime.migrations import (
     SCHEMA_MIGRATIONS,
     Migration,

@@ -19,6 +19,7 @@ from collections import Counter as Tally
 from typing import Any
 
 from jengine.core.context import Spec
+from jengine.core.instants import from_micros, to_micros
 from jengine.core.state import (
     ActionResultIn,
     BusinessIn,
@@ -35,7 +36,6 @@ from jengine.core.state import (
     TimerIn,
     pair,
 )
-from jengine.runtime.clock import from_micros, to_micros
 from jengine.runtime.http import (
     ActionSpec,
     DataSourceSpec,
@@ -421,7 +421,7 @@ class Effects:
         self.result.dead_letters += 1
 
     def discard(self, now: dt.datetime, reason: str, etime: int | None) -> None:
-        from jengine.runtime.io import render_instant
+        from jengine.core.instants import render_instant
 
         obj: Json = {"time": render_instant(now), "journey": None, "version": None,
                      "profile": None, "step": None, "outcome": "discarded", "next": None,

@@ -1,41 +1,26 @@
-"""``jengine test DIR [--journey J]``: run scenario files and report path coverage.
-
-DIR is a scenario file or a folder searched recursively for ``*.scenario.json`` (a workspace
-with a ``scenarios/`` folder works as is). Each scenario runs in its own temporary folder
-(:func:`jengine.testing.scenario.run_scenario`) and prints ``PASS name`` or ``FAIL name`` followed by
-its mismatches. Then, per workspace, one coverage line per journey (:mod:`jengine.testing.coverage`),
-and last ``N passed, M failed``. ``--journey J`` (repeatable) runs only the scenarios about J
-(their ``journeys`` field, else the journeys their expectations name) and reports J's coverage
-only. Exit status: 0 when every scenario passed, 1 otherwise, 2 for a bad DIR.
-"""
+"""Running a folder of scenario files: each in its own temporary folder
+(:func:`jengine.testing.play.run_scenario`), with path coverage per workspace
+(:mod:`jengine.testing.coverage`). The ``jengine test`` command (:mod:`jengine.cli.test`) prints
+what :func:`run_folder` reports."""
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from jengine.lang.model import Model
 from jengine.testing.coverage import Coverage
+from jengine.testing.play import run_scenario
 from jengine.testing.scenario import (
     SUFFIX,
     Scenario,
     ScenarioError,
     ScenarioResult,
     load_scenario,
-    run_scenario,
 )
 
-__all__ = ["TestRun", "configure", "discover", "main", "run_folder"]
-
-
-def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", type=Path, help="a scenario file, or a folder of *.scenario.json")
-    p.add_argument("--journey", "-j", action="append", default=[],
-                   help="only the scenarios about this journey, and its coverage (repeatable)")
-    p.add_argument("--keep", type=Path,
-                   help="run in DIR/<scenario name>/ and keep the inputs and outputs")
+__all__ = ["TestRun", "discover", "run_folder"]
 
 
 def discover(root: Path) -> list[Path]:
@@ -120,17 +105,3 @@ def _model(scenario: Scenario) -> Model | None:
     ws = (load_workspace(scenario.workspace) if scenario.workspace is not None
           else load_texts(dict(scenario.inline)))
     return None if ws.has_errors else ws.model
-
-
-def main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The ``jengine test`` command."""
-    if not args.dir.exists():
-        print(f"jengine: error: {args.dir}: no such file or folder", file=err)
-        return 2
-    run = run_folder(args.dir, args.journey, args.keep, out)
-    for label, cov in run.coverage.items():
-        print(f"coverage of {label}:", file=out)
-        for line in cov.lines():
-            print(f"  {line}", file=out)
-    print(f"{run.passed} passed, {run.failed} failed", file=out)
-    return 0 if run.failed == 0 and (run.results or run.errors) else 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from jexpr.functions.registry import Signature as S
-from jexpr.functions.registry import register
+from jexpr.functions.signatures import Function
+from jexpr.functions.signatures import Signature as S
 from jexpr.runtime.lib import aggregates as agg
 from jexpr.runtime.lib import dates, lists, numbers, strings
 from jexpr.runtime.render import render_value
@@ -19,6 +19,14 @@ from jexpr.runtime.render import render_value
 DEC = (("decimal", True),)
 TEMPORAL = ("duration", "dateTime", "dateTimeOnly", "dateOnly")
 LIST_PARAMS = {"X": "listX"}
+
+#: Every builtin by name, in the order registered (filled below, at import).
+BUILTINS: dict[str, Function] = {}
+
+
+def register(name: str, category: str, doc: str, *signatures: S, pure: bool = True) -> None:
+    """Add one builtin to :data:`BUILTINS`."""
+    BUILTINS[name] = Function(name, category, doc, tuple(signatures), pure)
 
 
 def in_audience(audiences: Any, name: Any) -> bool:

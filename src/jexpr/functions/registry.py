@@ -12,61 +12,21 @@ signature that could fit is kept and the choice is made at evaluation from the r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
 from jexpr import types as T
 from jexpr.diagnostics import Diagnostic, Fix, did_you_mean, error, warning
+from jexpr.functions.catalogue import BUILTINS
+from jexpr.functions.signatures import CallPlan, Function, Impl, Signature
 from jexpr.source import Source
 from jexpr.syntax import ast
 
-Impl = Callable[..., Any]
+__all__ = [
+    "ALIASES", "REGISTRY", "CallPlan", "Function", "Impl", "Signature", "catalogue", "converts",
+    "lookup", "offending_argument", "resolve_call",
+]
 
-
-@dataclass(frozen=True)
-class Signature:
-    """One overload. ``needs`` names context values passed before the arguments."""
-
-    params: tuple[str, ...]
-    result: str
-    impl: Impl
-    needs: tuple[str, ...] = ()
-    kwargs: tuple[tuple[str, Any], ...] = ()
-
-    def text(self) -> str:
-        return "(" + ", ".join(T.display(p) for p in self.params) + ")"
-
-
-@dataclass(frozen=True)
-class Function:
-    name: str
-    category: str
-    doc: str
-    signatures: tuple[Signature, ...]
-    pure: bool = True  # same arguments → same result, no context: foldable at compile time
-
-    def signature_text(self) -> str:
-        return " | ".join(f"{self.name}{s.text()} → {T.display(s.result)}"
-                          for s in self.signatures)
-
-
-@dataclass(frozen=True)
-class CallPlan:
-    """A resolved call: the chosen signature, or several to choose from at evaluation."""
-
-    function: Function
-    candidates: tuple[Signature, ...]
-    bindings: tuple[str, ...]  # the bound X of each candidate ("" when not generic)
-    result: str
-    extra: dict[str, Any] = field(default_factory=dict)  # static kwargs added by checks
-
-    @property
-    def dynamic(self) -> bool:
-        return len(self.candidates) > 1
-
-
-REGISTRY: dict[str, Function] = {}
+REGISTRY: dict[str, Function] = dict(BUILTINS)
 ALIASES: dict[str, str] = {
     "inSegment": "inAudience",
     "containWithIgnoreCase": "containIgnoreCase",
@@ -78,11 +38,6 @@ REMOVED_HINTS = {
     "toTimeZone": "to express a dateTime in another zone, use updateTimeZone(dateTime, zone), "
                   "e.g. updateTimeZone(now(), \"Europe/Paris\")",
 }
-
-
-def register(name: str, category: str, doc: str, *signatures: Signature,
-             pure: bool = True) -> None:
-    REGISTRY[name] = Function(name, category, doc, tuple(signatures), pure)
 
 
 def lookup(name: str) -> Function | None:
@@ -233,10 +188,3 @@ def _unknown_function(call: ast.Call) -> Diagnostic:
     hint = f"did you mean {guess}?" if guess else "see the function catalogue (jexpr repl :functions)"
     return error("E-NAME-FUNCTION", f"unknown function '{call.name}'", call.name_span, hint,
                  Fix(call.name_span, guess) if guess else None)
-
-
-def _register_all() -> None:
-    from jexpr.functions import catalogue as _catalogue  # noqa: F401  (fills REGISTRY on import)
-
-
-_register_all()

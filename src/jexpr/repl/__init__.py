@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the REPL; the exit status is 1 when a piped input line failed."""
-    from jexpr.cli import UsageError
+    from jexpr.console import UsageError
     from jexpr.repl.session import Session, run_script
 
     session = Session.from_files(args.context, args.schema, args.now)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import jexpr
-from jexpr.cli import UsageError, _load_context, _read_declarations, _usage_arg, describe
 from jexpr.conformance import evaluation_context, parse_now
+from jexpr.console import UsageError, describe, load_context, read_declarations, usage_arg
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
 from jexpr.functions.registry import ALIASES, Function, catalogue, lookup
 from jexpr.repl.scan import is_incomplete
@@ -95,7 +95,7 @@ class Session:
 
     def load(self, path: str) -> None:
         """Replace the context with a context file (the conformance ``context`` JSON form)."""
-        data = _load_context(path)
+        data = load_context(path)
         instant = _parse_instant(data["now"], f"context file {path!r}: 'now'") \
             if "now" in data else None
         tz = data.get("timezone", "UTC")
@@ -108,7 +108,7 @@ class Session:
 
     def load_schema(self, path: str) -> None:
         """Use a schema file (a JSON object from schema path to type name, spec §4.9)."""
-        self.schema = _read_declarations(path, "schema file")
+        self.schema = read_declarations(path, "schema file")
         self.version += 1
 
     def declarations(self) -> dict[str, str]:
@@ -311,7 +311,7 @@ def _cmd_tz(session: Session, arg: str) -> Reply:
 def _cmd_usage(session: Session, arg: str) -> Reply:
     if arg:
         try:
-            session.usage = _usage_arg(arg)
+            session.usage = usage_arg(arg)
         except argparse.ArgumentTypeError as e:
             return _fail(str(e))
     return Reply(f"usage {session.usage}")

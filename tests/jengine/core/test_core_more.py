@@ -13,6 +13,7 @@ from helpers import DECLS, T0, fire, go, journal, outbox, spec_of, timers
 
 from jengine.core.context import Options, Spec, VersionSpec
 from jengine.core.engine import step
+from jengine.core.instants import to_micros
 from jengine.core.state import (
     ActionResultIn,
     AudienceIn,
@@ -28,7 +29,6 @@ from jengine.core.state import (
     TimerIn,
 )
 from jengine.lang.workspace import load_texts
-from jengine.runtime.clock import to_micros
 
 H = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)

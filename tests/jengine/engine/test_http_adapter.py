@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 import pytest
 from _engine_http_server import Reply, ScriptedServer
 
+from jengine.core.keys import action_key, datasource_key
 from jengine.runtime.clock import SimulatedClock
 from jengine.runtime.http import (
     ActionSpec,
@@ -23,10 +24,8 @@ from jengine.runtime.http import (
     HttpxTransport,
     RetryAt,
     Secret,
-    action_key,
     backoff,
     call_action_blocking,
-    datasource_key,
     encode_body,
     encode_query,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from jengine.core.instants import render_instant
 from jengine.runtime.io import (
     DeadLetter,
     InputEvent,
@@ -21,7 +22,6 @@ from jengine.runtime.io import (
     parse_profile_line,
     read_lines,
     read_profiles,
-    render_instant,
     tail_lines,
 )
 from jengine.runtime.records import Profile

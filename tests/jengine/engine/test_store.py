@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jengine.runtime.clock import from_micros, to_micros
+from jengine.core.instants import from_micros, to_micros
 from jengine.runtime.migrations import (
     SCHEMA_MIGRATIONS,
     SCHEMA_VERSION,

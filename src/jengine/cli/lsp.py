@@ -1,0 +1,25 @@
+"""``jengine lsp``: start the language server over stdio (needs the ``lsp`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+__all__ = ["HELP", "configure", "run"]
+
+HELP = 'start the language server over stdio'
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stdio", action="store_true", help="talk over stdio (the default)")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importlib.util import find_spec
+
+    if find_spec("pygls") is None or find_spec("lsprotocol") is None:  # pragma: no cover
+        print("jengine: the language server needs pip install 'jexpr[lsp]'", file=err)
+        return 2
+    from jengine.lsp import main as lsp_main
+
+    return lsp_main()

@@ -1,0 +1,24 @@
+"""``jengine report``: per journey, version and step counts of a state store (§5.3)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from jengine.cli.common import existing
+from jengine.runtime.report import report_command
+
+__all__ = ["HELP", "configure", "run"]
+
+HELP = 'per-journey and per-step counts of a state store'
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", type=Path, default=Path("jengine.db"),
+                   help="the state store (default: jengine.db)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return report_command(existing(args.state), args.json, out)
