@@ -12,18 +12,13 @@ version already analysed is a dictionary lookup; :meth:`AnalysisCache.latest` re
 analysis even if an edit made it stale, which completion uses to answer without waiting for a
 new load (its context comes from the current text, its names from the model).
 
-The :class:`SymbolIndex` lists every declaration (events, data sources and their field groups,
-actions, audiences, journeys, steps) and every use of one (``->`` targets, entry/exit/await
-names, ``action A``, ``jump J``, ``@event{E…}``, ``#{DS.FG…}``, ``@action{S…}``,
-``inAudience("A")``), each with its file and span; navigation, rename and hover are lookups in
-it.
+The workspace's one symbol index (every declaration and every use of a declared name) is
+:mod:`jengine.lsp.features.index`; navigation, rename, hover and semantic tokens read it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -33,88 +28,12 @@ from jengine.lang import ast as A
 from jengine.lang.check import BUILTIN_EVENTS
 from jengine.lang.declared import Schema, declare_fields
 from jengine.lang.model import Model, Site
-from jengine.lang.walk import expressions, nodes
 from jengine.lang.workspace import Workspace, journey_files, load_texts
 from jengine.lsp.convert import Document
 from jexpr.checker.schema import join_path
 from jexpr.diagnostics import Diagnostic
-from jexpr.source import Source, Span
+from jexpr.source import Source
 from jexpr.syntax import ast as X
-
-_GROUP_SEGMENT = re.compile(r"""\s*\.\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
-_DECL_KIND = {A.Event: "event", A.Datasource: "datasource", A.Action: "action",
-              A.Audience: "audience", A.Journey: "journey"}
-# journey nodes whose Name fields name something: (field, kind of the thing named)
-_NAME_USES: dict[type, tuple[tuple[str, str], ...]] = {
-    A.Goto: (("target", "step"),), A.OnError: (("target", "step"),),
-    A.ElseBranch: (("target", "step"),), A.Case: (("target", "step"),),
-    A.Branch: (("target", "step"),), A.AfterTrigger: (("target", "step"),),
-    A.UntilTrigger: (("target", "step"),),
-    A.Reaction: (("step", "step"), ("target", "step")),
-    A.EventTrigger: (("event", "event"), ("target", "step")),
-    A.EntryEvent: (("event", "event"),), A.EntryAudience: (("audience", "audience"),),
-    A.EntryRead: (("audience", "audience"),),
-    A.EntryBusiness: (("event", "event"), ("audience", "audience")),
-    A.Custom: (("action", "action"),), A.Jump: (("journey", "journey"),),
-}
-_AUDIENCE_CALLS = ("inAudience", "inSegment")
-
-
-@dataclass(frozen=True)
-class Symbol:
-    """A declaration: ``kind`` is event, datasource, fieldgroup, action, audience, journey or
-    step; ``container`` is the journey of a step or the data source of a field group; ``span``
-    is the name's span and ``node`` the whole declaration (or step)."""
-
-    kind: str
-    name: str
-    path: Path
-    span: Span
-    container: str | None
-    node: A.Node
-
-    @property
-    def key(self) -> tuple[str, str, str | None]:
-        return (self.kind, self.name, self.container)
-
-
-@dataclass(frozen=True)
-class Use:
-    """A use of a declared name (see :class:`Symbol` for ``kind`` and ``container``)."""
-
-    kind: str
-    name: str
-    path: Path
-    span: Span
-    container: str | None
-
-    @property
-    def key(self) -> tuple[str, str, str | None]:
-        return (self.kind, self.name, self.container)
-
-
-@dataclass
-class SymbolIndex:
-    """Every declaration and every use of a declared name in a workspace."""
-
-    declarations: list[Symbol] = field(default_factory=list)
-    uses: list[Use] = field(default_factory=list)
-
-    def at(self, path: Path, offset: int) -> Symbol | Use | None:
-        """The declaration name or use under an offset (end inclusive, for a cursor just
-        after a name)."""
-        items: list[Symbol | Use] = [*self.declarations, *self.uses]
-        hits = [i for i in items if i.path == path and i.span.start <= offset <= i.span.end]
-        return min(hits, key=lambda i: i.span.end - i.span.start, default=None)
-
-    def definitions(self, key: tuple[str, str, str | None]) -> list[Symbol]:
-        return [s for s in self.declarations if s.key == key]
-
-    def references(self, key: tuple[str, str, str | None]) -> list[Use]:
-        return [u for u in self.uses if u.key == key]
-
-    def in_file(self, path: Path) -> list[Symbol]:
-        return [s for s in self.declarations if s.path == path]
 
 
 class Analysis:
@@ -205,18 +124,6 @@ class Analysis:
                 out[f"{join_path((step.name.text,))}.errorResponse"] = "object"
         return out
 
-    @cached_property
-    def symbols(self) -> SymbolIndex:
-        index = SymbolIndex()
-        for path in self.paths:
-            file = self.file(path)
-            if file is None:
-                continue
-            source = self.document(path).source
-            for decl in file.declarations:
-                _index_declaration(decl, path, source, index)
-        return index
-
     # -- positions
 
     def declaration_at(self, path: Path, offset: int) -> A.Declaration | None:
@@ -297,55 +204,3 @@ def _declare_group(ds: str, group: A.FieldGroup, out: Schema) -> None:
             entries: Schema = {}
             declare_fields((ds, group.name.text), clause.fields, entries, [])
             out.update({k: v for k, v in entries.items() if k not in BUILTIN_EVENTS})
-
-
-def _index_declaration(decl: A.Declaration, path: Path, source: Source,
-                       index: SymbolIndex) -> None:
-    kind = _DECL_KIND[type(decl)]
-    index.declarations.append(Symbol(kind, decl.name.text, path, decl.name.span, None, decl))
-    journey = decl.name.text if isinstance(decl, A.Journey) else None
-    for node in nodes(decl):
-        if isinstance(node, A.FieldGroup):
-            index.declarations.append(Symbol("fieldgroup", node.name.text, path,
-                                             node.name.span, decl.name.text, node))
-        elif isinstance(node, A.Step) and journey is not None:
-            index.declarations.append(Symbol("step", node.name.text, path, node.name.span,
-                                             journey, node))
-        index.uses.extend(_name_uses(node, path, journey))
-    for expr, _ in expressions(decl):
-        index.uses.extend(_expression_uses(expr, path, source, journey))
-
-
-def _name_uses(node: A.Node, path: Path, journey: str | None) -> Iterator[Use]:
-    pairs = _NAME_USES.get(type(node), ())
-    if isinstance(node, A.Exit):
-        pairs = (("name", node.kind),)
-    for attr, kind in pairs:
-        name: A.Name = getattr(node, attr)
-        yield Use(kind, name.text, path, name.span, journey if kind == "step" else None)
-
-
-def _expression_uses(expr: X.Expr, path: Path, source: Source,
-                     journey: str | None) -> Iterator[Use]:
-    for node in X.walk(expr):
-        if isinstance(node, X.Reference):
-            yield from _reference_uses(node, path, source, journey)
-        elif isinstance(node, X.Call) and node.name in _AUDIENCE_CALLS and node.args \
-                and isinstance(node.args[0], X.StrLit):
-            span = node.args[0].span
-            inner = source.span(span.start + 1, max(span.start + 1, span.end - 1))
-            yield Use("audience", node.args[0].value, path, inner, None)
-
-
-def _reference_uses(ref: X.Reference, path: Path, source: Source,
-                    journey: str | None) -> Iterator[Use]:
-    if ref.kind in ("event", "legacy"):
-        yield Use("event", ref.root, path, ref.root_span, None)
-    elif ref.kind == "action" and journey is not None:
-        yield Use("step", ref.root, path, ref.root_span, journey)
-    elif ref.kind == "data":
-        yield Use("datasource", ref.root, path, ref.root_span, None)
-        m = _GROUP_SEGMENT.match(source.text, ref.root_span.end)
-        if m is not None and ref.group is not None:
-            yield Use("fieldgroup", ref.group, path, source.span(m.start(1), m.end(1)),
-                      ref.root)

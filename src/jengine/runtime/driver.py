@@ -33,6 +33,7 @@ from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
 from jengine.runtime.clock import SystemClock
+from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
     AUDIENCE,
@@ -50,7 +51,7 @@ from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
-from jengine.runtime.world import Effects, World, http_client
+from jengine.runtime.world import World
 from jexpr.report import format_diagnostic
 
 __all__ = ["drive"]
@@ -306,7 +307,7 @@ class Loop:
     def _progress(self) -> Any:
         if not self.options.progress or self.source == "-":
             return None
-        from jengine.runtime.world import progress_bar
+        from jengine.runtime.effects import progress_bar
 
         return progress_bar(self.source)
 

@@ -19,7 +19,8 @@ from lsprotocol import types
 from jengine.lang import ast as A
 from jengine.lang.model import Model
 from jengine.lang.walk import expressions
-from jengine.lsp.analysis import Analysis, Symbol, Use
+from jengine.lsp.analysis import Analysis
+from jengine.lsp.features.index import index_of
 from jexpr import types as T
 from jexpr.checker.schema import Declarations
 from jexpr.functions.registry import ALIASES, lookup
@@ -29,9 +30,10 @@ from jexpr.syntax import ast as X
 
 def hover(analysis: Analysis, path: Path, offset: int) -> types.Hover | None:
     """The hover of an offset in a file of the analysed workspace."""
-    item = analysis.symbols.at(path, offset)
+    index = index_of(analysis)
+    item = index.at(path, offset)
     if item is not None:
-        text = describe(analysis.model, item)
+        text = describe(analysis.model, *index.named(item))
         return _hover(analysis, path, text, item.span) if text else None
     node, ref = expression_at(analysis, path, offset)
     if node is None:
@@ -48,11 +50,11 @@ def _hover(analysis: Analysis, path: Path, text: str, span: Span) -> types.Hover
 # ---- declarations and uses
 
 
-def describe(model: Model, item: Symbol | Use) -> str | None:
-    """Markdown for a declared name."""
+def describe(model: Model, kind: str, name: str, container: str | None) -> str | None:
+    """Markdown for a declared name (``container``: see :meth:`SymbolIndex.named`)."""
     describers = {"step": _step, "event": _event, "action": _action, "audience": _audience,
                   "datasource": _datasource, "journey": _journey, "fieldgroup": _fieldgroup}
-    return describers[item.kind](model, item.name, item.container)
+    return describers[kind](model, name, container)
 
 
 def _step(model: Model, name: str, journey: str | None) -> str | None:

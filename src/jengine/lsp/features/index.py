@@ -77,6 +77,17 @@ class SymbolIndex:
     def of(self, key: Key) -> list[Occurrence]:
         return self.by_key.get(key, [])
 
+    def named(self, occurrence: Occurrence) -> tuple[str, str, str | None]:
+        """``(kind, name, container)`` of an occurrence: the container is the journey of a
+        step and the data source of a field group (None otherwise)."""
+        key = occurrence.key
+        if key[0] == "step":
+            journey = self.journeys.get(key[1])
+            return "step", key[2], journey.name.text if journey else None
+        if key[0] == "fieldgroup":
+            return "fieldgroup", key[2], key[1]
+        return key[0], key[1], None
+
     def offset(self, path: Path, pos: Position | int) -> int:
         """An offset of ``path`` from a (line, code-point column) position or an offset."""
         return pos if isinstance(pos, int) else self.sources[path].index.offset(pos)

@@ -18,6 +18,7 @@ from jengine.lang import ast as A
 from jengine.lang.walk import expressions, nodes
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.convert import Document
+from jengine.lsp.features.index import index_of
 from jexpr.functions.registry import ALIASES
 from jexpr.source import Span
 from jexpr.syntax import ast as X
@@ -48,10 +49,9 @@ def semantic_tokens(analysis: Analysis, path: Path) -> list[int]:
 def collect(analysis: Analysis, path: Path) -> list[Token]:
     """Every token of a file, sorted, without overlaps."""
     tokens: list[Token] = []
-    for sym in analysis.symbols.in_file(path):
-        tokens.append(Token(sym.span.start, sym.span.end, _KIND_TYPE[sym.kind], ("declaration",)))
-    tokens.extend(Token(u.span.start, u.span.end, _KIND_TYPE[u.kind])
-                  for u in analysis.symbols.uses if u.path == path)
+    for occ in index_of(analysis).by_path.get(path, ()):
+        modifiers = ("declaration",) if occ.declaration else ()
+        tokens.append(Token(occ.span.start, occ.span.end, _KIND_TYPE[occ.key[0]], modifiers))
     file = analysis.file(path)
     if file is not None:
         tokens.extend(Token(c.span.start, c.span.end, "comment") for c in file.comments)
