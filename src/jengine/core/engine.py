@@ -35,13 +35,11 @@ from jengine.core.entry import (
     enter,
     jump_into,
     load_profile,
-    read_audience,
     route_audience,
-    route_business,
     route_event,
     route_reaction,
-    window_end,
 )
+from jengine.core.groups import member, read_audience, route_business, window_end
 from jengine.core.run import Run
 from jengine.core.state import (
     ActionResultIn,
@@ -54,6 +52,7 @@ from jengine.core.state import (
     Input,
     JournalOut,
     Json,
+    MemberIn,
     ProfileIn,
     ReactionIn,
     State,
@@ -104,6 +103,8 @@ def _dispatch(run: Run, inp: Input) -> None:
         route_business(run, inp)
     elif isinstance(inp, ProfileIn):
         load_profile(run, inp)
+    elif isinstance(inp, MemberIn):
+        member(run, inp)
 
 
 # ---- timers ---------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def _timer(run: Run, t: TimerIn) -> None:
     if kind == "window":
         window_end(run, t.payload["journey"], t.payload["version"])
     elif kind == "read":
-        read_audience(run, t.payload["journey"], t.payload["version"], t.payload)
+        read_audience(run, t.payload["journey"], t.payload["version"])
     elif kind == "enter":
         enter(run, t.payload["journey"], t.payload["profile"], None, {}, None)
     elif t.instance is not None and t.instance in run.state.instances:

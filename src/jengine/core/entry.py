@@ -3,21 +3,24 @@
 Per journey, in name order: (a) exit criteria of the active instance's version, (b) delivery
 to an await ``event`` trigger, (c) entry, with the checks of §4.3 4c in their order. A jump
 (§3.2) enters through the same checks. Audience changes (``@audience`` inputs and rule
-changes), reactions and business events have their own small routers here.
+changes) and reactions have their own small routers here; the inputs that concern a group of
+profiles (business events, audience reads, window ends) are in :mod:`jengine.core.groups`.
+Routing consults only the journeys that listen to the input (:mod:`jengine.core.routes`).
 """
 
 from __future__ import annotations
 
-from jengine.core.context import MEMBER, Env, VersionSpec, is_member, rule_memberships
+from jengine.core.context import MEMBER, Env, VersionSpec, rule_memberships
+from jengine.core.routes import routes
 from jengine.core.run import Run, new_instance
-from jengine.core.state import AudienceIn, BusinessIn, EventIn, Json, ProfileIn, ReactionIn, pair
+from jengine.core.state import AudienceIn, EventIn, Json, ProfileIn, ReactionIn, pair
 from jengine.core.steps import advance, await_error, fire_trigger, record_reaction
 from jengine.lang import ast as A
 from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
 
-__all__ = ["enter", "jump_into", "load_profile", "read_audience", "route_audience",
-           "route_business", "route_event", "route_reaction", "window_end"]
+__all__ = ["enter", "jump_into", "load_profile", "route_audience", "route_event",
+           "route_reaction"]
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -25,7 +28,7 @@ __all__ = ["enter", "jump_into", "load_profile", "read_audience", "route_audienc
 
 def route_event(run: Run, inp: EventIn) -> None:
     interest = False
-    for journey in run.spec.journey_names:
+    for journey in routes(run.spec).for_event(inp.name):
         interest |= _route_one(run, journey, inp)
     if not interest:
         run.journal(None, None, inp.profile, None, "discarded", None, "no_interest")
@@ -186,7 +189,8 @@ def start(run: Run, vs: VersionSpec, inst: Json) -> None:
     run.state.reentrance[key] = {"instances": inst["n"], "lastEntry": run.now_us,
                                  "lastEnd": memory.get("lastEnd")}
     run.state.active[key] = uid
-    run.profile(profile, create=True)
+    if run.peek_profile(profile) is None:
+        run.profile(profile, create=True)
     run.schedule(run.now_us + vs.journey.timeout_ms * 1000, 0, uid, {"t": "timeout"})
     run.ijournal(inst, None, "entered", vs.journey.first)
     advance(run, inst, vs.journey.first)
@@ -217,7 +221,7 @@ def route_audience(run: Run, inp: AudienceIn) -> None:
             return
     change = "enters" if inp.status == "realized" else "exits"
     interest = False
-    for journey in run.spec.journey_names:
+    for journey in routes(run.spec).for_audience(inp.audience):
         interest |= _audience_one(run, journey, inp, change)
     if not interest:
         run.journal(None, None, inp.profile, None, "discarded", None, "no_interest")
@@ -258,7 +262,7 @@ def _audience_one(run: Run, journey: str, inp: AudienceIn, change: str) -> bool:
     return False
 
 
-# ---- reactions and business events ----------------------------------------------------------
+# ---- reactions ------------------------------------------------------------------------------
 
 
 def route_reaction(run: Run, inp: ReactionIn) -> None:
@@ -283,51 +287,3 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
                     and trig.step.text == inp.step):
                 fire_trigger(run, inst, i)
                 return
-
-
-def route_business(run: Run, inp: BusinessIn) -> None:
-    interest = False
-    for journey in run.spec.journey_names:
-        latest = run.spec.latest(journey)
-        entry = latest.journey.entry if latest else None
-        if isinstance(entry, A.EntryBusiness) and entry.event.text == inp.name:
-            interest = True
-            for pid in members(run, entry.audience.text):
-                enter(run, journey, pid, inp.name, inp.payload, None)
-    if not interest:
-        run.journal(None, None, None, None, "discarded", None, "no_interest")
-
-
-def members(run: Run, audience: str) -> list[str]:
-    """The members of an audience among the slice's profiles, in profile-id order."""
-    return [pid for pid in sorted(run.state.profiles)
-            if is_member(run.spec, audience, run.state.profiles[pid])]
-
-
-def read_audience(run: Run, journey: str, version: int, payload: Json) -> None:
-    """A ``read audience`` schedule fired: members enter, ``rate n per D`` apart (§3.1)."""
-    vs = run.spec.version(journey, version)
-    entry = vs.journey.entry if vs else None
-    if vs is None or not isinstance(entry, A.EntryRead):
-        return
-    pids = members(run, entry.audience.text)
-    count = int(entry.rate.count.value) if entry.rate else 0
-    per = int(entry.rate.per.value) * 1000 if entry.rate else 0
-    for k, pid in enumerate(pids):
-        if count and k >= count:
-            run.schedule(run.now_us + (k // count) * per, 1, None,
-                         {"t": "enter", "journey": journey, "profile": pid})
-        else:
-            enter(run, journey, pid, None, {}, None)
-    if entry.every is not None and run.spec.open.get(journey) == version:
-        run.schedule(run.now_us + int(entry.every.value) * 1000, 1, None,
-                     {"t": "read", "journey": journey, "version": version})
-
-
-def window_end(run: Run, journey: str, version: int) -> None:
-    """The window closed: every active instance of the version ends ``exited``."""
-    for uid in sorted(u for u in run.state.active.values()
-                      if u.startswith(f"{journey}/{version}/")):
-        inst = run.inst(uid)
-        run.ijournal(inst, inst["step"], "exited", None, "window_end")
-        run.end(inst, "exited")

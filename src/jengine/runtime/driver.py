@@ -18,13 +18,10 @@ while idle, a change registers the versions again (§4.5, :meth:`Loop._reload`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import IO, Any
 
 from jengine.core.context import Options, Spec
@@ -32,8 +29,9 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
+from jengine.runtime.batch import BatchTx
 from jengine.runtime.clock import SystemClock
-from jengine.runtime.effects import Effects, http_client
+from jengine.runtime.effects import Effects, Follow, Then, http_client
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
     AUDIENCE,
@@ -44,17 +42,20 @@ from jengine.runtime.io import (
     open_input,
     parse_event_line,
     read_lines,
-    read_profiles,
     tail_lines,
 )
+from jengine.runtime.loading import load_profiles
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
+from jengine.runtime.watch import WorkspaceWatch
 from jengine.runtime.world import World
 from jexpr.report import format_diagnostic
 
-__all__ = ["drive"]
+__all__ = ["SPILL", "drive"]
+
+SPILL = 20_000   # buffered changes that make a long input write them before it ends
 
 
 def drive(options: RunOptions) -> RunResult:
@@ -98,71 +99,6 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     return result
 
 
-class BatchTx:
-    """One transaction per batch of inputs (no per-input savepoints: the core never raises
-    and the world is written at the batch end, so an input cannot half-apply)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.pending = 0
-        self._tx: Any = None
-
-    def begin(self) -> None:
-        """Open the batch's transaction if needed (then process one input and count it in
-        ``pending``; an exception propagates and the run aborts the batch)."""
-        if self._tx is None:
-            self._tx = self.store.transaction()
-            self._tx.__enter__()
-
-    @contextmanager
-    def item(self) -> Iterator[None]:
-        self.begin()
-        yield
-        self.pending += 1
-
-    def flush(self) -> None:
-        if self._tx is not None:
-            tx, self._tx, self.pending = self._tx, None, 0
-            tx.__exit__(None, None, None)
-
-    def abort(self) -> None:
-        if self._tx is not None:
-            tx, self._tx, self.pending = self._tx, None, 0
-            with suppress(RuntimeError):
-                tx.__exit__(RuntimeError, RuntimeError("batch aborted"), None)
-
-
-class WorkspaceWatch:
-    """Notices a change of the workspace files (live mode, §4.5): the modification time and
-    size of every file below the workspace folder (hidden folders skipped)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.snapshot = self.scan()
-
-    def scan(self) -> dict[str, tuple[int, int]]:
-        out: dict[str, tuple[int, int]] = {}
-        if self.root.is_file():
-            st = self.root.stat()
-            return {str(self.root): (st.st_mtime_ns, st.st_size)}
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in files:
-                path = os.path.join(folder, name)
-                with suppress(OSError):
-                    st = os.stat(path)
-                    out[path] = (st.st_mtime_ns, st.st_size)
-        return out
-
-    def changed(self) -> bool:
-        """Whether the files changed since the last call (or the start)."""
-        now = self.scan()
-        if now == self.snapshot:
-            return False
-        self.snapshot = now
-        return True
-
-
 class _Refused(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -183,10 +119,10 @@ class Loop:
         self.clock_us = store.get_seq("clock")
         self.clock = from_micros(self.clock_us) if self.clock_us else EPOCH
         self.wall = SystemClock()
-        self.world = World.load(store, spec)
+        self.world = World(spec, store, options.cache_size)
         self.batcher = BatchTx(store)
         client = options.http or http_client(options, store, self)
-        self.effects = Effects(store, spec, self.world, client, result)
+        self.effects = Effects(store, spec, self.world, client, result, options.timer_window)
         self.timers = self.effects.timers
         self.source = "-" if str(options.events) == "-" else str(options.events)
         self.pending_reads: list[tuple[str, int]] = []
@@ -233,13 +169,10 @@ class Loop:
 
     def _load_profiles(self) -> None:
         assert self.options.profiles is not None
-        for item in read_profiles(self.options.profiles):
-            if isinstance(item, DeadLetter):
-                print(f"{self.options.profiles}:{item.line}: warning bad_input {item.message}",
-                      file=self.options.err or sys.stderr)
-                continue
-            self.world.put_profile(item)
-        self.world.write(self.store)
+        start = time.perf_counter()
+        self.result.profiles = load_profiles(self.options.profiles, self.world,
+                                             self.options.err or sys.stderr)
+        self.result.profiles_seconds = time.perf_counter() - start
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -341,8 +274,7 @@ class Loop:
         and commit it."""
         self.batcher.begin()
         self.effects.write_outputs()
-        ended = self.world.write(self.store)
-        self.effects.log.forget(ended)
+        self.world.write()
         self.effects.write_counters()
         self.store.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (self.clock_us,))
         if self.offset is not None:
@@ -449,7 +381,8 @@ class Loop:
     # -- the core ----------------------------------------------------------------------------
 
     def process(self, inp: Input, now: dt.datetime) -> None:
-        """Run one input through the core, with its follow-ups (HTTP results, requeues)."""
+        """Run one input through the core, with its follow-ups (HTTP results, requeues, the
+        members of a fan-out, then the effects that follow them), in order."""
         world, apply = self.world, self.effects.apply
         state = world.slice_for(inp)
         new, effects = self._step(state, inp, now)
@@ -457,13 +390,35 @@ class Loop:
         follow = apply(effects, now, inp)
         if not follow:
             return
-        queue = deque(follow)
+        queue: deque[Follow] = deque(follow)
+        current: Input = inp
         while queue:
-            current = queue.popleft()
+            item = queue[0]
+            if isinstance(item, Then):
+                queue.popleft()
+                queue.extend(apply(item.effects, now, current))
+                continue
+            if isinstance(item, Input):
+                current = item
+                queue.popleft()
+            else:
+                member = next(item, None)  # a fan-out's next member
+                if member is None:
+                    queue.popleft()
+                    continue
+                current = member
             state = world.slice_for(current)
             new, effects = self._step(state, current, now)
             world.merge(state, new)
             queue.extend(apply(effects, now, current))
+            if world.pending + self.effects.pending > SPILL:
+                self.spill()
+
+    def spill(self) -> None:
+        """Write what the batch holds in memory so far, without committing (a large
+        fan-out: memory stays bounded; the commit still comes at the batch end)."""
+        self.effects.write_outputs()
+        self.world.write()
 
     def _step(self, state: Any, inp: Input, now: dt.datetime) -> Any:
         new, effects = step(self.spec, state, inp, now, None)

@@ -1,0 +1,51 @@
+"""Schema version 2 of the state store: the indexes of an engine that reads on demand.
+
+Version 2 lets the runner keep only a bounded cache in memory (issue 12) and find everything
+else by index:
+
+* ``instances_active_by_profile`` — a profile's active instances (loading its slice);
+* ``instances_active_by_version`` — a version's active instances in uid order (a window end);
+* ``reentrance_by_profile`` — a profile's re-entrance memory (loading its slice);
+* ``audience_members`` — who is in an audience, in profile-id order (a read audience, a
+  business event): ``rule = 0`` rows are the ``realized``/``existing`` memberships of the
+  profiles' ``audiences`` column, whatever the workspace declares; ``rule = 1`` rows are the
+  profiles a declared rule audience's ``where`` holds for, as computed with the rule recorded in
+  ``audience_rules`` (a changed rule is recomputed by the runner);
+* ``audience_members_by_profile`` — a profile's rows (replacing a profile).
+
+The upgrade fills the ``rule = 0`` rows from the stored profiles; ``audience_rules`` starts
+empty, so the runner computes the rule rows when it first opens the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+VERSION = 2
+
+SQL = """
+CREATE INDEX instances_active_by_profile ON instances (profile) WHERE active = 1;
+CREATE INDEX instances_active_by_version ON instances (journey, version, uid) WHERE active = 1;
+CREATE INDEX reentrance_by_profile ON reentrance (profile);
+CREATE TABLE audience_members (
+    audience TEXT    NOT NULL,
+    rule     INTEGER NOT NULL,
+    profile  TEXT    NOT NULL,
+    PRIMARY KEY (audience, rule, profile)
+) WITHOUT ROWID;
+CREATE INDEX audience_members_by_profile ON audience_members (profile);
+CREATE TABLE audience_rules (
+    audience TEXT PRIMARY KEY,
+    rule     TEXT NOT NULL
+);
+INSERT OR IGNORE INTO audience_members (audience, rule, profile)
+    SELECT m.key, 0, p.id FROM profiles AS p, json_each(p.audiences) AS m
+    WHERE m.value IN ('realized', 'existing');
+"""
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Add the version-2 indexes and tables to a version-1 database."""
+    for statement in SQL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
