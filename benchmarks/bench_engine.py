@@ -78,12 +78,14 @@ def child(args: argparse.Namespace) -> int:
     from jengine.runtime.runner import run
 
     folder = args.child
-    for old in folder.glob("state.db*"):
+    out = folder / f"out-{args.workspace}"
+    out.mkdir(exist_ok=True)
+    for old in out.iterdir():
         old.unlink()
     options = RunOptions(workspace=folder / args.workspace, events=folder / args.events,
-                         profiles=folder / "profiles.jsonl", state=folder / "state.db",
-                         outbox=folder / "outbox.jsonl", journal=folder / "journal.jsonl",
-                         dead_letters=folder / "deadletters.jsonl", mode="simulated",
+                         profiles=folder / "profiles.jsonl", state=out / "state.db",
+                         outbox=out / "outbox.jsonl", journal=out / "journal.jsonl",
+                         dead_letters=out / "deadletters.jsonl", mode="simulated",
                          until=dt.datetime.fromisoformat(args.until), batch_size=args.batch,
                          transport=BenchService(), env={"COUPON_API_KEY": "bench"})
     if args.cache is not None:
@@ -97,7 +99,7 @@ def child(args: argparse.Namespace) -> int:
                       "outbox": result.outbox, "journal": result.journal,
                       "dead_letters": result.dead_letters, "seconds": seconds,
                       "load_seconds": load, "rss_mib": rss_mib(),
-                      "db_mib": db_mib(folder / "state.db")}))
+                      "db_mib": db_mib(out / "state.db")}))
     return 0
 
 

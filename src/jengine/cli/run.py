@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jengine.lang.literals import duration_ms
+from jengine.runtime.options import DEFAULT_CACHE
 from jengine.runtime.runner import RunOptions
 from jengine.runtime.runner import run as run_journeys
 from jexpr.runtime.temporal import parse_offset_datetime
@@ -31,7 +32,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="execute no action (§4.7)")
     p.add_argument("--test", action="store_true", help="test mode: test profiles only")
     p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
-    p.add_argument("--batch", type=int, default=500, help="inputs per commit")
+    p.add_argument("--batch", type=int, default=None,
+                   help="inputs per commit (default: 2000 simulated, 500 live)")
+    p.add_argument("--cache", type=int, default=DEFAULT_CACHE,
+                   help=f"profiles kept in memory (default: {DEFAULT_CACHE})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -68,7 +72,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             state=args.state, outbox=args.outbox, journal=args.journal,
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
             dry_run=args.dry_run, test_mode=args.test, test_wait=_wait(args.test_wait),
-            batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
+            batch_size=None if args.batch is None else max(1, args.batch),
+            cache_size=max(1, args.cache), progress=not args.no_progress and err.isatty(),
             err=err)
     except ArgError as exc:
         print(f"jengine: error: {exc}", file=err)

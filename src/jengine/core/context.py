@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jengine.core.instants import from_micros, render_instant
+from jengine.core.instants import render_micros
 from jengine.core.keys import canonical_params, datasource_key
 from jengine.core.state import DataValue, Json
 from jengine.lang import ast as A
@@ -136,7 +136,7 @@ def data_key(source: str, group: str, params: Mapping[str, Any]) -> str:
 
 
 def seed_text(journey: str, version: int, profile: str, entry_us: int, step: str) -> str:
-    return f"{journey}|{version}|{profile}|{render_instant(from_micros(entry_us))}|{step}"
+    return f"{journey}|{version}|{profile}|{render_micros(entry_us)}|{step}"
 
 
 def seed_hash(text: str) -> bytes:

@@ -3,7 +3,7 @@ changed, and walking the groups of a fan-out (schema version 2 indexes).
 
 An :class:`Entry` is everything one input about a profile may touch: the profile (None when
 none is stored), its active instances (one per journey at most) and its re-entrance memory
-per journey. :func:`load_entry` reads it with three indexed queries. Profiles are written
+per journey. :func:`load_entry` reads it with one statement over three indexes. Profiles are written
 column by column: :func:`write_profiles` inserts new ones whole and, for stored ones, updates
 only the columns whose value changed (a reaction rewrites ``events``, an ``@audience`` line
 ``audiences``; nothing re-encodes the attributes). :func:`member_page` and
@@ -44,22 +44,26 @@ class Entry:
     reentrance: dict[str, Json] = field(default_factory=dict)
 
 
+_ENTRY_SQL = (
+    "SELECT 0, namespace, time_zone, test, attributes, audiences, events FROM profiles "
+    "WHERE id = ?1 "
+    "UNION ALL SELECT 1, journey, format_version, state, NULL, NULL, NULL FROM instances "
+    "WHERE profile = ?1 AND active = 1 "
+    "UNION ALL SELECT 2, journey, instances, last_entry, last_end, NULL, NULL FROM reentrance "
+    "WHERE profile = ?1")
+
+
 def load_entry(conn: sqlite3.Connection, pid: str) -> Entry:
-    """Read a profile's entry (three indexed queries)."""
-    row = conn.execute("SELECT namespace, time_zone, test, attributes, audiences, events "
-                       "FROM profiles WHERE id = ?", (pid,)).fetchone()
-    entry = Entry(None if row is None else {
-        "id": pid, "namespace": row[0], "timeZone": row[1], "test": bool(row[2]),
-        "attributes": loads(row[3]), "audiences": loads(row[4]), "events": loads(row[5])})
-    for journey, fmt, state in conn.execute(
-            "SELECT journey, format_version, state FROM instances "
-            "WHERE profile = ? AND active = 1", (pid,)):
-        entry.instances[journey] = upgrade_state(loads(state), fmt)
-    for journey, n, last_entry, last_end in conn.execute(
-            "SELECT journey, instances, last_entry, last_end FROM reentrance WHERE profile = ?",
-            (pid,)):
-        entry.reentrance[journey] = {"instances": n, "lastEntry": last_entry,
-                                     "lastEnd": last_end}
+    """Read a profile's entry (one statement over three indexes)."""
+    entry = Entry(None)
+    for part, a, b, c, d, e, f in conn.execute(_ENTRY_SQL, (pid,)):
+        if part == 0:
+            entry.profile = {"id": pid, "namespace": a, "timeZone": b, "test": bool(c),
+                             "attributes": loads(d), "audiences": loads(e), "events": loads(f)}
+        elif part == 1:
+            entry.instances[a] = upgrade_state(loads(c), b)
+        else:
+            entry.reentrance[a] = {"instances": b, "lastEntry": c, "lastEnd": d}
     return entry
 
 

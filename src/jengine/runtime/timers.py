@@ -40,8 +40,8 @@ class TimerQueue:
         self.capacity = max(16, capacity)
         self.heap: list[Key] = []
         self.live: dict[int, TimerRow] = {}            # the timers in memory
-        self.by_instance: dict[str, set[int]] = {}     # their seqs per instance
         self.added: dict[int, TimerRow] = {}           # not yet in the table
+        self.by_instance: dict[str, set[int]] = {}     # seqs in live or added, per instance
         self.deleted: list[int] = []                   # rows of the table to delete
         self.cancelled: list[str] = []                 # instances whose rows to delete
         self.floor: Key | None = _LOWEST               # None: every timer is in memory
@@ -62,29 +62,26 @@ class TimerQueue:
         seq = self.last_seq
         row = (seq, due, kind, instance, payload)
         self.added[seq] = row
+        self._track(row)
         key = (due, kind, seq)
         if self.floor is None or key < self.floor:
-            self._keep(row)
+            self.live[seq] = row
             heapq.heappush(self.heap, key)
             if len(self.live) > 2 * self.capacity:
                 self._shrink()
         return seq
 
-    def _keep(self, row: TimerRow) -> None:
-        seq, instance = row[0], row[3]
-        self.live[seq] = row
-        if instance is not None:
-            self.by_instance.setdefault(instance, set()).add(seq)
+    def _track(self, row: TimerRow) -> None:
+        if row[3] is not None:
+            self.by_instance.setdefault(row[3], set()).add(row[0])
 
-    def _drop(self, seq: int) -> TimerRow:
-        row = self.live.pop(seq)
+    def _untrack(self, row: TimerRow) -> None:
         instance = row[3]
         if instance is not None:
             seqs = self.by_instance[instance]
-            seqs.discard(seq)
+            seqs.discard(row[0])
             if not seqs:
                 del self.by_instance[instance]
-        return row
 
     def next_due(self) -> int | None:
         """The due time (µs) of the first timer, if any."""
@@ -102,7 +99,8 @@ class TimerQueue:
         if due is None or due > limit:
             return None
         seq = heapq.heappop(self.heap)[2]
-        row = self._drop(seq)
+        row = self.live.pop(seq)
+        self._untrack(row)
         if self.added.pop(seq, None) is None:
             self.deleted.append(seq)
         return row
@@ -110,7 +108,7 @@ class TimerQueue:
     def cancel(self, instance: str) -> None:
         """Delete every timer of an instance (it ended)."""
         for seq in self.by_instance.pop(instance, ()):
-            del self.live[seq]
+            self.live.pop(seq, None)
             self.added.pop(seq, None)
         self.cancelled.append(instance)
         if len(self.heap) > 1024 and len(self.heap) > 4 * len(self.live):
@@ -121,7 +119,9 @@ class TimerQueue:
         """Keep the first ``capacity`` timers in memory; the rest go to the table side."""
         keys = sorted(k for k in self.heap if k[2] in self.live)
         for key in keys[self.capacity:]:
-            self._drop(key[2])
+            row = self.live.pop(key[2])
+            if key[2] not in self.added:
+                self._untrack(row)
         self.floor = keys[self.capacity] if len(keys) > self.capacity else self.floor
         self.heap = keys[:self.capacity]
 
@@ -139,22 +139,29 @@ class TimerQueue:
             self.floor = (due, kind, seq)
             del rows[self.capacity:]
         for seq, due, kind, instance, payload in rows:
-            self._keep((seq, due, kind, instance, loads(payload)))
+            row = (seq, due, kind, instance, loads(payload))
+            self.live[seq] = row
+            self._track(row)
             self.heap.append((due, kind, seq))
         heapq.heapify(self.heap)
 
     def write(self, store: Store) -> None:
-        """Mirror the changes since the last write to the table (in the caller's transaction)."""
-        if self.added:
-            store.insert_timers(self.added.values())
-            self.added = {}
-        if self.deleted:
-            store.delete_timers(self.deleted)
-            self.deleted = []
+        """Mirror the changes since the last write to the table (in the caller's transaction):
+        the cancelled instances' rows go first (a pending timer of one was dropped from
+        ``added`` when it was cancelled), then the fired rows, then the new timers."""
         if self.cancelled:
             store.conn.executemany("DELETE FROM timers WHERE instance = ?",
                                    [(i,) for i in self.cancelled])
             self.cancelled = []
+        if self.deleted:
+            store.delete_timers(self.deleted)
+            self.deleted = []
+        if self.added:
+            store.insert_timers(self.added.values())
+            for seq, row in self.added.items():
+                if seq not in self.live:
+                    self._untrack(row)
+            self.added = {}
         if self.last_seq != self.written_seq:
             store.set_timer_seq(self.last_seq)
             self.written_seq = self.last_seq

@@ -73,6 +73,7 @@ class World:
 
     def __init__(self, spec: Spec, store: Store, capacity: int = DEFAULT_CACHE) -> None:
         self.spec, self.store, self.capacity = spec, store, max(1, capacity)
+        self.page = PAGE                                # rows per group-walk query
         self.rules = rules_of(spec)
         self.clean: OrderedDict[str, Entry] = OrderedDict()
         self.dirty: dict[str, Entry] = {}
@@ -199,12 +200,12 @@ class World:
         conn, after = self.store.conn, ""
         if group[0] == "audience":
             rule = audience_kind(self.spec, group[1])
-            while page := member_page(conn, group[1], rule, after, PAGE):
+            while page := member_page(conn, group[1], rule, after, self.page):
                 yield from page
                 after = page[-1]
         else:
             journey, version = group[1], int(group[2])
-            while rows := active_page(conn, journey, version, after, PAGE):
+            while rows := active_page(conn, journey, version, after, self.page):
                 for _, pid in rows:
                     yield pid
                 after = rows[-1][0]

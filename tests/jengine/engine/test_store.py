@@ -251,6 +251,29 @@ def test_frozen_v1_store_opens_and_reads(tmp_path: Path) -> None:
         assert open_version.is_open and open_version.version == 1
 
 
+def test_v1_store_migrates_to_v2_with_the_membership_index(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v1.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        rows = s.execute("SELECT audience, rule, profile FROM audience_members").fetchall()
+        assert rows == [("Newsletter", 0, "alice@example.com")]
+        assert s.execute("SELECT count(*) FROM audience_rules").fetchone()[0] == 0
+        indexes = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"instances_active_by_profile", "instances_active_by_version",
+                "reentrance_by_profile", "audience_members_by_profile"} <= indexes
+
+
+def test_frozen_v2_store_opens_and_reads(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v2.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        rows = s.execute("SELECT audience, rule, profile FROM audience_members "
+                         "ORDER BY audience").fetchall()
+        assert rows == [("Churned", 0, "bob@example.com"), ("Newsletter", 0, "alice@example.com"),
+                        ("VIP", 1, "bob@example.com")]
+        assert s.execute("SELECT audience FROM audience_rules").fetchall() == [("VIP",)]
+        inst = s.active_instance("welcome", "alice@example.com")
+        assert inst is not None and inst.state["step"] == "sendWelcome"
+
+
 def test_forward_migration_runs_in_order_and_failure_keeps_old_version(tmp_path: Path) -> None:
     def extra(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE profiles ADD COLUMN extra TEXT")
