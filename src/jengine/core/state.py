@@ -2,11 +2,13 @@
 
 :class:`State` is a JSON-serialisable slice of the engine's durable state — the entities one
 input can touch: profiles, instances, the active-instance index, re-entrance memory, ``cap``
-counters. (Journey versions are part of the core's model, :class:`jengine.core.context.Spec`.) The core (:func:`jengine.core.engine.step`) never modifies the
-state it is given: it copies the slice's maps (cheap: a slice holds one profile and its
-instances, except for the few inputs that concern a whole audience) and replaces the entities
-it changes with new dicts. The runner keeps the whole world in memory, hands the core a slice,
-and writes back the entities whose identity changed.
+counters. (Journey versions are part of the core's model, :class:`jengine.core.context.Spec`.)
+The core (:func:`jengine.core.engine.step`) never modifies the state it is given: it copies the
+slice's maps (cheap: a slice holds at most one profile and its instances) and replaces the
+entities it changes with new dicts. An input about a group of profiles is answered with a
+:class:`Fanout` effect: the runner then feeds one :class:`MemberIn` per member, each with that
+member's slice. The runner keeps the state in its store, hands the core a slice, and writes
+back the entities whose identity changed.
 
 Entities are plain JSON dicts; instants are integer microseconds since the epoch (UTC).
 

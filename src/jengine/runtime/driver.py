@@ -1,15 +1,21 @@
 """The run loop behind :func:`jengine.runtime.runner.run` (see that module for the API).
 
-:class:`World` is the whole engine state in memory (profiles, active instances, re-entrance
-memory, cap counters), loaded from the store at start. Each input gets a :class:`State` slice
-(its profile and that profile's instances; everything for the few audience-wide inputs), the
+The durable state lives in the store; :class:`~jengine.runtime.world.World` is a bounded cache
+of profile entries over it. Each input gets a :class:`State` slice — its one profile with that
+profile's instances and re-entrance memory, or an empty one for an input about a group — the
 core returns a new slice, and the world takes the entities whose identity changed, remembering
-them as dirty. Everything is written to the store once per batch, just before the commit, in
-that one transaction: output rows and recorded effects (buffered in order, ``executemany``),
-timer changes (the timers live in an in-memory heap, :class:`~jengine.runtime.world.TimerQueue`),
-dirty entities, report counters, the clock and the input offset of the last input. The core
-never raises, so no per-input rollback is needed; a crash loses the whole uncommitted batch,
-which the restart processes again from the committed offset (exactly once, §4.6).
+them as dirty. An input about a group (a business event, an audience read, a window end) comes
+back from the core as a :class:`~jengine.core.state.Fanout`: :meth:`Loop.process` walks the
+group from the store's indexes and runs one member step per profile, then the fan-out's
+trailing effects, then the other follow-ups (HTTP results, requeued audience changes).
+
+Everything is written to the store once per batch, just before the commit, in that one
+transaction: output rows and recorded effects (buffered in order, ``executemany``), timer
+changes (:class:`~jengine.runtime.timers.TimerQueue`), dirty entities, report counters, the
+clock and the input offset of the last input. A long fan-out writes (without committing)
+whenever :data:`SPILL` changes are buffered, so memory stays bounded. The core never raises,
+so no per-input rollback is needed; a crash loses the whole uncommitted batch, which the
+restart processes again from the committed offset (exactly once, §4.6).
 
 Live mode also watches the workspace files (:class:`WorkspaceWatch`): before each input and
 while idle, a change registers the versions again (§4.5, :meth:`Loop._reload`).
@@ -386,7 +392,7 @@ class Loop:
         world, apply = self.world, self.effects.apply
         state = world.slice_for(inp)
         new, effects = self._step(state, inp, now)
-        world.merge(state, new)
+        world.merge(inp, state, new)
         follow = apply(effects, now, inp)
         if not follow:
             return
@@ -409,7 +415,7 @@ class Loop:
                 current = member
             state = world.slice_for(current)
             new, effects = self._step(state, current, now)
-            world.merge(state, new)
+            world.merge(current, state, new)
             queue.extend(apply(effects, now, current))
             if world.pending + self.effects.pending > SPILL:
                 self.spill()

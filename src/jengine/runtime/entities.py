@@ -1,9 +1,10 @@
 """The store's side of the per-profile entities: reading one profile's entry, writing what
 changed, and walking the groups of a fan-out (schema version 2 indexes).
 
-An :class:`Entry` is everything one input about a profile may touch: the profile (None when
-none is stored), its active instances (one per journey at most) and its re-entrance memory
-per journey. :func:`load_entry` reads it with one statement over three indexes. Profiles are written
+A profile's *entry* is everything one input about that profile may touch, as a
+:class:`~jengine.core.state.State` slice: the profile (absent when none is stored), its active
+instances (one per journey at most) and its re-entrance memory per journey. :func:`load_entry`
+reads it with one statement over three indexes. Profiles are written
 column by column: :func:`write_profiles` inserts new ones whole and, for stored ones, updates
 only the columns whose value changed (a reaction rewrites ``events``, an ``@audience`` line
 ``audiences``; nothing re-encodes the attributes). :func:`member_page` and
@@ -16,14 +17,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from jengine.core.state import Json
+from jengine.core.state import Json, State, pair
 from jengine.runtime.migrations import upgrade_state
 from jengine.runtime.store import dumps, loads
 
-__all__ = ["COLUMNS", "Entry", "active_page", "load_entry", "member_page", "profile_row",
+__all__ = ["COLUMNS", "active_page", "load_entry", "member_page", "profile_row", "set_members",
            "write_profiles"]
 
 #: profile JSON key → (column, encoder)
@@ -35,15 +35,6 @@ COLUMNS: dict[str, tuple[str, Any]] = {
 _EMPTY: dict[str, Any] = {"attributes": {}, "audiences": {}, "events": []}
 
 
-@dataclass
-class Entry:
-    """One profile's slice of the durable state (see the module docstring)."""
-
-    profile: Json | None
-    instances: dict[str, Json] = field(default_factory=dict)
-    reentrance: dict[str, Json] = field(default_factory=dict)
-
-
 _ENTRY_SQL = (
     "SELECT 0, namespace, time_zone, test, attributes, audiences, events FROM profiles "
     "WHERE id = ?1 "
@@ -53,25 +44,30 @@ _ENTRY_SQL = (
     "WHERE profile = ?1")
 
 
-def load_entry(conn: sqlite3.Connection, pid: str) -> Entry:
-    """Read a profile's entry (one statement over three indexes)."""
-    entry = Entry(None)
+def load_entry(conn: sqlite3.Connection, pid: str) -> State:
+    """Read a profile's entry — the profile's slice of the state — with one statement over
+    three indexes (``counters`` is left empty: the world's are shared by every slice)."""
+    entry = State()
     for part, a, b, c, d, e, f in conn.execute(_ENTRY_SQL, (pid,)):
         if part == 0:
-            entry.profile = {"id": pid, "namespace": a, "timeZone": b, "test": bool(c),
-                             "attributes": loads(d), "audiences": loads(e), "events": loads(f)}
+            entry.profiles[pid] = {"id": pid, "namespace": a, "timeZone": b, "test": bool(c),
+                                   "attributes": loads(d), "audiences": loads(e),
+                                   "events": loads(f)}
         elif part == 1:
-            entry.instances[a] = upgrade_state(loads(c), b)
+            inst = upgrade_state(loads(c), b)
+            entry.instances[inst["uid"]] = inst
+            entry.active[pair(a, pid)] = inst["uid"]
         else:
-            entry.reentrance[a] = {"instances": b, "lastEntry": c, "lastEnd": d}
+            entry.reentrance[pair(a, pid)] = {"instances": b, "lastEntry": c, "lastEnd": d}
     return entry
 
 
 def profile_row(p: Json) -> tuple[Any, ...]:
     """The ``profiles`` row of a profile JSON (see :data:`COLUMNS`)."""
+    audiences, events = p.get("audiences"), p.get("events")
     return (p["id"], p.get("namespace"), p.get("timeZone"), int(bool(p.get("test"))),
-            dumps(p.get("attributes") or {}), dumps(p.get("audiences") or {}),
-            dumps(p.get("events") or []))
+            dumps(p.get("attributes") or {}), dumps(audiences) if audiences else "{}",
+            dumps(events) if events else "[]")
 
 
 def write_profiles(conn: sqlite3.Connection,

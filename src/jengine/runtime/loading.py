@@ -10,6 +10,7 @@ cached entry for it is dropped. Bad lines are reported on ``err`` as warnings
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +34,8 @@ def profile_json(p: Profile) -> Json:
 
 def load_profiles(path: Path, world: World, err: TextIO) -> int:
     """Load every profile line of ``path``; the number of profiles loaded."""
+    conn = world.store.conn
+    fresh = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM profiles)").fetchone()[0] == 1
     batch: list[Json] = []
     count = 0
     for item in read_profiles(path):
@@ -41,25 +44,36 @@ def load_profiles(path: Path, world: World, err: TextIO) -> int:
             continue
         batch.append(profile_json(item))
         if len(batch) >= BATCH:
-            count += _write(world, batch)
+            fresh = _write(world, batch, fresh)
+            count += len(batch)
             batch = []
-    return count + _write(world, batch)
+    _write(world, batch, fresh)
+    return count + len(batch)
 
 
-def _write(world: World, batch: list[Json]) -> int:
-    """Write a batch: each line replaces the stored profile (a later line of the same id, in
-    this batch or a later one, wins: its index rows replace the earlier ones)."""
+def _write(world: World, batch: list[Json], fresh: bool) -> bool:
+    """Write a batch; each line replaces the stored profile with its id (a later line of the
+    same id, in this batch or a later one, wins, index rows included). ``fresh``: no profile
+    of the batch can be stored yet (the store had none and no id repeated so far), so plain
+    inserts do; a repeated id turns that off. Returns ``fresh`` for the next batch."""
     if not batch:
-        return 0
+        return fresh
     conn = world.store.conn
-    for p in batch:
-        world.forget(p["id"])
-    conn.executemany("INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [profile_row(p) for p in batch])
+    rows = [profile_row(p) for p in batch]
+    if fresh:
+        try:
+            conn.executemany("INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.IntegrityError:
+            fresh = False
+    if not fresh:
+        for p in batch:
+            world.forget(p["id"])
+        conn.executemany("INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("DELETE FROM audience_members WHERE profile = ?",
+                         [(p["id"],) for p in batch])
     last = {p["id"]: p for p in batch}
-    conn.executemany("DELETE FROM audience_members WHERE profile = ?", [(i,) for i in last])
-    rows: list[Row] = []
+    members: list[Row] = []
     for p in last.values():
-        rows += rows_of(world.spec, world.rules, p)
-    set_members(conn, rows, ())
-    return len(batch)
+        members += rows_of(world.spec, world.rules, p)
+    set_members(conn, members, ())
+    return fresh

@@ -1,12 +1,13 @@
 """The runner's side of the core's data: the :class:`World`, a bounded cache over the store.
 
-The durable state lives in the store; the world keeps a cache of profile *entries* (a profile,
-its active instances and its re-entrance memory, :class:`~jengine.runtime.entities.Entry`) of
-at most ``capacity`` profiles, least recently used first out, so memory does not grow with
-the profile count. Per input the world cuts a :class:`~jengine.core.state.State` slice — the
-input's one profile, read from the store on a miss, or nothing at all for the inputs about a
-group (the core fans those out, one profile at a time) — and merges the core's result back by
-entity identity (the core replaces what it changes), remembering what is dirty. Dirty entries
+The durable state lives in the store; the world keeps a cache of profile *entries* — a
+profile, its active instances and its re-entrance memory, as the
+:class:`~jengine.core.state.State` slice the core takes — of at most ``capacity`` profiles,
+least recently used first out, so memory does not grow with the profile count. An input's
+slice is its one profile's entry (read from the store on a miss), or an empty slice for the
+inputs about a group (the core fans those out, one profile at a time). The core's result
+becomes the entry when an entity changed (compared by identity: the core replaces what it
+changes), and the changed entities are remembered as dirty. Dirty entries
 stay in memory until :meth:`World.write` stores them (once per batch, or earlier when a large
 fan-out fills the memory): changed profile columns, instances (ended ones leave the cache),
 re-entrance memory, ``cap`` counters and the audience membership index.
@@ -30,7 +31,6 @@ from jengine.core.state import (
     pair,
 )
 from jengine.runtime.entities import (
-    Entry,
     active_page,
     load_entry,
     member_page,
@@ -75,8 +75,8 @@ class World:
         self.spec, self.store, self.capacity = spec, store, max(1, capacity)
         self.page = PAGE                                # rows per group-walk query
         self.rules = rules_of(spec)
-        self.clean: OrderedDict[str, Entry] = OrderedDict()
-        self.dirty: dict[str, Entry] = {}
+        self.clean: OrderedDict[str, State] = OrderedDict()
+        self.dirty: dict[str, State] = {}
         self.stored: dict[str, Json | None] = {}        # dirty profile → as stored
         self.dirty_instances: dict[str, Json] = {}
         self.dirty_reentrance: set[tuple[str, str]] = set()
@@ -100,8 +100,8 @@ class World:
 
     # -- entries -----------------------------------------------------------------------------
 
-    def entry(self, pid: str) -> Entry:
-        """A profile's entry, from the cache or the store."""
+    def entry(self, pid: str) -> State:
+        """A profile's entry (its slice of the state), from the cache or the store."""
         found = self.dirty.get(pid)
         if found is not None:
             return found
@@ -112,14 +112,6 @@ class World:
         found = self.clean[pid] = load_entry(self.store.conn, pid)
         if len(self.clean) + len(self.dirty) > self.capacity:
             self._evict()
-        return found
-
-    def _touch(self, pid: str) -> Entry:
-        """The entry, marked dirty (kept in memory until written)."""
-        found = self.dirty.get(pid)
-        if found is None:
-            found = self.clean.pop(pid, None) or load_entry(self.store.conn, pid)
-            self.dirty[pid] = found
         return found
 
     def _evict(self) -> None:
@@ -134,56 +126,53 @@ class World:
     # -- slices ------------------------------------------------------------------------------
 
     def slice_for(self, inp: Input) -> State:
-        out = State(counters=self.counters)
+        """The input's slice: its profile's entry itself (the core never modifies the state it
+        is given), or an empty slice for an input about no profile."""
         pid = profile_of(inp)
-        if pid is None:
-            return out
-        e = self.entry(pid)
-        if e.profile is not None:
-            out.profiles[pid] = e.profile
-        for journey, inst in e.instances.items():
-            out.instances[inst["uid"]] = inst
-            out.active[pair(journey, pid)] = inst["uid"]
-        for journey, memory in e.reentrance.items():
-            out.reentrance[pair(journey, pid)] = memory
+        out = State() if pid is None else self.entry(pid)
+        out.counters = self.counters
         return out
 
-    def merge(self, old: State, new: State) -> None:
-        """Take the entities of ``new`` that differ (by identity) from ``old``."""
-        for pid, p in new.profiles.items():
-            if old.profiles.get(pid) is not p:
-                e = self._touch(pid)
-                if pid not in self.stored:
-                    self.stored[pid] = e.profile
-                e.profile = p
+    def merge(self, inp: Input, old: State, new: State) -> None:
+        """Take the core's result for ``inp``: ``new`` becomes the profile's entry when an
+        entity changed (by identity), and the changed entities are remembered as dirty."""
+        pid = profile_of(inp)
         changed = False
+        for key, p in new.profiles.items():
+            if old.profiles.get(key) is not p:
+                changed = True
+                if key not in self.stored:
+                    self.stored[key] = old.profiles.get(key)
         for uid, inst in new.instances.items():
             if old.instances.get(uid) is not inst:
-                self.dirty_instances[uid] = inst
-                self._touch(inst["profile"])
                 changed = True
-        if changed or new.active != old.active:
-            self._actives(old, new)
+                self.dirty_instances[uid] = inst
         for key, memory in new.reentrance.items():
             if old.reentrance.get(key) is not memory:
-                journey, pid = key.split("|", 1)
-                self._touch(pid).reentrance[journey] = memory
-                self.dirty_reentrance.add((journey, pid))
+                changed = True
+                journey, who = key.split("|", 1)
+                self.dirty_reentrance.add((journey, who))
+        if changed or new.active != old.active:
+            if pid is None:
+                raise RuntimeError(f"a step about no profile changed the state: {inp!r}")
+            self._adopt(pid, new)
         counters = self.counters
         for key, value in new.counters.items():
             if counters.get(key) != value:
                 counters[key] = value
                 self.dirty_counters.add(key)
 
-    def _actives(self, old: State, new: State) -> None:
-        for key in old.active.keys() - new.active.keys():
-            journey, pid = key.split("|", 1)
-            self._touch(pid).instances.pop(journey, None)
-        for key, uid in new.active.items():
-            inst = new.instances[uid]
-            if old.active.get(key) != uid or old.instances.get(uid) is not inst:
-                journey, pid = key.split("|", 1)
-                self._touch(pid).instances[journey] = inst
+    def _adopt(self, pid: str, new: State) -> None:
+        """``new`` (one profile's slice, as the core returned it) becomes the dirty entry of
+        ``pid``; its ended instances leave it (they are written from ``dirty_instances``)."""
+        for uid in [u for u, inst in new.instances.items() if not inst["active"]]:
+            del new.instances[uid]
+        suffix = "|" + pid
+        if any(not k.endswith(suffix) for k in (*new.active, *new.reentrance)) or \
+                any(k != pid for k in new.profiles):
+            raise RuntimeError(f"a step about {pid!r} changed another profile")
+        self.clean.pop(pid, None)
+        self.dirty[pid] = new
 
     # -- fan-out groups ----------------------------------------------------------------------
 
@@ -229,7 +218,7 @@ class World:
         if self.dirty_reentrance:
             rows = []
             for journey, pid in sorted(self.dirty_reentrance):
-                m = self.entry(pid).reentrance[journey]
+                m = self.entry(pid).reentrance[pair(journey, pid)]
                 rows.append((journey, pid, m.get("instances") or 0, m.get("lastEntry"),
                              m.get("lastEnd")))
             store.conn.executemany("INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
@@ -245,7 +234,8 @@ class World:
         self._evict()
 
     def _write_profiles(self) -> None:
-        changes = [(self.dirty[pid].profile, stored) for pid, stored in sorted(self.stored.items())]
+        changes = [(self.entry(pid).profiles.get(pid), stored)
+                   for pid, stored in sorted(self.stored.items())]
         write_profiles(self.store.conn, [(p, s) for p, s in changes if p is not None])
         add: list[Row] = []
         remove: list[Row] = []

@@ -60,12 +60,13 @@ def test_cache_is_bounded_and_keeps_dirty_entries_until_written(tmp_path: Path) 
         world = World(sp, store, capacity=2)
         write_profiles(store.conn, [(profile(f"p{i}"), None) for i in range(5)])
         for i in range(5):
-            assert world.entry(f"p{i}").profile is not None
+            assert f"p{i}" in world.entry(f"p{i}").profiles
             assert len(world.clean) + len(world.dirty) <= 2
-        old = world.slice_for(EventIn(name="Go", profile="p0"))
+        go = EventIn(name="Go", profile="p0")
+        old = world.slice_for(go)
         new = old.copy()
         new.profiles["p0"] = {**old.profiles["p0"], "audiences": {"News": "realized"}}
-        world.merge(old, new)
+        world.merge(go, old, new)
         for i in range(1, 5):
             world.entry(f"p{i}")
         assert "p0" in world.dirty          # not evicted before it is written
@@ -99,7 +100,8 @@ def _store_state(store: Store, sp: Spec, rng: random.Random, n: int) -> State:
         p = profile(pid, rng.choice(("gold", "silver")),
                     rng.choice((None, "realized", "existing", "exited")))
         state.profiles[pid] = p
-        old = world.slice_for(EventIn(name="Go", profile=pid))
+        go = EventIn(name="Go", profile=pid)
+        old = world.slice_for(go)
         new = old.copy()
         new.profiles[pid] = p
         if rng.random() < 0.5:
@@ -109,7 +111,7 @@ def _store_state(store: Store, sp: Spec, rng: random.Random, n: int) -> State:
                     "active": True}
             new.instances[uid] = state.instances[uid] = inst
             new.active[pair("j", pid)] = state.active[pair("j", pid)] = uid
-        world.merge(old, new)
+        world.merge(go, old, new)
     world.write()
     return state
 
@@ -197,3 +199,29 @@ def test_effect_log_dedupes_in_the_batch_and_against_the_store(tmp_path: Path) -
         again = EffectLog(store)
         assert not again.record(e)
         assert again.record(Effect("j/1/a/1", "hi", 2, "outbox", {"x": 1}))
+
+
+def test_profile_load_streams_and_a_repeated_id_replaces(tmp_path: Path) -> None:
+    import io
+    import json
+
+    import jengine.runtime.loading as loading
+
+    lines = [{"id": f"p{i}", "audiences": {"News": "realized"}} for i in range(7)]
+    lines.append({"id": "p2", "audiences": {"News": "exited"}})      # a later line wins
+    lines.append({"id": "p9", "attributes": {"FG": {"tier": "gold"}}})
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines) + "not json\n")
+    err = io.StringIO()
+    with Store(tmp_path / "s.db") as store, store.transaction():
+        world = World(spec(), store)
+        old, loading.BATCH = loading.BATCH, 3
+        try:
+            assert loading.load_profiles(path, world, err) == 9
+        finally:
+            loading.BATCH = old
+        rows = store.execute("SELECT audience, rule, profile FROM audience_members "
+                             "ORDER BY audience, profile").fetchall()
+    assert rows == [("News", 0, p) for p in ("p0", "p1", "p3", "p4", "p5", "p6")] + [
+        ("VIP", 1, "p9")]
+    assert "p.jsonl:10: warning bad_input" in err.getvalue()
