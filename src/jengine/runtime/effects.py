@@ -101,7 +101,8 @@ class Effects:
         self.store, self.spec, self.world, self.client = store, spec, world, client
         self.result = result
         self.report: Tally[tuple[str, int, str, str]] = Tally()
-        self.rows: list[tuple[str, str]] = []
+        self.rows: dict[str, list[str]] = {OUTBOX: [], JOURNAL: [], DEADLETTER: []}
+        self.buffered = 0
         self.timers = (TimerQueue(store) if timer_window is None
                        else TimerQueue(store, timer_window))
         self.log = EffectLog(store)
@@ -109,18 +110,24 @@ class Effects:
     @property
     def pending(self) -> int:
         """Buffered rows and changes not yet written."""
-        return len(self.rows) + len(self.log.pending) + self.timers.pending
+        return self.buffered + len(self.log.pending) + self.timers.pending
 
     def output(self, stream: str, obj: Json) -> None:
-        """Buffer an output row; :meth:`write_outputs` inserts the batch in order."""
-        self.rows.append((stream, dumps(obj)))
+        """Buffer an output line; :meth:`write_outputs` stores the batch's lines."""
+        self.rows[stream].append(dumps(obj))
+        self.buffered += 1
 
     def write_outputs(self) -> None:
-        """Insert the batch's output rows, recorded effects and timer changes."""
-        if self.rows:
-            self.store.conn.executemany("INSERT INTO outputs (stream, line) VALUES (?, ?)",
-                                        self.rows)
-            self.rows = []
+        """Store the batch's output lines — one row per stream holding its lines in order,
+        newline-separated (a JSON line never holds a raw newline) — then the recorded
+        effects and the timer changes."""
+        if self.buffered:
+            self.store.conn.executemany(
+                "INSERT INTO outputs (stream, line) VALUES (?, ?)",
+                [(stream, "\n".join(lines)) for stream, lines in self.rows.items() if lines])
+            for lines in self.rows.values():
+                lines.clear()
+            self.buffered = 0
         self.log.write()
         self.timers.write(self.store)
 

@@ -437,12 +437,14 @@ class Store:
         return cast(int, cur.lastrowid)
 
     def outputs(self, stream: Stream, after: int = 0) -> Iterator[OutputRow]:
-        """The committed lines of a stream with a sequence above ``after``, in order."""
+        """The committed lines of a stream with a sequence above ``after``, in order (a row
+        may hold several lines, newline-separated: each comes out with the row's seq)."""
         rows = self.conn.execute(
             "SELECT seq, line FROM outputs WHERE stream = ? AND seq > ? ORDER BY seq",
             (stream, after))
-        for seq, line in rows:
-            yield OutputRow(seq, stream, line)
+        for seq, text in rows:
+            for line in text.split("\n"):
+                yield OutputRow(seq, stream, line)
 
 
 @dataclass

@@ -124,6 +124,20 @@ def test_outputs_keep_key_order_and_sequence(store: Store) -> None:
     assert [r.seq for r in store.outputs("journal", after=s1)] == [s3]
 
 
+def test_an_output_row_may_hold_several_lines(tmp_path: Path) -> None:
+    from jengine.runtime.export import Exporter
+
+    with Store(tmp_path / "s.db") as store:
+        Exporter(store, {"journal": tmp_path / "j.jsonl"}).attach()
+        with store.transaction():
+            store.append_output("journal", {"n": 1})
+            store.execute("INSERT INTO outputs (stream, line) VALUES ('journal', ?)",
+                          ('{"n":2}\n{"n":"a\\nb"}',))
+        assert [r.line for r in store.outputs("journal")] == [
+            '{"n":1}', '{"n":2}', '{"n":"a\\nb"}']
+    assert (tmp_path / "j.jsonl").read_text() == '{"n":1}\n{"n":2}\n{"n":"a\\nb"}\n'
+
+
 def test_micros_round_trip() -> None:
     t = dt.datetime(2026, 3, 29, 2, 30, 0, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert from_micros(to_micros(t)) == t

@@ -13,6 +13,10 @@ else by index:
   ``audience_rules`` (a changed rule is recomputed by the runner);
 * ``audience_members_by_profile`` — a profile's rows (replacing a profile).
 
+From version 2 an ``outputs`` row may hold several lines of its stream, in order, separated by
+``\\n`` (a JSON line never holds a raw newline): the runner stores a batch's lines of a stream
+as one row. Version-1 rows (one line each) read the same.
+
 The upgrade fills the ``rule = 0`` rows from the stored profiles; ``audience_rules`` starts
 empty, so the runner computes the rule rows when it first opens the store.
 """
