@@ -35,7 +35,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
-from jengine.runtime.batch import BatchTx
+from jengine.runtime.batch import BatchTx, collector
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.effects import Effects, Follow, Then, http_client
 from jengine.runtime.export import Exporter
@@ -77,7 +77,8 @@ def drive(options: RunOptions) -> RunResult:
         return result
     store = Store(options.state)
     try:
-        return _drive(options, ws, store, result, started, err)
+        with collector():
+            return _drive(options, ws, store, result, started, err)
     finally:
         store.close()
 

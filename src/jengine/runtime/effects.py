@@ -78,7 +78,7 @@ class EffectLog:
     def write(self) -> None:
         if self.pending:
             self.store.record_effects(self.pending.values())
-            self.pending = {}
+            self.pending.clear()
 
 
 @dataclass(frozen=True)

@@ -152,16 +152,16 @@ class TimerQueue:
         if self.cancelled:
             store.conn.executemany("DELETE FROM timers WHERE instance = ?",
                                    [(i,) for i in self.cancelled])
-            self.cancelled = []
+            self.cancelled.clear()
         if self.deleted:
             store.delete_timers(self.deleted)
-            self.deleted = []
+            self.deleted.clear()
         if self.added:
             store.insert_timers(self.added.values())
             for seq, row in self.added.items():
                 if seq not in self.live:
                     self._untrack(row)
-            self.added = {}
+            self.added.clear()
         if self.last_seq != self.written_seq:
             store.set_timer_seq(self.last_seq)
             self.written_seq = self.last_seq

@@ -43,7 +43,7 @@ from jengine.runtime.store import Store
 
 __all__ = ["DEFAULT_CACHE", "World", "profile_of", "profile_of_uid"]
 
-DEFAULT_CACHE = 20_000          # profiles whose entries the world keeps in memory
+DEFAULT_CACHE = 5_000           # profiles whose entries the world keeps in memory
 GROUP_TIMERS = frozenset({"window", "read"})
 PAGE = 1000
 
@@ -214,7 +214,7 @@ class World:
             # (".../10" < ".../9"), and only one may be active in the table at a time
             records.sort(key=lambda r: r.active)
             store.put_instances(records)
-            self.dirty_instances = {}
+            self.dirty_instances.clear()
         if self.dirty_reentrance:
             rows = []
             for journey, pid in sorted(self.dirty_reentrance):
@@ -223,14 +223,14 @@ class World:
                              m.get("lastEnd")))
             store.conn.executemany("INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
                                    rows)
-            self.dirty_reentrance = set()
+            self.dirty_reentrance.clear()
         for key in sorted(self.dirty_counters):
             j, v, st, label = key.split("|", 3)
             current = store.get_counter("cap", j, int(v), st, label)
             store.add_counter("cap", j, int(v), st, label, self.counters[key] - current)
-        self.dirty_counters = set()
+        self.dirty_counters.clear()
         self.clean.update(self.dirty)
-        self.dirty = {}
+        self.dirty.clear()
         self._evict()
 
     def _write_profiles(self) -> None:
@@ -247,7 +247,7 @@ class World:
             add += sorted(after - before)
             remove += sorted(before - after)
         set_members(self.store.conn, add, remove)
-        self.stored = {}
+        self.stored.clear()
 
     def _rows_may_change(self, new: Json, stored: Json | None) -> bool:
         if stored is None or new.get("audiences") is not stored.get("audiences"):
