@@ -1,0 +1,229 @@
+"""Simulated mode on Temporal: a file of timestamped events replayed on the time-skipping
+test server, so ``jengine run --engine temporal`` (no ``--temporal`` address) and ``jengine
+test --engine temporal`` give the embedded engine's outputs.
+
+The server's clock is global and can only move forward; the driver keeps an offset
+(simulated = server + offset, the first input's time mapped onto the server's start) and
+walks the timeline: before an input at time t it sleeps the server to t, which fires every
+workflow timer due by then in order, then ``sync``\\ s each workflow whose next timer was due
+(an update that returns once it is idle: its timers processed, their outputs committed), and
+sends the input with update-with-start, which returns once the input is processed. Each
+status names the workflow's next due timer, so the driver knows whom to sync at the next step.
+The global workflow's fan-out goes one member at a time, in profile-id order, as the embedded
+engine's audience reads do.
+
+The server's clock runs in real time between sleeps, so a timer due within the few
+milliseconds it takes to process an input may fire before the driver sends the next input of
+that same instant; the driver checks nothing about it (see docs/temporal.md, "Limits").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from jengine.core.context import Options
+from jengine.core.instants import to_micros
+from jengine.lang import ast as A
+from jengine.runtime.io import DeadLetter, SourceLine, open_input, read_lines, read_profiles
+from jengine.runtime.io import parse_event_line as parse_line
+from jengine.runtime.options import RunOptions, RunResult
+from jengine.temporal.binaries import test_server_binary
+from jengine.temporal.client import Feeder
+from jengine.temporal.config import GLOBAL_KEY, Config
+from jengine.temporal.keyflow import KeyWorkflow
+from jengine.temporal.specs import publish
+from jengine.temporal.store import SharedStore, open_store
+from jengine.temporal.worker import build_worker
+
+__all__ = ["Simulation", "export", "run_simulated"]
+
+Json = dict[str, Any]
+
+
+class Simulation:
+    """Walks a timeline of inputs on a time-skipping environment (see the module docstring)."""
+
+    def __init__(self, env: WorkflowEnvironment, client: Client, config: Config,
+                 feeder: Feeder) -> None:
+        self.env, self.client, self.config, self.feeder = env, client, config, feeder
+        self.next_due: dict[str, int | None] = {}
+        self.clock = 0
+
+    def note(self, statuses: dict[str, Json]) -> None:
+        for key, status in statuses.items():
+            self.next_due[key] = status["next_due"]
+            for other, nd in status.get("touched", {}).items():
+                self.next_due[other] = nd
+
+    async def _sync(self, key: str, until: int) -> None:
+        handle = self.client.get_workflow_handle(self.config.workflow_id(key))
+        self.note({key: await handle.execute_update(KeyWorkflow.sync, until)})
+
+    async def advance(self, t: int) -> None:
+        """Move the server clock to ``t`` (µs, simulated), then let the timers due by then
+        fire in (due, key) order: the earliest due key processes its timers up to that
+        instant, and again, until no timer is due by ``t``."""
+        target = t - self.config.offset
+        current = to_micros(await self.env.get_current_time())
+        if target > current:
+            await self.env.sleep(dt.timedelta(microseconds=target - current))
+        self.clock = max(self.clock, t)
+        while True:
+            due = [(nd, k) for k, nd in self.next_due.items() if nd is not None and nd <= t]
+            if not due:
+                return
+            nd, key = min(due)
+            await self._sync(key, nd)
+
+    async def run(self, lines: Sequence[SourceLine], opened: list[tuple[str, int]],
+                  until: int | None) -> int:
+        """Feed the lines (then fire timers up to ``until``); the number of inputs."""
+        reads = [v for v in opened if self._reads(v)]
+        first = True
+        count = 0
+        for line in lines:
+            count += 1
+            parsed = parse_line(line)
+            ref = f"{self.feeder.source}:{line.number}"
+            if isinstance(parsed, DeadLetter):
+                self.feeder.dead(parsed, ref)
+                continue
+            t = to_micros(parsed.time)
+            await self.advance(t)
+            if first and reads:
+                self.note((await self.feeder.opened(reads, self.clock)).statuses)
+                await self.advance(self.clock)
+            first = False
+            ack = await self.feeder.event(parsed, ref, self.clock, t < self.clock)
+            self.note(ack.statuses)
+        if until is not None:
+            if first and reads:
+                self.note((await self.feeder.opened(reads, None)).statuses)
+            await self.advance(until)
+        return count
+
+    def _reads(self, version: tuple[str, int]) -> bool:
+        vs = self.feeder.spec.version(*version)
+        return vs is not None and isinstance(vs.journey.entry, A.EntryRead)
+
+
+def _first_time(lines: Sequence[SourceLine]) -> dt.datetime | None:
+    for line in lines:
+        parsed = parse_line(line)
+        if not isinstance(parsed, DeadLetter):
+            return parsed.time
+    return None
+
+
+def export(store: SharedStore, options: RunOptions) -> dict[str, int]:
+    """Write the store's outputs to the run's JSONL files; the line counts."""
+    counts = {}
+    for stream, path in (("outbox", options.outbox), ("journal", options.journal),
+                         ("deadletter", options.dead_letters)):
+        lines = store.outputs(stream)
+        Path(path).write_text("".join(_line(obj) + "\n" for obj in lines), encoding="utf-8")
+        counts[stream] = len(lines)
+    return counts
+
+
+def _line(obj: Json) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+async def run_simulated(options: RunOptions, store_location: str | Path | None = None,
+                        env: WorkflowEnvironment | None = None) -> RunResult:
+    """``jengine run --engine temporal`` without a cluster (see the module docstring); the
+    store must be new (the test server starts empty). ``env``: a running time-skipping
+    environment to reuse (tests)."""
+    err = options.err or sys.stderr
+    result, started = RunResult(), time.perf_counter()
+    tmp = None if store_location is not None else tempfile.mkdtemp(prefix="jengine-temporal-")
+    store = open_store(store_location or tmp or "")
+    try:
+        published = publish(store, options.workspace, Options(
+            options.dry_run, options.test_mode,
+            options.test_wait // dt.timedelta(microseconds=1)))
+        if published.snapshot is None:
+            for line in published.diagnostics:
+                print(line, file=err)
+            for problem in published.problems:
+                print(f"{options.workspace}: error {problem}", file=err)
+            result.status = 1
+            return result
+        own = env is None
+        env = env or await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=test_server_binary())
+        try:
+            await _simulate(env, options, store, published.snapshot, published.opened, result)
+        finally:
+            if own:
+                await env.shutdown()
+        counts = export(store, options)
+        result.outbox, result.journal = counts["outbox"], counts["journal"]
+        result.dead_letters = counts["deadletter"]
+        result.entered = sum(1 for o in store.outputs("journal") if o["outcome"] == "entered")
+    finally:
+        store.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _simulate(env: WorkflowEnvironment, options: RunOptions, store: SharedStore,
+                    snapshot: Json, opened: list[tuple[str, int]], result: RunResult) -> None:
+    with open_input(str(options.events)) as stream:
+        lines = list(read_lines(stream))
+    start = _first_time(lines) or options.until or await env.get_current_time()
+    offset = to_micros(start) - to_micros(await env.get_current_time())
+    config = Config(task_queue=f"jengine-sim-{uuid.uuid4().hex[:8]}", mode="simulated",
+                    offset=offset)
+    worker, executor = build_worker(env.client, config, store, transport=options.transport,
+                                    env=options.env)
+    try:
+        async with worker:
+            feeder = Feeder(env.client, config, store, snapshot, source="in", wait=True)
+            sim = Simulation(env, env.client, config, feeder)
+            if options.profiles is not None:
+                await _profiles(feeder, sim, options)
+            until = None if options.until is None else to_micros(options.until)
+            result.events = await sim.run(lines, opened, until)
+            sim.next_due.setdefault(GLOBAL_KEY, None)
+    finally:
+        executor.shutdown(wait=False)
+
+
+async def _profiles(feeder: Feeder, sim: Simulation, options: RunOptions) -> None:
+    """Load the profiles file before the clock starts (instant 0: a first load is silent
+    and does not move the key's clock, as the embedded runner's load)."""
+    assert options.profiles is not None
+    for n, item in enumerate(read_profiles(options.profiles), start=1):
+        if isinstance(item, DeadLetter):
+            print(f"{options.profiles}:{item.line}: warning bad_input {item.message}",
+                  file=options.err or sys.stderr)
+            continue
+        sim.note((await feeder.profile(n, item, 0)).statuses)
+
+
+def run_blocking(options: RunOptions, store_location: str | Path | None = None) -> RunResult:
+    """:func:`run_simulated` from synchronous code (then a garbage collection: see the SDK
+    exit note in docs/temporal.md)."""
+    import gc
+
+    result = asyncio.run(run_simulated(options, store_location))
+    gc.collect()
+    return result
