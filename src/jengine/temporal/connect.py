@@ -15,10 +15,10 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
-__all__ = ["Connection", "ConnectionError_", "connect"]
+__all__ = ["BadConnection", "Connection", "connect"]
 
 
-class ConnectionError_(Exception):  # noqa: N801 - not the builtin ConnectionError
+class BadConnection(Exception):
     """A connection setting that cannot work (a missing key variable, an unreadable file)."""
 
 
@@ -35,7 +35,7 @@ class Connection:
     def tls_config(self) -> TLSConfig | bool:
         if self.tls_cert is not None or self.tls_ca is not None:
             if (self.tls_cert is None) != (self.tls_key is None):
-                raise ConnectionError_("--tls-cert and --tls-key go together")
+                raise BadConnection("--tls-cert and --tls-key go together")
             return TLSConfig(
                 server_root_ca_cert=self.tls_ca.read_bytes() if self.tls_ca else None,
                 client_cert=self.tls_cert.read_bytes() if self.tls_cert else None,
@@ -47,7 +47,7 @@ class Connection:
             return None
         key = os.environ.get(self.api_key_env)
         if not key:
-            raise ConnectionError_(f"environment variable {self.api_key_env} is not set")
+            raise BadConnection(f"environment variable {self.api_key_env} is not set")
         return key
 
 

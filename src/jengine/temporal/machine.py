@@ -80,7 +80,8 @@ class KeyMachine:
         self.state = State(dict(st.get("profiles", {})), dict(st.get("instances", {})),
                            dict(st.get("active", {})), dict(st.get("reentrance", {})))
         self.caps: dict[str, int] = dict(carried.get("caps", {}))
-        self.timers: list[TimerRow] = [tuple(t) for t in carried.get("timers", [])]  # type: ignore[misc]
+        self.timers: list[TimerRow] = [(t[0], t[1], t[2], t[3], t[4])
+                                       for t in carried.get("timers", [])]
         heapq.heapify(self.timers)
         self.seq: int = carried.get("seq", 0)
         self.items: int = carried.get("items", 0)

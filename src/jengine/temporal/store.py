@@ -113,7 +113,7 @@ class SharedStore(abc.ABC):
     @abc.abstractmethod
     def latest_spec(self) -> Json | None: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release connections and files."""
 
     def __enter__(self) -> SharedStore:
