@@ -97,9 +97,7 @@ async def _feed(conn: Connection, config: Config, store_location: str, workspace
             return result
         client = await connect(conn)
         feeder = Feeder(client, config, store, published.snapshot, source=f"run:{events}")
-        reads = [v for v in published.opened
-                 if isinstance(published.spec.version(*v).journey.entry,
-                               A.EntryRead)]
+        reads = [v for v in published.opened if _reads(published, v)]
         if reads:
             await feeder.opened(reads, None)
         if profiles is not None:
