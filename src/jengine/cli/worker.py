@@ -27,6 +27,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_store(p)
     p.add_argument("--max-concurrent", type=int, default=50,
                    help="activities run at once by this worker (default 50)")
+    p.add_argument("--sticky-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long a workflow's next task waits for this worker before any "
+                        "worker may take it (default 10; lower fails over faster)")
     p.add_argument("--dry-run", action="store_true", help="execute no action (§4.7)")
     p.add_argument("--test", action="store_true", help="test mode: test profiles only")
 
@@ -44,4 +47,4 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = Options(args.dry_run, args.test, dt.timedelta(seconds=10) //
                       dt.timedelta(microseconds=1))
     return serve_worker(connection(args), queue_config(args), args.store, args.workspace,
-                        options, err, args.max_concurrent)
+                        options, err, args.max_concurrent, args.sticky_timeout)

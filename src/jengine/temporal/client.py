@@ -14,12 +14,21 @@ id. ``jengine serve --engine temporal`` calls :meth:`Feeder.submit_event`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from jengine.core.engine import profile_key, qualify
 from jengine.core.instants import from_micros, render_instant, to_micros
@@ -32,15 +41,38 @@ from jengine.temporal.codec import OutputRecord, encode_input
 from jengine.temporal.config import GLOBAL_KEY, Config
 from jengine.temporal.store import SharedStore
 
-__all__ = ["Ack", "Feeder", "send"]
+__all__ = ["Ack", "Feeder", "retrying", "send"]
 
 Json = dict[str, Any]
+T = TypeVar("T")
+
+
+async def retrying(call: Callable[[], Awaitable[T]], patience: float) -> T:
+    """``call()``, again after a failure (a worker killed while it held the workflow task,
+    a server restarting) until ``patience`` seconds have passed. Items carry ids, so a
+    repeated send is dropped by the workflow."""
+    deadline = time.monotonic() + patience
+    delay = 0.2
+    while True:
+        try:
+            return await call()
+        except (TimeoutError, RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 async def send(client: Client, config: Config, key: str, item: Json, *,
-               wait: bool = False) -> Json | None:
+               wait: bool = False, patience: float = 120.0) -> Json | None:
     """Send one item to ``key``'s workflow, starting it if needed; with ``wait``, the
-    workflow's status once the item is processed."""
+    workflow's status once the item is processed. Failures are retried for ``patience``
+    seconds."""
+    return await retrying(lambda: _send(client, config, key, item, wait), patience)
+
+
+async def _send(client: Client, config: Config, key: str, item: Json,
+                wait: bool) -> Json | None:
     from jengine.temporal.keyflow import KeyWorkflow
 
     wid = config.workflow_id(key)

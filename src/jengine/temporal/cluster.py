@@ -42,14 +42,15 @@ def _published(store: SharedStore, workspace: Path, options: Options, err: TextI
 
 
 async def _serve(conn: Connection, config: Config, store_location: str, workspace: Path,
-                 options: Options, err: TextIO, max_concurrent: int) -> int:
+                 options: Options, err: TextIO, max_concurrent: int, sticky: float) -> int:
     store = open_store(store_location)
     try:
         published = _published(store, workspace, options, err)
         if published.snapshot is None:
             return 1
         client = await connect(conn)
-        worker, executor = build_worker(client, config, store, max_concurrent=max_concurrent)
+        worker, executor = build_worker(client, config, store, max_concurrent=max_concurrent,
+                                        sticky_timeout=sticky)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -69,10 +70,11 @@ async def _serve(conn: Connection, config: Config, store_location: str, workspac
 
 
 def serve_worker(conn: Connection, config: Config, store_location: str, workspace: Path,
-                 options: Options, err: TextIO | None = None, max_concurrent: int = 50) -> int:
+                 options: Options, err: TextIO | None = None, max_concurrent: int = 50,
+                 sticky: float = 10.0) -> int:
     """``jengine worker``: the exit status."""
     status = asyncio.run(_serve(conn, config, store_location, workspace, options,
-                                err or sys.stderr, max_concurrent))
+                                err or sys.stderr, max_concurrent, sticky))
     gc.collect()  # drop the SDK's client before the interpreter exits (see docs/temporal.md)
     return status
 

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,14 @@ from jengine.runtime.io import DeadLetter, SourceLine, open_input, read_lines, r
 from jengine.runtime.io import parse_event_line as parse_line
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.temporal.binaries import test_server_binary
-from jengine.temporal.client import Feeder
-from jengine.temporal.config import GLOBAL_KEY, Config
+from jengine.temporal.client import Feeder, retrying
+from jengine.temporal.config import Config
 from jengine.temporal.keyflow import KeyWorkflow
 from jengine.temporal.specs import publish
 from jengine.temporal.store import SharedStore, open_store
 from jengine.temporal.worker import build_worker
 
-__all__ = ["Simulation", "export", "run_simulated"]
+__all__ = ["Simulation", "drive", "export", "read_events", "run_simulated", "start_instant"]
 
 Json = dict[str, Any]
 
@@ -55,7 +55,7 @@ Json = dict[str, Any]
 class Simulation:
     """Walks a timeline of inputs on a time-skipping environment (see the module docstring)."""
 
-    def __init__(self, env: WorkflowEnvironment, client: Client, config: Config,
+    def __init__(self, env: WorkflowEnvironment | None, client: Client, config: Config,
                  feeder: Feeder) -> None:
         self.env, self.client, self.config, self.feeder = env, client, config, feeder
         self.next_due: dict[str, int | None] = {}
@@ -69,16 +69,18 @@ class Simulation:
 
     async def _sync(self, key: str, until: int) -> None:
         handle = self.client.get_workflow_handle(self.config.workflow_id(key))
-        self.note({key: await handle.execute_update(KeyWorkflow.sync, until)})
+        self.note({key: await retrying(lambda: handle.execute_update(KeyWorkflow.sync, until),
+                                       120.0)})
 
     async def advance(self, t: int) -> None:
         """Move the server clock to ``t`` (µs, simulated), then let the timers due by then
         fire in (due, key) order: the earliest due key processes its timers up to that
         instant, and again, until no timer is due by ``t``."""
-        target = t - self.config.offset
-        current = to_micros(await self.env.get_current_time())
-        if target > current:
-            await self.env.sleep(dt.timedelta(microseconds=target - current))
+        if self.env is not None:  # None: a real server (the horizon alone drives the timers)
+            target = t - self.config.offset
+            current = to_micros(await self.env.get_current_time())
+            if target > current:
+                await self.env.sleep(dt.timedelta(microseconds=target - current))
         self.clock = max(self.clock, t)
         while True:
             due = [(nd, k) for k, nd in self.next_due.items() if nd is not None and nd <= t]
@@ -88,13 +90,17 @@ class Simulation:
             await self._sync(key, nd)
 
     async def run(self, lines: Sequence[SourceLine], opened: list[tuple[str, int]],
-                  until: int | None) -> int:
-        """Feed the lines (then fire timers up to ``until``); the number of inputs."""
+                  until: int | None,
+                  before_line: Callable[[int], Awaitable[None]] | None = None) -> int:
+        """Feed the lines (then fire timers up to ``until``); the number of inputs.
+        ``before_line(n)`` runs before line n is sent (the crash test kills workers there)."""
         reads = [v for v in opened if self._reads(v)]
         first = True
         count = 0
         for line in lines:
             count += 1
+            if before_line is not None:
+                await before_line(line.number)
             parsed = parse_line(line)
             ref = f"{self.feeder.source}:{line.number}"
             if isinstance(parsed, DeadLetter):
@@ -184,11 +190,34 @@ async def run_simulated(options: RunOptions, store_location: str | Path | None =
     return result
 
 
+def read_events(options: RunOptions) -> list[SourceLine]:
+    with open_input(str(options.events)) as stream:
+        return list(read_lines(stream))
+
+
+def start_instant(lines: Sequence[SourceLine], options: RunOptions) -> dt.datetime | None:
+    """The simulated clock's start: the first input's time, else ``until``."""
+    return _first_time(lines) or options.until
+
+
+async def drive(client: Client, config: Config, store: SharedStore, snapshot: Json,
+                opened: list[tuple[str, int]], options: RunOptions, lines: list[SourceLine],
+                env: WorkflowEnvironment | None = None,
+                before_line: Callable[[int], Awaitable[None]] | None = None) -> int:
+    """Load the profiles, then walk the input lines (simulated mode, on any server whose
+    workers poll ``config.task_queue``); the number of input lines."""
+    feeder = Feeder(client, config, store, snapshot, source="in", wait=True)
+    sim = Simulation(env, client, config, feeder)
+    if options.profiles is not None:
+        await _profiles(feeder, sim, options)
+    until = None if options.until is None else to_micros(options.until)
+    return await sim.run(lines, opened, until, before_line)
+
+
 async def _simulate(env: WorkflowEnvironment, options: RunOptions, store: SharedStore,
                     snapshot: Json, opened: list[tuple[str, int]], result: RunResult) -> None:
-    with open_input(str(options.events)) as stream:
-        lines = list(read_lines(stream))
-    start = _first_time(lines) or options.until or await env.get_current_time()
+    lines = read_events(options)
+    start = start_instant(lines, options) or await env.get_current_time()
     offset = to_micros(start) - to_micros(await env.get_current_time())
     config = Config(task_queue=f"jengine-sim-{uuid.uuid4().hex[:8]}", mode="simulated",
                     offset=offset)
@@ -196,13 +225,8 @@ async def _simulate(env: WorkflowEnvironment, options: RunOptions, store: Shared
                                     env=options.env)
     try:
         async with worker:
-            feeder = Feeder(env.client, config, store, snapshot, source="in", wait=True)
-            sim = Simulation(env, env.client, config, feeder)
-            if options.profiles is not None:
-                await _profiles(feeder, sim, options)
-            until = None if options.until is None else to_micros(options.until)
-            result.events = await sim.run(lines, opened, until)
-            sim.next_due.setdefault(GLOBAL_KEY, None)
+            result.events = await drive(env.client, config, store, snapshot, opened, options,
+                                        lines, env)
     finally:
         executor.shutdown(wait=False)
 
