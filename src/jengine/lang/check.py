@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jengine.lang import ast as A
 from jengine.lang.declared import Schema, declare_fields, load_json_schema, usage_type
@@ -26,6 +26,7 @@ from jengine.lang.model import (
     FieldGroupDecl,
     JourneyModel,
     Model,
+    Site,
     freeze,
 )
 from jengine.lang.parse import RESERVED
@@ -33,6 +34,10 @@ from jengine.lang.sites import SiteCompiler
 from jengine.lang.walk import first, nodes
 from jexpr.diagnostics import Diagnostic, error, warning
 from jexpr.source import Source
+from jexpr.syntax import ast as X
+
+if TYPE_CHECKING:
+    from jengine.lang.incremental import JourneyMemo
 
 PROFILE_STORE = "ExperiencePlatform"
 EVENTS_GROUP = "Events"
@@ -49,15 +54,18 @@ _SINGLE = {A.Namespace: "namespace", A.Key: "key", A.Where: "where", A.Schema: "
 MAX_STEPS = 50
 
 
-def check_index(index: Index, reporter: Reporter) -> Model:
-    """Check every declaration of the index and build the model."""
-    return _Checker(index, reporter).run()
+def check_index(index: Index, reporter: Reporter, memo: JourneyMemo | None = None) -> Model:
+    """Check every declaration of the index and build the model; with ``memo``, journeys
+    whose dependencies did not change are replayed (:mod:`jengine.lang.incremental`)."""
+    return _Checker(index, reporter, memo).run()
 
 
 class _Checker:
-    def __init__(self, index: Index, reporter: Reporter) -> None:
+    def __init__(self, index: Index, reporter: Reporter, memo: JourneyMemo | None = None
+                 ) -> None:
         self.index = index
         self.reporter = reporter
+        self.memo = memo
         self.source: Source = Source("")
         self.schema: Schema = dict(BUILTIN_EVENTS)
         self.group_fields: dict[str, dict[str, A.Field]] = {}
@@ -79,7 +87,7 @@ class _Checker:
             self.at(event.node)
             sites.event(event, self.source)
         audiences = {n: self.audience(d, sites) for n, d in self.index.audiences.items()}
-        journeys = {n: self.journey(d, sites) for n, d in self.index.journeys.items()}
+        journeys = {n: self.checked_journey(d, sites) for n, d in self.index.journeys.items()}
         check_jump_cycles(self.index, self.reporter)
         return Model(freeze(events), freeze(datasources), freeze(actions), freeze(audiences),
                      freeze(journeys), freeze(sites.sites))
@@ -304,6 +312,19 @@ class _Checker:
         return AudienceDecl(node.name.text, node.where, node)
 
     # -- journeys
+
+    def checked_journey(self, node: A.Journey, sites: SiteCompiler) -> JourneyModel:
+        if self.memo is None:
+            return self.journey(node, sites)
+
+        def run(mine: dict[X.Expr, Site]) -> JourneyModel:
+            outer, sites.sites = sites.sites, mine
+            try:
+                return self.journey(node, sites)
+            finally:
+                sites.sites = outer
+
+        return self.memo.check(node, self.reporter, sites.sites, run)
 
     def journey(self, node: A.Journey, sites: SiteCompiler) -> JourneyModel:
         self.at(node)
