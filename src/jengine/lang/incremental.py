@@ -208,7 +208,7 @@ class JourneyMemo:
             for kind, table in (("event", index.events), ("datasource", index.datasources),
                                 ("action", index.actions), ("audience", index.audiences),
                                 ("journey", index.journeys)):
-                decl: A.Declaration | None = table.get(name)  # type: ignore[assignment]
+                decl: A.Declaration | None = table.get(name)
                 if decl is not None:
                     text = index.source_of(decl).text[decl.span.start:decl.span.end]
                     found.append((kind, text, self.stamp(decl)))

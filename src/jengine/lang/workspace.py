@@ -63,7 +63,7 @@ def journey_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     config = read_config(root)
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         folder = Path(dirpath)
         dirnames[:] = [d for d in dirnames if not skipped(folder / d)
