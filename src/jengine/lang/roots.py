@@ -131,6 +131,14 @@ def discover(folder: Path) -> list[Root]:
     return sorted(roots, key=lambda r: str(r.folder))
 
 
+def workspace_root(folder: Path, config: Config | None = None) -> Root:
+    """``folder`` taken as a workspace as if it held a marker: every ``.journey`` file below
+    it (skipped folders, nested markers and ``exclude`` globs left out). The language
+    server's ``journey.workspaces`` setting names such folders."""
+    config = config or read_config(folder)
+    return Root(folder, config, tuple(sorted(_marker_files(folder, config, []))))
+
+
 def root_of(path: Path, workspaces: Iterable[Root]) -> Root | None:
     """The workspace a ``.journey`` file belongs to, among ``workspaces``."""
     for root in workspaces:

@@ -10,7 +10,7 @@ publishes at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from lsprotocol import types
@@ -60,17 +60,18 @@ class Publisher:
 
 
 class Debouncer:
-    """Runs the last scheduled callback once no other was scheduled for ``delay`` seconds."""
+    """Runs the last callback scheduled under a key once no other was scheduled under that
+    key for ``delay`` seconds (one key per workspace)."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
-        self._handle: asyncio.TimerHandle | None = None
+        self._handles: dict[Hashable, asyncio.TimerHandle] = {}
 
-    def schedule(self, callback: Callable[[], None]) -> None:
-        self.cancel()
-        self._handle = asyncio.get_running_loop().call_later(self.delay, callback)
+    def schedule(self, callback: Callable[[], None], key: Hashable = None) -> None:
+        self.cancel(key)
+        self._handles[key] = asyncio.get_running_loop().call_later(self.delay, callback)
 
-    def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+    def cancel(self, key: Hashable = None) -> None:
+        handle = self._handles.pop(key, None)
+        if handle is not None:
+            handle.cancel()
