@@ -218,6 +218,8 @@ class JourneyMemo:
 
 def schema_clauses(decl: A.Declaration) -> list[A.Schema]:
     """The ``schema "…"`` clauses of a declaration (events and field groups)."""
+    if not isinstance(decl, A.Event | A.Datasource):
+        return []
     return [n for n in nodes(decl) if isinstance(n, A.Schema)]
 
 

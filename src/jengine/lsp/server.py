@@ -59,7 +59,7 @@ try:  # navigation and code actions: a separate work package
 except ImportError:  # pragma: no cover
     actions = navigation = None  # type: ignore[assignment]
 
-DEBOUNCE = 0.15
+DEBOUNCE = 0.05
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -111,6 +111,7 @@ class JourneyServer(LanguageServer):
         self.publisher = Publisher(self.text_document_publish_diagnostics)
         self.debouncer = Debouncer(DEBOUNCE)
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="journey-analysis")
+        self.queued: set[Path] = set()
 
     # -- workspaces
 
@@ -197,11 +198,20 @@ class JourneyServer(LanguageServer):
             self.analyse(cache)
 
     def analyse(self, cache: AnalysisCache) -> None:
-        docs = self.open_documents(cache)
+        """Queue an analysis of ``cache``'s workspace; a queued one that has not started
+        yet will read the newest documents, so bursts of edits coalesce."""
+        if cache.root in self.queued:
+            return
+        self.queued.add(cache.root)
         loop = asyncio.get_running_loop()
+
+        async def snapshot() -> dict[Path, tuple[str, str, int | None]]:
+            self.queued.discard(cache.root)
+            return self.open_documents(cache)
 
         def work() -> None:
             try:
+                docs = asyncio.run_coroutine_threadsafe(snapshot(), loop).result()
                 analysis = cache.get(docs)
             except Exception:  # the analysis is isolated per file; this is a last resort
                 log.exception("analysis of %s failed", cache.root)

@@ -16,6 +16,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from jengine.lsp.analysis import Analysis
+from jexpr.diagnostics import Diagnostic
 
 Publish = Callable[[types.PublishDiagnosticsParams], None]
 
@@ -36,21 +37,24 @@ def workspace_diagnostics(analysis: Analysis) -> list[types.PublishDiagnosticsPa
 
 class Publisher:
     """Publishes the diagnostics of each analysis, skipping files whose diagnostics and
-    version are what the client already has."""
+    version are what the client already has (compared before any conversion, so an
+    unchanged file costs one comparison)."""
 
     def __init__(self, publish: Publish) -> None:
         self.publish = publish
-        self.sent: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self.sent: dict[str, tuple[int | None, list[Diagnostic]]] = {}
 
     def update(self, analysis: Analysis) -> int:
         """Publish what changed; returns the number of publications."""
         count = 0
-        for params in workspace_diagnostics(analysis):
-            state = (params.version, list(params.diagnostics))
-            if self.sent.get(params.uri) == state:
+        for path in analysis.paths:
+            uri = analysis.uri(path)
+            state = (analysis.versions.get(path), analysis.diagnostics.get(path, []))
+            if self.sent.get(uri) == state:
                 continue
-            self.sent[params.uri] = state
-            self.publish(params)
+            self.sent[uri] = state
+            self.publish(types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=file_diagnostics(analysis, path), version=state[0]))
             count += 1
         return count
 
