@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import fields
-from functools import cache
 from typing import Any
 
 from jengine.lang import ast as A
 from jexpr.syntax import ast as X
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
-@cache
+
 def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(kind) if f.name != "span")
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name != "span")
+    return names
 
 
 def children(node: A.Node) -> Iterator[A.Node | X.Node]:
