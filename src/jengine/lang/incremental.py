@@ -80,14 +80,29 @@ def parse_file(item: FileInput, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
     try:
         result = parse(item.text, item.name)
     except RecursionError:
+        at = _deepest(item.text)
         result = _unparsed(source, error(
-            "J-TOO-DEEP", "the file nests too deeply to be analysed", source.span(0, 0),
-            "flatten the nesting (parentheses, objects, field types)"))
+            "J-TOO-DEEP", "the file nests too deeply to be analysed (the deepest point is "
+            "here)", source.span(at, min(at + 1, len(item.text))),
+            "flatten the nesting (parentheses, brackets, objects, field types)"))
     except Exception as exc:  # one file's failure must not cost the workspace
         result = _unparsed(source, error(
             "J-INTERNAL", f"internal error while parsing this file: {type(exc).__name__}: "
             f"{exc}", source.span(0, 0), "please report it with the file"))
     return Parsed(item.text, None, source, result)
+
+
+def _deepest(text: str) -> int:
+    """The offset of the first bracket at the deepest nesting of ``text``."""
+    depth = best = at = 0
+    for m in re.finditer(r"[\[({]|[\])}]", text):
+        if m.group() in "[({":
+            depth += 1
+            if depth > best:
+                best, at = depth, m.start()
+        else:
+            depth = max(0, depth - 1)
+    return at
 
 
 def _unparsed(source: Source, problem: Diagnostic) -> ParseResult:

@@ -255,6 +255,24 @@ class AnalysisCache:
         """The newest analysis, possibly older than the open documents."""
         return self._latest
 
+    def for_request(self, open_docs: Mapping[Path, tuple[str, str, int | None]],
+                    path: Path) -> Analysis:
+        """The analysis to answer a request about ``path``: that of the current versions,
+        except while another analysis is running (a slow file being re-analysed), when the
+        newest one already holds ``path``'s current text: requests about the other files
+        never wait for one file's analysis."""
+        if self.lock.acquire(blocking=False):
+            try:
+                return self.get(open_docs)
+            finally:
+                self.lock.release()
+        latest = self._latest
+        mine = open_docs.get(path)
+        if latest is not None and path in latest.texts and (
+                mine is None or latest.texts[path] == mine[1]):
+            return latest
+        return self.get(open_docs)
+
 
 # ---- helpers
 

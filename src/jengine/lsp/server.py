@@ -112,6 +112,7 @@ class JourneyServer(LanguageServer):
         self.debouncer = Debouncer(DEBOUNCE)
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="journey-analysis")
         self.queued: set[Path] = set()
+        self.formatter = ThreadPoolExecutor(1, thread_name_prefix="journey-format")
 
     # -- workspaces
 
@@ -173,7 +174,8 @@ class JourneyServer(LanguageServer):
         """The analysis of the current versions of the open documents of the workspace of
         ``uri`` (computed now if the background analysis has not done it yet)."""
         cache = self.cache_for(self.path(uri)) if uri else next(iter(self.roots().values()))
-        return cache.get(self.open_documents(cache))
+        docs = self.open_documents(cache)
+        return cache.for_request(docs, self.path(uri)) if uri else cache.get(docs)
 
     def latest(self, uri: str) -> Analysis:
         """The newest analysis of the workspace of ``uri``, possibly one edit old."""
@@ -319,6 +321,8 @@ def did_change_configuration(ls: JourneyServer,
 @_safe(None)
 def complete(ls: JourneyServer, params: types.CompletionParams) -> types.CompletionList:
     doc = ls.current(params.text_document.uri)
+    if len(doc.text) > completion.MAX_COMPLETION_CHARS:
+        return types.CompletionList(is_incomplete=False, items=[])
     analysis = ls.latest(params.text_document.uri)
     return completion.complete(analysis, doc.text, doc.offset(params.position))
 
@@ -340,10 +344,20 @@ def on_signature_help(ls: JourneyServer,
 
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-@_safe(None)
-def on_formatting(ls: JourneyServer,
-                  params: types.DocumentFormattingParams) -> list[types.TextEdit]:
-    return formatting.format_document(ls.current(params.text_document.uri))
+async def on_formatting(ls: JourneyServer,
+                        params: types.DocumentFormattingParams) -> list[types.TextEdit]:
+    """Formatting runs in its own thread (the loop keeps answering) and refuses documents
+    over ``formatting.MAX_FORMAT_BYTES`` with an error the client shows."""
+    doc = ls.current(params.text_document.uri)
+    problem = formatting.too_large(doc)
+    if problem is not None:
+        raise JsonRpcException(problem, code=-32803)  # RequestFailed
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            ls.formatter, formatting.format_document, doc)
+    except Exception:
+        log.exception("formatting failed")
+        return []
 
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
@@ -449,3 +463,4 @@ def start() -> None:
         server.start_io()
     finally:
         server.worker.shutdown(wait=False, cancel_futures=True)
+        server.formatter.shutdown(wait=False, cancel_futures=True)
