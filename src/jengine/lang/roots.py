@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jexpr.diagnostics import Diagnostic, error, warning
+from jexpr.diagnostics import Diagnostic, error, sort_diagnostics, warning
 from jexpr.source import Source, Span
 
 MARKER = "journeys.toml"
@@ -121,7 +121,8 @@ def parse_config(folder: Path, marker: Path, text: str) -> Config:
             "write max-file-size = 2000000")
         limit = MAX_FILE_BYTES
     return Config(folder, marker, workspace, tuple(exclude),
-                  folder / schemas if schemas else None, limit, source, tuple(diags))
+                  folder / schemas if schemas else None, limit, source,
+                  tuple(sort_diagnostics(diags)))
 
 
 def discover(folder: Path) -> list[Root]:
