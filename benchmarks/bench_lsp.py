@@ -14,7 +14,8 @@ loop. Measured, each as the median and 95th percentile over ``--rounds`` request
 * **first analysis**: ``didOpen`` of one file → its first ``publishDiagnostics`` (the whole
   workspace parsed, checked and published);
 * **diagnostics after an edit**: ``didChange`` of one journey file (a new version) → the
-  publication of that version (includes the server's debounce, ``DEBOUNCE``);
+  publication of that version (each edit waits for the previous publication, so it is a lone
+  edit, which the server's debounce lets through at once);
 * **completion**, **hover**, **definition** at several kinds of places (reference fields, step
   names after ``->``, a cross-file declaration, a step name, an action);
 * **RSS** of the server process (``/proc/PID/status``) before and after ``--edits`` edits,

@@ -2,9 +2,9 @@
 
 One edit can change any file's diagnostics (names are global, spec §1), so each analysis
 publishes for every file of the workspace — but only what changed since the last publication,
-each open document with the version it was analysed at. Edits are debounced: a burst of
-keystrokes schedules one analysis after the last of them (:class:`Debouncer`); opening a file
-publishes at once.
+each open document with the version it was analysed at. Edits are debounced on both edges
+(:class:`Debouncer`): a lone edit is analysed at once, a burst of keystrokes once more after
+its last keystroke; opening a file publishes at once.
 """
 
 from __future__ import annotations
@@ -64,18 +64,33 @@ class Publisher:
 
 
 class Debouncer:
-    """Runs the last callback scheduled under a key once no other was scheduled under that
-    key for ``delay`` seconds (one key per workspace)."""
+    """Debounces callbacks per key (one key per workspace), on both edges: the first call after
+    a quiet period runs at once (a single edit is analysed without waiting); calls within
+    ``delay`` seconds of it are folded into one that runs ``delay`` seconds after the last of
+    them (a burst of keystrokes is one more analysis, of the final text)."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self._handles: dict[Hashable, asyncio.TimerHandle] = {}
+        self._pending: dict[Hashable, Callable[[], None]] = {}
 
     def schedule(self, callback: Callable[[], None], key: Hashable = None) -> None:
-        self.cancel(key)
-        self._handles[key] = asyncio.get_running_loop().call_later(self.delay, callback)
+        loop = asyncio.get_running_loop()
+        if key not in self._handles:  # quiet until now: run at once, then hold the window
+            callback()
+        else:
+            self._handles[key].cancel()
+            self._pending[key] = callback
+        self._handles[key] = loop.call_later(self.delay, self._flush, key)
+
+    def _flush(self, key: Hashable) -> None:
+        self._handles.pop(key, None)
+        callback = self._pending.pop(key, None)
+        if callback is not None:
+            callback()
 
     def cancel(self, key: Hashable = None) -> None:
         handle = self._handles.pop(key, None)
+        self._pending.pop(key, None)
         if handle is not None:
             handle.cancel()
