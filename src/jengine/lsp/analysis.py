@@ -79,7 +79,7 @@ class Analysis:
     def prepare(self) -> Analysis:
         """Compute the derived tables now (the background analysis does, so that requests
         only read them)."""
-        _ = self.diagnostics, self.schema, self.symbol_index.by_key
+        _ = self.diagnostics, self.schema, self.symbol_index
         return self
 
     # -- files

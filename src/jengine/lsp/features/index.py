@@ -73,6 +73,9 @@ class FileIndex:
             _Collector(self, path, source, found).file(file)
         found.sort(key=lambda o: (o.span.start, o.span.end))
         self.occurrences = found
+        self.by_key: dict[Key, list[Occurrence]] = {}
+        for o in found:
+            self.by_key.setdefault(o.key, []).append(o)
         self.starts = [o.span.start for o in found]
         self.longest = max((o.span.end - o.span.start for o in found), default=0)
 
@@ -109,10 +112,11 @@ class SymbolIndex:
 
     @cached_property
     def by_key(self) -> dict[Key, list[Occurrence]]:
+        """Every symbol's occurrences (merged from the files on first use: rename reads it)."""
         out: dict[Key, list[Occurrence]] = {}
         for f in self.files.values():
-            for o in f.occurrences:
-                out.setdefault(o.key, []).append(o)
+            for key, found in f.by_key.items():
+                out.setdefault(key, []).extend(found)
         return out
 
     def at(self, path: Path, offset: int) -> Occurrence | None:
@@ -120,7 +124,8 @@ class SymbolIndex:
         return found.at(offset) if found is not None else None
 
     def of(self, key: Key) -> list[Occurrence]:
-        return self.by_key.get(key, [])
+        """The occurrences of one symbol (from each file's table: no merge on request)."""
+        return [o for f in self.files.values() for o in f.by_key.get(key, ())]
 
     def named(self, occurrence: Occurrence) -> tuple[str, str, str | None]:
         """``(kind, name, container)`` of an occurrence: the container is the journey of a
