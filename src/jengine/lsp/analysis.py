@@ -36,6 +36,7 @@ from jengine.lang.declared import Schema, declare_fields
 from jengine.lang.incremental import FileInput
 from jengine.lang.model import Model, Site
 from jengine.lang.roots import Config, Root
+from jengine.lang.walk import expressions
 from jengine.lang.workspace import (
     Analyzer,
     Workspace,
@@ -167,10 +168,15 @@ class Analysis:
                 return decl
         return None
 
-    def site_of(self, node: X.Node) -> Site | None:
-        """The expression site (checked expression) containing an expression node."""
-        for expr, site in self.model.sites.items():
-            if expr.span.start <= node.span.start and node.span.end <= expr.span.end \
+    def site_of(self, node: X.Node, path: Path | None = None) -> Site | None:
+        """The expression site (checked expression) containing an expression node: among the
+        expressions of the declaration around it when ``path`` is given, else all sites."""
+        decl = self.declaration_at(path, node.span.start) if path is not None else None
+        candidates = ((e, self.model.sites.get(e)) for e, _ in expressions(decl)) \
+            if decl is not None else iter(self.model.sites.items())
+        for expr, site in candidates:
+            if site is not None and expr.span.start <= node.span.start \
+                    and node.span.end <= expr.span.end \
                     and site.checked is not None and node in site.checked.types:
                 return site
         return None
