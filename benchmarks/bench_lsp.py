@@ -19,7 +19,9 @@ loop. Measured, each as the median and 95th percentile over ``--rounds`` request
 * **completion**, **hover**, **definition** at several kinds of places (reference fields, step
   names after ``->``, a cross-file declaration, a step name, an action);
 * **RSS** of the server process (``/proc/PID/status``) before and after ``--edits`` edits,
-  each waited for, with the figures in between to show whether it grows.
+  each waited for, with the figures in between to show whether it grows;
+* the **CPU time** the server used (``/proc/PID/stat``) for the first analysis and per edit:
+  on a shared machine wall times grow with the load, CPU time much less.
 
 The machine may be shared: ``--runs N`` repeats the latency part with a fresh server and
 prints the median of the runs' medians and p95s. Targets (issue 13): diagnostics < 200 ms p95,
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import sys
@@ -84,6 +87,12 @@ def position(text: str, marker: str, shift: int | None = None) -> types.Position
 def stats(times: list[float]) -> tuple[float, float]:
     times = sorted(times)
     return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the process has used, in ms (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kb(pid: int) -> int:
@@ -143,16 +152,22 @@ async def latency_run(root: Path, rounds: int) -> dict[str, tuple[float, float]]
     client = await start(root)
     path = root / EDITED
     text = path.read_text(encoding="utf-8")
-    t0 = time.perf_counter()
+    pid = client._server.pid  # the server subprocess
+    cpu0, t0 = cpu_ms(pid), time.perf_counter()
     uri = open_doc(client, path, text)
     first = (await client.wait_for(uri, 1) - t0) * 1000
-    out: dict[str, tuple[float, float]] = {"first analysis": (first, first)}
+    out: dict[str, tuple[float, float]] = {"first analysis": (first, first),
+                                           "first analysis, server CPU": (
+                                               cpu_ms(pid) - cpu0, cpu_ms(pid) - cpu0)}
     diag_times = []
+    cpu0 = cpu_ms(pid)
     for version in range(2, rounds + 2):
         t0 = time.perf_counter()
         change(client, uri, version, edited(text, version))
         diag_times.append((await client.wait_for(uri, version) - t0) * 1000)
+    per_edit = (cpu_ms(pid) - cpu0) / rounds
     out["diagnostics after an edit"] = stats(diag_times)
+    out["  server CPU per edit (mean)"] = (per_edit, per_edit)
     current = edited(text, rounds + 1)
     doc = types.TextDocumentIdentifier(uri=uri)
 
