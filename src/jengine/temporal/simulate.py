@@ -151,10 +151,12 @@ def _line(obj: Json) -> str:
 
 
 async def run_simulated(options: RunOptions, store_location: str | Path | None = None,
-                        env: WorkflowEnvironment | None = None) -> RunResult:
+                        env: WorkflowEnvironment | None = None,
+                        can_after: int = 1000) -> RunResult:
     """``jengine run --engine temporal`` without a cluster (see the module docstring); the
     store must be new (the test server starts empty). ``env``: a running time-skipping
-    environment to reuse (tests)."""
+    environment to reuse (tests); ``can_after``: items per workflow run before it continues
+    as new."""
     err = options.err or sys.stderr
     result, started = RunResult(), time.perf_counter()
     tmp = None if store_location is not None else tempfile.mkdtemp(prefix="jengine-temporal-")
@@ -174,7 +176,8 @@ async def run_simulated(options: RunOptions, store_location: str | Path | None =
         env = env or await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=test_server_binary())
         try:
-            await _simulate(env, options, store, published.snapshot, published.opened, result)
+            await _simulate(env, options, store, published.snapshot, published.opened, result,
+                            can_after)
         finally:
             if own:
                 await env.shutdown()
@@ -215,12 +218,13 @@ async def drive(client: Client, config: Config, store: SharedStore, snapshot: Js
 
 
 async def _simulate(env: WorkflowEnvironment, options: RunOptions, store: SharedStore,
-                    snapshot: Json, opened: list[tuple[str, int]], result: RunResult) -> None:
+                    snapshot: Json, opened: list[tuple[str, int]], result: RunResult,
+                    can_after: int) -> None:
     lines = read_events(options)
     start = start_instant(lines, options) or await env.get_current_time()
     offset = to_micros(start) - to_micros(await env.get_current_time())
     config = Config(task_queue=f"jengine-sim-{uuid.uuid4().hex[:8]}", mode="simulated",
-                    offset=offset)
+                    offset=offset, can_after=can_after)
     worker, executor = build_worker(env.client, config, store, transport=options.transport,
                                     env=options.env)
     try:
