@@ -49,7 +49,7 @@ from jengine.temporal.connect import Connection, connect  # noqa: E402
 from jengine.temporal.keyflow import KeyWorkflow  # noqa: E402
 from jengine.temporal.servers import DevServer, PostgresServer  # noqa: E402
 from jengine.temporal.specs import publish  # noqa: E402
-from jengine.temporal.store import open_store  # noqa: E402
+from jengine.temporal.stores import open_store  # noqa: E402
 
 
 def embedded(folder: Path, workspace: Path, profiles: Path, events: Path) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from jengine.temporal.client import Feeder
 from jengine.temporal.config import Config
 from jengine.temporal.connect import Connection, connect
 from jengine.temporal.specs import Published, publish
-from jengine.temporal.store import SharedStore, open_store
+from jengine.temporal.store import SharedStore
+from jengine.temporal.stores import open_store
 from jengine.temporal.worker import build_worker, refresh_specs
 
 __all__ = ["FeedResult", "feed", "serve_worker"]

@@ -8,7 +8,8 @@ import json
 from typing import TextIO
 
 from jengine.runtime.report import COLUMNS
-from jengine.temporal.store import open_store, report_rows
+from jengine.temporal.store import report_rows
+from jengine.temporal.stores import open_store
 
 __all__ = ["shared_report"]
 

@@ -44,7 +44,8 @@ from jengine.temporal.client import Feeder, retrying
 from jengine.temporal.config import Config
 from jengine.temporal.keyflow import KeyWorkflow
 from jengine.temporal.specs import publish
-from jengine.temporal.store import SharedStore, open_store
+from jengine.temporal.store import SharedStore
+from jengine.temporal.stores import open_store
 from jengine.temporal.worker import build_worker
 
 __all__ = ["Simulation", "drive", "export", "read_events", "run_simulated", "start_instant"]

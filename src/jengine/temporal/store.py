@@ -4,8 +4,8 @@ version registry and the published spec snapshots.
 
 Two implementations: :class:`~jengine.temporal.pgstore.PgStore` (PostgreSQL, for a cluster)
 and :class:`~jengine.temporal.filestore.FileStore` (JSONL files in a folder, for one machine;
-several worker processes may share it). :func:`open_store` picks one from a location: a
-``postgresql://`` (or ``postgres://``) URL, else a folder path.
+several worker processes may share it). :func:`jengine.temporal.stores.open_store` picks one
+from a location: a ``postgresql://`` (or ``postgres://``) URL, else a folder path.
 
 Every method is safe to call again with the same arguments after a crash (activities are
 retried): outputs are keyed by effect id, cap claims by claim id, rate-log entries by attempt
@@ -18,12 +18,11 @@ import abc
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from jengine.temporal.codec import OutputRecord
 
-__all__ = ["STREAMS", "SharedStore", "open_store", "report_rows"]
+__all__ = ["STREAMS", "SharedStore", "report_rows"]
 
 Json = dict[str, Any]
 STREAMS = ("outbox", "journal", "deadletter")
@@ -121,18 +120,6 @@ class SharedStore(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(location: str | Path) -> SharedStore:
-    """The store at ``location``: a PostgreSQL URL or a folder (created if missing)."""
-    text = str(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        from jengine.temporal.pgstore import PgStore
-
-        return PgStore(text)
-    from jengine.temporal.filestore import FileStore
-
-    return FileStore(Path(text))
 
 
 def report_rows(journal: Sequence[Json]) -> list[Json]:

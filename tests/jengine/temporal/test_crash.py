@@ -30,7 +30,7 @@ from jengine.temporal.connect import Connection, connect
 from jengine.temporal.servers import DevServer, PostgresServer
 from jengine.temporal.simulate import drive, read_events, start_instant
 from jengine.temporal.specs import publish
-from jengine.temporal.store import open_store
+from jengine.temporal.stores import open_store
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKSPACE = ROOT / "examples" / "workspace"

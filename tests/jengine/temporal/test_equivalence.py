@@ -5,14 +5,14 @@ embedded engine's journal lines carry no effect id), the dead letters and the HT
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jengine.runtime.runner import RunOptions, run
-from jengine.temporal.simulate import run_blocking
+from jengine.cli import main
 from jengine.testing.play import run_scenario
 from jengine.testing.scenario import load_scenario
 
@@ -43,22 +43,33 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
 
 
-def test_example_stream_same_outputs(tmp_path: Path) -> None:
-    """The README's example run (30 profiles, three weeks of events) under both engines."""
-    outs = {}
+def test_example_stream_same_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's example run (30 profiles, three weeks of events) under both engines,
+    through the command line; ``jengine report`` gives the same counts from the SQLite state
+    and from the Temporal driver's store."""
+    monkeypatch.setenv("COUPON_API_KEY", "k")
+    outs, reports = {}, {}
     for engine in ("embedded", "temporal"):
         folder = tmp_path / engine
         folder.mkdir()
-        options = RunOptions(
-            workspace=ROOT / "examples" / "workspace", events=ROOT / "examples" / "events.jsonl",
-            profiles=ROOT / "examples" / "profiles.jsonl", state=folder / "state.db",
-            outbox=folder / "outbox.jsonl", journal=folder / "journal.jsonl",
-            dead_letters=folder / "dead.jsonl", env={"COUPON_API_KEY": "k"})
-        result = run_blocking(options) if engine == "temporal" else run(options)
-        assert result.status == 0
-        outs[engine] = {s: _read(getattr(options, s)) for s in ("outbox", "journal",
-                                                                  "dead_letters")}
+        files = {s: folder / f"{s}.jsonl" for s in ("outbox", "journal", "dead")}
+        argv = ["run", str(ROOT / "examples" / "workspace"),
+                "--events", str(ROOT / "examples" / "events.jsonl"),
+                "--profiles", str(ROOT / "examples" / "profiles.jsonl"),
+                "--outbox", str(files["outbox"]), "--journal", str(files["journal"]),
+                "--dead-letters", str(files["dead"]), "--no-progress", "--engine", engine]
+        argv += ["--store", str(folder / "store")] if engine == "temporal" else \
+            ["--state", str(folder / "state.db")]
+        err = io.StringIO()
+        assert main(argv, io.StringIO(), err) == 0, err.getvalue()
+        outs[engine] = {s: _read(p) for s, p in files.items()}
+        out = io.StringIO()
+        where = ["--store", str(folder / "store")] if engine == "temporal" else \
+            ["--state", str(folder / "state.db")]
+        assert main(["report", "--json", *where], out, io.StringIO()) == 0
+        reports[engine] = json.loads(out.getvalue())
     e, t = outs["embedded"], outs["temporal"]
     assert len(e["journal"]) > 200
-    for stream in ("outbox", "journal", "dead_letters"):
+    for stream in ("outbox", "journal", "dead"):
         assert canonical(t[stream]) == canonical(e[stream]), stream
+    assert reports["temporal"] == reports["embedded"]

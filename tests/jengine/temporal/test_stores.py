@@ -17,7 +17,8 @@ from jengine.runtime.store import Store
 from jengine.temporal.activities import SharedLimiter
 from jengine.temporal.codec import OutputRecord
 from jengine.temporal.servers import PostgresServer
-from jengine.temporal.store import SharedStore, open_store
+from jengine.temporal.store import SharedStore
+from jengine.temporal.stores import open_store
 
 
 @pytest.fixture(scope="module")
