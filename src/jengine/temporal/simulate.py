@@ -2,19 +2,19 @@
 test server, so ``jengine run --engine temporal`` (no ``--temporal`` address) and ``jengine
 test --engine temporal`` give the embedded engine's outputs.
 
-The server's clock is global and can only move forward; the driver keeps an offset
-(simulated = server + offset, the first input's time mapped onto the server's start) and
-walks the timeline: before an input at time t it sleeps the server to t, which fires every
-workflow timer due by then in order, then ``sync``\\ s each workflow whose next timer was due
-(an update that returns once it is idle: its timers processed, their outputs committed), and
-sends the input with update-with-start, which returns once the input is processed. Each
-status names the workflow's next due timer, so the driver knows whom to sync at the next step.
-The global workflow's fan-out goes one member at a time, in profile-id order, as the embedded
-engine's audience reads do.
+The server's clock is global and only moves forward; the driver keeps an offset (simulated =
+server + offset, the first input's time mapped onto the server's start) and walks the
+timeline. Before an input at time t it sleeps the server to t (the workflows' timers fire and
+wake them), then lets the keys whose next timer is due by t process their timers in (due, key)
+order: a ``sync`` update carrying the instant reached — the *horizon*; in simulated mode a
+workflow fires nothing past it, so the server clock running on in real time between two
+sleeps never fires a timer early. The input itself goes with update-with-start, which returns
+once it is processed and its outputs committed. Each status names the workflow's next due
+timer, so the driver knows whom to sync next. The global workflow's fan-out goes one member at
+a time, in profile-id order, as the embedded engine's audience reads do.
 
-The server's clock runs in real time between sleeps, so a timer due within the few
-milliseconds it takes to process an input may fire before the driver sends the next input of
-that same instant; the driver checks nothing about it (see docs/temporal.md, "Limits").
+:func:`drive` is the same walk on any server (the crash test uses the dev server, with the
+server clock far ahead so that only the horizon fires timers).
 """
 
 from __future__ import annotations
