@@ -22,6 +22,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jengine.core.context import Options
 from jengine.core.instants import to_micros
 from jengine.runtime.runner import RunOptions, run
@@ -111,6 +113,7 @@ async def _feed(address: str, store_url: str, options: RunOptions, workers: Work
         store.close()
 
 
+@pytest.mark.timeout(900)  # about two minutes alone; more on a loaded machine
 def test_sigkill_workers_lose_and_double_nothing(tmp_path: Path) -> None:
     embedded = _options(tmp_path / "embedded")
     (tmp_path / "embedded").mkdir()
