@@ -28,14 +28,16 @@ __all__ = ["business", "items", "read", "read_timers"]
 Json = dict[str, Any]
 
 
-def read_timers(spec: Spec, journey: str, version: int, now: int) -> list[TimerIn]:
+def read_timers(spec: Spec, journey: str, version: int, now: int | None) -> list[TimerIn]:
     """The first read of a newly opened read-audience version: at its ``at`` instant, else
-    now (the first input's time, as the embedded runner)."""
+    now (the first input's time, as the embedded runner; ``None``: no input yet, so only
+    the reads with an ``at``)."""
     vs = spec.version(journey, version)
     entry = vs.journey.entry if vs else None
-    if not isinstance(entry, A.EntryRead):
+    if not isinstance(entry, A.EntryRead) or (entry.at is None and now is None):
         return []
     due = to_micros(entry.at.value) if entry.at is not None else now
+    assert due is not None
     return [TimerIn(kind=1, due=due, payload={"t": "read", "journey": journey,
                                               "version": version})]
 

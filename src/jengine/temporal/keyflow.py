@@ -230,7 +230,8 @@ class KeyWorkflow:
         if simulated:
             self.horizon = max(self.horizon, now)
         if kind == "opened":
-            self._opened(item, now)
+            self._opened(item, now if item.get("now") is not None or not self.config.simulated
+                         else None)
             return
         inp = decode_input(item["input"])
         if kind == "schedule":
@@ -266,7 +267,7 @@ class KeyWorkflow:
 
     # -- the global workflow's fan-out ------------------------------------------------------
 
-    def _opened(self, item: Json, now: int) -> None:
+    def _opened(self, item: Json, now: int | None) -> None:
         spec = specs.cached(self.machine.spec_id)
         for journey, version in item.get("versions", []):
             for t in fanout.read_timers(spec, journey, version, now):
