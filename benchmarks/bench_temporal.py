@@ -130,8 +130,8 @@ Why the ratio: the embedded engine keeps the whole state in memory and commits 2
 per SQLite transaction, so an event costs a few tens of microseconds of one process. On
 Temporal every input is a durable signal (a write to the server's persistence), wakes its
 key's workflow (a workflow task polled, replayed from the sticky cache and completed: more
-writes), and its outputs go through an activity (schedule, poll, run, complete) and a
-PostgreSQL transaction. That is milliseconds of CPU per event spread over the server, the
+writes), and its outputs go through a local activity (a PostgreSQL transaction, then a
+workflow task to record it). That is milliseconds of CPU per event spread over the server, the
 workers and PostgreSQL - here all on the same two cores as this process, with the dev server's
 single SQLite file serialising every write. A second worker adds workflow and activity
 capacity but no cores, so it helps only as far as the server and the database have idle CPU.

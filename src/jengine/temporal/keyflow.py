@@ -10,7 +10,7 @@ returns once the item is processed and its outputs are committed)::
 
 The main loop waits for items or the next timer, processes them through the
 :class:`~jengine.temporal.machine.KeyMachine` (activities for HTTP, data sources and ``cap``
-claims), commits the outputs and the profile mirror in one activity, and continues as new
+claims), commits the outputs and the profile mirror in one local activity, and continues as new
 after ``can_after`` items (or when the server suggests it), carrying the machine's JSON.
 ``sync`` is an update that returns when the workflow is idle (nothing pending, no timer due):
 the simulated driver uses it to know that the timers it let fire are processed.
@@ -54,10 +54,16 @@ class ActivityIO:
     def __init__(self, config: Config) -> None:
         self.config = config
 
-    async def _run(self, name: str, arg: Json, timeout: float | None = None) -> Any:
+    async def _run(self, name: str, arg: Json, timeout: float | None = None,
+                   local: bool = False) -> Any:
+        """An activity; ``local`` for the short store writes (run by the worker that runs the
+        workflow task, recorded as a marker: no activity task round trip)."""
+        start_to_close = timedelta(seconds=timeout or self.config.activity_timeout)
+        if local:
+            return await workflow.execute_local_activity(
+                name, arg, start_to_close_timeout=start_to_close, retry_policy=retry_policy())
         return await workflow.execute_activity(
-            name, arg, start_to_close_timeout=timedelta(
-                seconds=timeout or self.config.activity_timeout), retry_policy=retry_policy())
+            name, arg, start_to_close_timeout=start_to_close, retry_policy=retry_policy())
 
     async def fetch(self, spec_id: str, fetches: list[Fetch], now: int) -> dict[str, DataValue]:
         reads = [{"key": f.key, "source": f.source, "group": f.group,
@@ -77,11 +83,12 @@ class ActivityIO:
 
     async def claim(self, claim_id: str, changes: dict[str, tuple[int, int]]) -> dict[str, int]:
         got: dict[str, int] = await self._run("jengine_claim", {
-            "id": claim_id, "changes": {k: list(v) for k, v in changes.items()}})
+            "id": claim_id, "changes": {k: list(v) for k, v in changes.items()}}, local=True)
         return got
 
     async def commit(self, outputs: list[Json], profiles: list[Json]) -> None:
-        await self._run("jengine_commit", {"outputs": outputs, "profiles": profiles})
+        await self._run("jengine_commit", {"outputs": outputs, "profiles": profiles},
+                        local=True)
 
     async def fan_out(self, arg: Json) -> dict[str, int | None]:
         got: dict[str, int | None] = await self._run(
