@@ -129,3 +129,35 @@ def test_routing_by_index_equals_asking_every_journey(monkeypatch: pytest.Monkey
         assert by_index == by_all, (text, journal(by_index), journal(by_all))
         count += 1
     assert count > 150
+
+
+def test_steps_leave_no_reference_cycles() -> None:
+    """The core's garbage is freed by reference counting: a cycle per evaluation (an Env and
+    its context referring to each other, as once) left to the cyclic collector cost a quarter
+    of the run time at 100,000 profiles. The example stream's profile events, with the
+    collector off, leave nothing for it to collect."""
+    import gc
+
+    ws = load_workspace(ROOT / "examples" / "workspace")
+    spec = Spec.of(ws.model)
+    lines = (ROOT / "examples" / "events.jsonl").read_text().splitlines()
+    gc.collect()
+    gc.disable()
+    try:
+        state = State()
+        for text in lines:
+            try:
+                obj = json.loads(text)
+                now = dt.datetime.fromisoformat(obj["time"].replace("Z", "+00:00"))
+                verdict = qualify(spec.model, obj.get("event"), obj["payload"], now)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+            if isinstance(verdict, str) or verdict is None or verdict[0].business:
+                continue
+            key = profile_key(spec.model, verdict[0].name, obj["payload"], now)
+            if key is not None:
+                state, _ = step(spec, state, EventIn(name=verdict[0].name, profile=key,
+                                                     payload=obj["payload"]), now)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
