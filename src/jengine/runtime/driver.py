@@ -340,6 +340,8 @@ class Loop:
             inp = TimerIn(seq=seq, kind=kind, due=due, instance=instance, payload=payload)
             self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
+            if self.batcher.pending >= self.options.batch:
+                self.flush()  # with the offset of the last line: the timers fired before it
 
     def _event(self, ev: InputEvent, t_us: int) -> None:
         if self.live:
@@ -396,6 +398,8 @@ class Loop:
         world.merge(inp, state, new)
         follow = apply(effects, now, inp)
         if not follow:
+            if world.pending + self.effects.pending > SPILL:
+                self.spill()
             return
         queue: deque[Follow] = deque(follow)
         current: Input = inp
