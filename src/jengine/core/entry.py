@@ -8,7 +8,14 @@ changes), reactions and business events have their own small routers here.
 
 from __future__ import annotations
 
-from jengine.core.context import MEMBER, Env, VersionSpec, is_member, rule_memberships
+from jengine.core.context import (
+    MEMBER,
+    Env,
+    VersionSpec,
+    is_member,
+    profile_zone_invalid,
+    rule_memberships,
+)
 from jengine.core.run import Run, new_instance
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Json, ProfileIn, ReactionIn, pair
 from jengine.core.steps import advance, await_error, fire_trigger, record_reaction
@@ -141,8 +148,10 @@ def _reentrance(run: Run, vs: VersionSpec, journey: str, profile: str) -> str | 
         return None
     j = vs.journey
     if j.reentrance == "never":
-        end = memory.get("lastEnd")
-        if end is None or end + j.timeout_ms * 1000 > run.now_us:
+        # AJO forgets a profile 91 days (the journey timeout) after its entry, so "never"
+        # lasts one timeout from the previous entry (docs/ajo-compatibility.md)
+        last = memory.get("lastEntry")
+        if last is None or last + j.timeout_ms * 1000 > run.now_us:
             return "reentrance_never"
     elif j.reentrance == "after":
         last = memory.get("lastEntry")
@@ -188,7 +197,9 @@ def start(run: Run, vs: VersionSpec, inst: Json) -> None:
     run.state.active[key] = uid
     run.profile(profile, create=True)
     run.schedule(run.now_us + vs.journey.timeout_ms * 1000, 0, uid, {"t": "timeout"})
-    run.ijournal(inst, None, "entered", vs.journey.first)
+    invalid = profile_zone_invalid(vs.journey, run.peek_profile(profile))
+    run.ijournal(inst, None, "entered", vs.journey.first,
+                 "profile_timezone_invalid" if invalid else None)
     advance(run, inst, vs.journey.first)
 
 

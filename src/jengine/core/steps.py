@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from jengine.core.context import Env, VersionSpec, rule_memberships, valid_zone
 from jengine.core.instants import to_micros
@@ -299,7 +298,7 @@ def _cap(run: Run, vs: VersionSpec, name: str, label: str, limit: int) -> bool:
 
 
 def _time_case(env: Env, test: A.TimeCase, now: dt.datetime) -> bool:
-    zone = valid_zone(env.context["timezone"]) or ZoneInfo("UTC")
+    zone = valid_zone(env.context["timezone"]) or dt.UTC
     local = now.astimezone(zone)
     minutes = local.hour * 60 + local.minute
     day = local.date()

@@ -10,7 +10,7 @@ parse(x)``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal
 
 from jexpr.source import Span
@@ -121,14 +121,84 @@ class Cache(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Header(Node):
+    """A header or query entry: a constant STRING, ``secret("N")`` (``secret``: value is N), or a
+    variable (``type``: the step fills it; ``value`` is None)."""
+
     name: Literal_
-    value: Literal_
+    value: Literal_ | None
     secret: bool
+    type: ScalarType | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Headers(Node):
+    """``headers { … }`` or (``keyword`` ``query``) ``query { … }``."""
+
     headers: tuple[Header, ...]
+    keyword: Literal["headers", "query"] = "headers"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PathParam(Node):
+    """``path``: the step's ``path`` parameter is appended to the URL."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MaxSize(Node):
+    """``maxsize 2MB``: the largest response body read (``value``: bytes)."""
+
+    size: Literal_
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Value(Node):
+    """A STRING, or ``secret("N")`` (``secret``; ``text`` holds N)."""
+
+    text: Literal_
+    secret: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ApiKeyAuth(Node):
+    place: Literal["header", "query"]
+    name: Literal_
+    value: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BasicAuth(Node):
+    user: Value
+    password: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuthParam(Node):
+    name: Name
+    quoted: bool
+    value: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuthBody(Node):
+    kind: Literal["form", "json"]
+    params: tuple[AuthParam, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuthSetting(Node):
+    """One line of ``auth custom { … }``: ``endpoint "u"``, ``token "path"``, ``bearer``,
+    ``header "N"``, ``query "N"`` or ``cache from "path"`` (``keyword``; ``value`` when given)."""
+
+    keyword: Literal["endpoint", "token", "bearer", "header", "query", "cache from"]
+    value: Literal_ | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CustomAuth(Node):
+    items: tuple[AuthSetting | Method | Headers | AuthBody | Cache, ...]
+
+
+Auth = ApiKeyAuth | BasicAuth | CustomAuth
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -152,7 +222,8 @@ class FieldGroup(Node):
 
 
 Clause = (Namespace | Key | Where | Fields | Schema | Url | Method | Timeout | Cache | Headers
-          | Retries | Limit | FieldGroup)
+          | Retries | Limit | FieldGroup | PathParam | MaxSize | ApiKeyAuth | BasicAuth
+          | CustomAuth)
 
 
 # ---- declarations ----
@@ -234,16 +305,28 @@ class Rate(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EntryRead(Node):
+    """``entry read audience A [at T] [every D | daily | weekly | monthly] [until T]
+    [incremental] [force reentrance] [rate n per D]``; ``calendar`` is the schedule keyword."""
+
     audience: Name
     at: Literal_ | None
     every: Literal_ | None
     rate: Rate | None
+    calendar: Literal["daily", "weekly", "monthly"] | None = None
+    until: Literal_ | None = None
+    incremental: bool = False
+    force: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EntryBusiness(Node):
+    """``entry on business event E read audience A [rate n per D] [executions single|multiple]``
+    (``executions`` None: not written, single)."""
+
     event: Name
     audience: Name
+    rate: Rate | None = None
+    executions: Literal["single", "multiple"] | None = None
 
 
 Setting = Version | Timezone | Reentrance | Timeout | Window | Exit
@@ -456,7 +539,11 @@ def dump(node: Any, spans: bool = False) -> Any:
         for f in fields(node):
             if (f.name == "span" and not spans) or (f.name == "comments" and not spans):
                 continue
-            out[f.name] = dump(getattr(node, f.name), spans)
+            value = getattr(node, f.name)
+            if f.default is not MISSING and value == f.default:
+                continue  # a later optional field left out: the dump (and version hashes) of
+                # text that does not use it stay as they were
+            out[f.name] = dump(value, spans)
         return out
     if isinstance(node, tuple):
         return [dump(v, spans) for v in node]

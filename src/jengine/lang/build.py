@@ -13,7 +13,7 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 
 from jengine.lang import ast as A
-from jengine.lang.literals import duration_ms, instant
+from jengine.lang.literals import duration_ms, instant, size_bytes
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
 from jexpr.syntax.literals import decode_string
@@ -55,6 +55,8 @@ class JourneyBuilder(Transformer[Token, Any]):
             value = int(text)
         elif kind == "DURATION":
             value = duration_ms(text)
+        elif kind == "SIZE":
+            value = size_bytes(text)
         elif kind == "INSTANT":
             value = instant(text)
         return A.Literal_(self._tspan(tok), text, value)
@@ -83,6 +85,7 @@ class JourneyBuilder(Transformer[Token, Any]):
         return self._name(children[0])
 
     label = case_label = param_label = day = http_method = _word
+    api_place = body_kind = schedule_kind = executions = _word
 
     def start(self, children: list[A.Declaration]) -> list[A.Declaration]:
         return list(children)
@@ -165,12 +168,84 @@ class JourneyBuilder(Transformer[Token, Any]):
         return A.Header(self._span(meta), self._req(name), self._req(value), False)
 
     @_meta
-    def secret_header(self, meta: Any, name: Token, value: Token) -> A.Header:
-        return A.Header(self._span(meta), self._req(name), self._req(value), True)
+    def secret_header(self, meta: Any, name: Token, value: A.Value) -> A.Header:
+        return A.Header(self._span(meta), self._req(name), value.text, True)
+
+    @_meta
+    def variable_header(self, meta: Any, name: Token, type_: A.ScalarType) -> A.Header:
+        return A.Header(self._span(meta), self._req(name), None, False, type_)
 
     @_meta
     def headers(self, meta: Any, *items: A.Header) -> A.Headers:
         return A.Headers(self._span(meta), items)
+
+    @_meta
+    def query(self, meta: Any, *items: A.Header) -> A.Headers:
+        return A.Headers(self._span(meta), items, "query")
+
+    @_meta
+    def path_param(self, meta: Any) -> A.PathParam:
+        return A.PathParam(self._span(meta))
+
+    @_meta
+    def maxsize(self, meta: Any, size: Token) -> A.MaxSize:
+        return A.MaxSize(self._span(meta), self._req(size))
+
+    # -- authentication
+
+    @_meta
+    def secret(self, meta: Any, name: Token) -> A.Value:
+        return A.Value(self._span(meta), self._req(name), True)
+
+    def _value(self, item: Token | A.Value) -> A.Value:
+        if isinstance(item, A.Value):
+            return item
+        lit = self._req(item)
+        return A.Value(lit.span, lit, False)
+
+    @_meta
+    def auth_apikey(self, meta: Any, place: A.Name, name: Token, value: A.Value
+                    ) -> A.ApiKeyAuth:
+        return A.ApiKeyAuth(self._span(meta), place.text,  # type: ignore[arg-type]
+                            self._req(name), value)
+
+    @_meta
+    def auth_basic(self, meta: Any, user: Token | A.Value, password: A.Value) -> A.BasicAuth:
+        return A.BasicAuth(self._span(meta), self._value(user), password)
+
+    @_meta
+    def auth_custom(self, meta: Any, *items: Any) -> A.CustomAuth:
+        return A.CustomAuth(self._span(meta), items)
+
+    @_meta
+    def auth_endpoint(self, meta: Any, url: Token) -> A.AuthSetting:
+        return A.AuthSetting(self._span(meta), "endpoint", self._req(url))
+
+    @_meta
+    def auth_token(self, meta: Any, path: Token) -> A.AuthSetting:
+        return A.AuthSetting(self._span(meta), "token", self._req(path))
+
+    @_meta
+    def auth_bearer(self, meta: Any) -> A.AuthSetting:
+        return A.AuthSetting(self._span(meta), "bearer", None)
+
+    @_meta
+    def auth_target(self, meta: Any, place: A.Name, name: Token) -> A.AuthSetting:
+        return A.AuthSetting(self._span(meta), place.text,  # type: ignore[arg-type]
+                             self._req(name))
+
+    @_meta
+    def auth_cache_from(self, meta: Any, path: Token) -> A.AuthSetting:
+        return A.AuthSetting(self._span(meta), "cache from", self._req(path))
+
+    @_meta
+    def auth_param(self, meta: Any, name: Any, value: Token | A.Value) -> A.AuthParam:
+        label, quoted = self._label(name)
+        return A.AuthParam(self._span(meta), label, quoted, self._value(value))
+
+    @_meta
+    def auth_body(self, meta: Any, kind: A.Name, *params: A.AuthParam) -> A.AuthBody:
+        return A.AuthBody(self._span(meta), kind.text, params)  # type: ignore[arg-type]
 
     @_meta
     def retries(self, meta: Any, count: Token) -> A.Retries:
@@ -253,15 +328,25 @@ class JourneyBuilder(Transformer[Token, Any]):
     def rate(self, meta: Any, count: Token, per: Token) -> A.Rate:
         return A.Rate(self._span(meta), self._req(count), self._req(per))
 
-    @_meta
-    def entry_read(self, meta: Any, name: Token, at: Token | None, every: Token | None,
-                   rate: A.Rate | None) -> A.EntryRead:
-        return A.EntryRead(self._span(meta), self._name(name), self._lit(at), self._lit(every),
-                           rate)
+    def schedule(self, children: list[Any]) -> Token | A.Name:
+        return children[0]  # a DURATION token (every D) or the calendar keyword
 
     @_meta
-    def entry_business(self, meta: Any, event: Token, audience: Token) -> A.EntryBusiness:
-        return A.EntryBusiness(self._span(meta), self._name(event), self._name(audience))
+    def entry_read(self, meta: Any, name: Token, at: Token | None,
+                   schedule: Token | A.Name | None, until: Token | None,
+                   incremental: Token | None, force: Token | None,
+                   rate: A.Rate | None) -> A.EntryRead:
+        every = schedule if isinstance(schedule, Token) else None
+        calendar = schedule.text if isinstance(schedule, A.Name) else None
+        return A.EntryRead(self._span(meta), self._name(name), self._lit(at), self._lit(every),
+                           rate, calendar, self._lit(until),  # type: ignore[arg-type]
+                           incremental is not None, force is not None)
+
+    @_meta
+    def entry_business(self, meta: Any, event: Token, audience: Token, rate: A.Rate | None,
+                       executions: A.Name | None) -> A.EntryBusiness:
+        return A.EntryBusiness(self._span(meta), self._name(event), self._name(audience), rate,
+                               executions.text if executions else None)  # type: ignore[arg-type]
 
     # -- steps
 

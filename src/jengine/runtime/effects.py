@@ -237,7 +237,7 @@ class Effects:
         if obj["journey"] is None or obj["version"] is None:
             return
         name = obj["outcome"]
-        if name in ("discarded", "exited") and obj.get("reason"):
+        if name in ("discarded", "exited", "entered") and obj.get("reason"):
             name = f"{name}:{obj['reason']}"
         self.report[(obj["journey"], obj["version"], obj["step"] or "", name)] += 1
 
