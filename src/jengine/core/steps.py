@@ -120,8 +120,11 @@ def _custom(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Custom) ->
 def start_call(run: Run, inst: Json, name: str, action: str, params: dict[str, Any],
                attempt: int) -> None:
     inst["status"], inst["attempt"] = "calling", attempt
+    if attempt == 1:
+        inst["callSpent"] = 0
     run.effects.append(CallAction(inst["uid"], name, action, params, attempt,
-                                  action_key(inst["uid"], name)))
+                                  action_key(inst["uid"], name),
+                                  int(inst.get("callSpent") or 0)))
 
 
 def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
@@ -133,6 +136,9 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
         return
     if outcome != "finished":
         nxt = attempt + 1 if outcome == "retry" else attempt
+        if outcome == "retry":  # the attempt and the back-off count against the budget
+            inst["callSpent"] = int(inst.get("callSpent") or 0) + elapsed + max(
+                0, at - run.now_us) // 1000
         run.schedule(at, 1, inst["uid"], {"t": "attempt", "token": inst["token"],
                                           "attempt": nxt})
         inst["attempt"] = nxt

@@ -328,7 +328,7 @@ class JourneyBuilder(Transformer[Token, Any]):
     def rate(self, meta: Any, count: Token, per: Token) -> A.Rate:
         return A.Rate(self._span(meta), self._req(count), self._req(per))
 
-    def schedule(self, children: list[Any]) -> Token | A.Name:
+    def schedule(self, children: list[Token | A.Name]) -> Token | A.Name:
         return children[0]  # a DURATION token (every D) or the calendar keyword
 
     @_meta

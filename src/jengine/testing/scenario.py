@@ -344,9 +344,10 @@ def _stub(obj: Any, where: str) -> Stub:
 
 def _reply(obj: Any, where: str) -> Reply:
     obj = _object(obj, where)
-    _keys(obj, {"status", "body", "delay", "error"}, where)
+    _keys(obj, {"status", "body", "delay", "error", "headers"}, where)
     delay = parse_duration(obj["delay"], f"{where}.delay") if "delay" in obj else dt.timedelta(0)
     if obj.get("error") not in (None, "network", "timeout"):
         raise ScenarioError(f"{where}.error: \"network\" or \"timeout\"")
+    headers = _object(obj.get("headers", {}), f"{where}.headers")
     return Reply(status=int(obj.get("status", 200)), body=obj.get("body"), delay=delay,
-                 error=obj.get("error"))
+                 error=obj.get("error"), headers={str(k): str(v) for k, v in headers.items()})
