@@ -18,10 +18,12 @@ HELP = 'check every .journey file of a workspace'
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("workspace", type=Path, help="a folder of .journey files (or one file)")
     p.add_argument("--no-warnings", action="store_true", help="print errors only")
+    p.add_argument("--ajo", action="store_true", help="strict AJO mode: W-AJO-* warnings are "
+                   "errors (also: check.ajo-strict in the workspace's jengine.toml)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    ws = load_workspace(existing(args.workspace))
+    ws = load_workspace(existing(args.workspace), True if args.ajo else None)
     errors = 0
     for item in ws.diagnostics:
         if item.is_error:

@@ -57,6 +57,9 @@ class Options:
     dry_run: bool = False
     test_mode: bool = False
     test_wait_us: int = 10_000_000
+    dry_run_datasources: bool = False
+    """In a dry run, read external data sources (AJO: disabled by default; a read then gives
+    null, as if the field were absent)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,9 @@ class Env:
     def resolve(self, source: str, group: str, params: dict[str, Any]) -> Any:
         if source == EP:
             return profile_group(self.profile, group)
+        options = self.spec.options
+        if options.dry_run and not options.dry_run_datasources:
+            return None  # AJO's dry run disables data sources: the field reads as absent
         key = data_key(source, group, params)
         if key not in self.data:
             self.missing.append((key, source, group, params,

@@ -273,6 +273,10 @@ def _audience_one(run: Run, journey: str, inp: AudienceIn, change: str) -> bool:
 
 
 def route_reaction(run: Run, inp: ReactionIn) -> None:
+    if run.options.dry_run:  # AJO's dry run sends nothing, so nothing can be reacted to
+        run.journal(inp.journey, inp.version, inp.profile, inp.step, "discarded", None,
+                    "dry_run")
+        return
     uid = run.active_uid(inp.journey, inp.profile)
     inst = run.state.instances.get(uid) if uid else None
     if inst is None or inst["version"] != inp.version or inp.step not in inst["delivered"]:
@@ -281,7 +285,7 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
         return
     inst = run.inst(inst["uid"])
     record_reaction(run, inst, inp.kind, inp.step)
-    if inst["status"] != "awaiting" or run.options.dry_run:
+    if inst["status"] != "awaiting":
         return
     vs = run.vspec(inst)
     if vs is None:

@@ -169,7 +169,12 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
 
 def _update(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.UpdateProfile) -> Outcome:
     env = run.env(vs, inst, name)
-    values = [(u, to_plain_json(env.evaluate(u.value))) for u in body.updates]
+    evaluated = [(u, env.evaluate(u.value)) for u in body.updates]
+    if run.options.dry_run:  # AJO's dry run never updates profiles: record what it would write
+        written = {".".join([u.group.text, *(p.text for p in u.path)]): v for u, v in evaluated}
+        _outbox(run, inst, name, "updateProfile", written, "skipped")
+        return _next(vs, name)
+    values = [(u, to_plain_json(v)) for u, v in evaluated]
     before = rule_memberships(run.spec, run.peek_profile(inst["profile"]))
     profile = run.profile(inst["profile"], create=True)
     assert profile is not None
@@ -190,10 +195,10 @@ def _set_path(obj: Json, path: list[str], value: Any) -> Json:
 
 
 def _jump(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Jump) -> Outcome:
-    refused = run.jump(run, inst, body.journey.text)
-    if refused == "jump_skipped":
+    refused = "dry_run" if run.options.dry_run else run.jump(run, inst, body.journey.text)
+    if refused in ("jump_skipped", "dry_run"):  # AJO's dry run does not jump
         nxt = vs.journey.steps[name].next
-        run.ijournal(inst, name, "jump_skipped", nxt)
+        run.ijournal(inst, name, "jump_skipped", nxt, "dry_run" if refused == "dry_run" else None)
         return ("goto", nxt) if nxt is not None else _end_after(run, inst)
     if refused is not None:
         return fail(run, vs, inst, name, refused)
@@ -348,6 +353,9 @@ def _await(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Await) -> O
     floor = 40_000_000 if has_reaction else 0
     inst["token"] += 1
     inst["status"] = "awaiting"
+    if run.options.dry_run and has_reaction:  # AJO: profiles go through the first reaction
+        first = next(i for i, t in enumerate(triggers) if isinstance(t, A.Reaction))
+        return ("goto", fire_now(run, vs, inst, first))
     timers: list[tuple[int, int]] = []
     for i, trig in enumerate(triggers):
         due = _trigger_due(run, env, inst, trig)
@@ -365,7 +373,7 @@ def _trigger_due(run: Run, env: Env, inst: Json, trig: Any) -> int | None:
     """When a trigger is satisfied by itself: now (a recorded reaction), an instant, or never."""
     if isinstance(trig, A.Reaction):
         recorded = [trig.kind, trig.step.text] in inst["reactions"]
-        return run.now_us if recorded and not run.options.dry_run else None
+        return run.now_us if recorded else None
     if isinstance(trig, A.AfterTrigger):
         return run.now_us + int(trig.duration.value) * 1000
     if isinstance(trig, A.UntilTrigger):

@@ -17,7 +17,8 @@ from jengine.lang.check import check_index
 from jengine.lang.index import FileDiagnostic, Index, Reporter
 from jengine.lang.model import Model
 from jengine.lang.parse import ParseResult, parse
-from jexpr.diagnostics import Diagnostic, error
+from jengine.lang.settings import SETTINGS_FILE, read_settings
+from jexpr.diagnostics import Diagnostic, error, strict_ajo
 from jexpr.source import Source
 
 KINDS = {A.Event: "event", A.Datasource: "data source", A.Action: "action",
@@ -45,11 +46,18 @@ def journey_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.journey") if p.is_file())
 
 
-def load_workspace(root: str | Path) -> Workspace:
-    """Parse, index and check every ``.journey`` file below ``root``."""
+def load_workspace(root: str | Path, ajo_strict: bool | None = None) -> Workspace:
+    """Parse, index and check every ``.journey`` file below ``root``. Strict AJO mode
+    (``W-AJO-*`` warnings as errors) is ``ajo_strict``, else the workspace's ``jengine.toml``
+    setting (:mod:`jengine.lang.settings`)."""
 
     root = Path(root)
+    settings, settings_source, problems = read_settings(root)
     reporter = Reporter()
+    if settings_source is not None:
+        reporter.paths[settings_source.name] = root / SETTINGS_FILE if root.is_dir() else (
+            root.parent / SETTINGS_FILE)
+        reporter.extend(settings_source, problems)
     index = Index()
     files: dict[Path, A.File] = {}
     all_decls: list[tuple[A.Declaration, Source]] = []
@@ -63,7 +71,14 @@ def load_workspace(root: str | Path) -> Workspace:
             all_decls.append((decl, source))
     _index(all_decls, index, reporter)
     model = check_index(index, reporter)
-    return Workspace(root, files, model, reporter.sorted())
+    strict = settings.ajo_strict if ajo_strict is None else ajo_strict
+    return Workspace(root, files, model, _strict(reporter.sorted(), strict))
+
+
+def _strict(items: list[FileDiagnostic], strict: bool) -> list[FileDiagnostic]:
+    if not strict:
+        return items
+    return [FileDiagnostic(d.path, d.source, strict_ajo(d.diagnostic)) for d in items]
 
 
 def load_texts(texts: dict[str, str], root: Path | None = None) -> Workspace:

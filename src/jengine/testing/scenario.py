@@ -114,6 +114,7 @@ class Scenario:
     batch_size: int
     expect: Expectations
     journeys: tuple[str, ...]
+    dry_run_datasources: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class ScenarioResult:
 _TOP = {"description", "workspace", "start", "profiles", "events", "http", "env", "until",
         "options", "expect", "journeys", "$schema"}
 _EXPECT = {"outbox", "paths", "ignoreOtherPaths", "deadLetters", "requests", "journal"}
-_OPTIONS = {"test", "testWait", "dryRun", "batchSize"}
+_OPTIONS = {"test", "testWait", "dryRun", "dryRunDataSources", "batchSize"}
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -189,7 +190,8 @@ def _scenario(path: Path, data: Json) -> Scenario:
                    if "testWait" in options else None),
         dry_run=bool(options.get("dryRun", False)),
         batch_size=int(options.get("batchSize", 500)), expect=expect,
-        journeys=tuple(_list(data.get("journeys", []), "journeys")) or _mentioned(expect))
+        journeys=tuple(_list(data.get("journeys", []), "journeys")) or _mentioned(expect),
+        dry_run_datasources=bool(options.get("dryRunDataSources", False)))
 
 
 def _object(value: Any, where: str) -> Json:
