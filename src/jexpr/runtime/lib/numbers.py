@@ -39,7 +39,7 @@ def to_bool(v: Any) -> bool | None:
     if t is bool:
         return bool(v)
     if t is str:
-        return v == "true"
+        return bool(v == "true")
     if t is int or t is float:
         return bool(v != 0)
     k = kind(v)
