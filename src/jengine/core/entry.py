@@ -12,19 +12,18 @@ from jengine.core.context import (
     MEMBER,
     Env,
     VersionSpec,
-    is_member,
     profile_zone_invalid,
     rule_memberships,
 )
 from jengine.core.run import Run, new_instance
-from jengine.core.state import AudienceIn, BusinessIn, EventIn, Json, ProfileIn, ReactionIn, pair
+from jengine.core.state import AudienceIn, EventIn, Json, ProfileIn, ReactionIn, pair
 from jengine.core.steps import advance, await_error, fire_trigger, record_reaction
 from jengine.lang import ast as A
 from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
 
-__all__ = ["enter", "jump_into", "load_profile", "read_audience", "route_audience",
-           "route_business", "route_event", "route_reaction", "window_end"]
+__all__ = ["enter", "jump_into", "load_profile", "route_audience", "route_event",
+           "route_reaction", "window_end"]
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -269,7 +268,7 @@ def _audience_one(run: Run, journey: str, inp: AudienceIn, change: str) -> bool:
     return False
 
 
-# ---- reactions and business events ----------------------------------------------------------
+# ---- reactions ----------------------------------------------------------
 
 
 def route_reaction(run: Run, inp: ReactionIn) -> None:
@@ -298,45 +297,6 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
                     and trig.step.text == inp.step):
                 fire_trigger(run, inst, i)
                 return
-
-
-def route_business(run: Run, inp: BusinessIn) -> None:
-    interest = False
-    for journey in run.spec.journey_names:
-        latest = run.spec.latest(journey)
-        entry = latest.journey.entry if latest else None
-        if isinstance(entry, A.EntryBusiness) and entry.event.text == inp.name:
-            interest = True
-            for pid in members(run, entry.audience.text):
-                enter(run, journey, pid, inp.name, inp.payload, None)
-    if not interest:
-        run.journal(None, None, None, None, "discarded", None, "no_interest")
-
-
-def members(run: Run, audience: str) -> list[str]:
-    """The members of an audience among the slice's profiles, in profile-id order."""
-    return [pid for pid in sorted(run.state.profiles)
-            if is_member(run.spec, audience, run.state.profiles[pid])]
-
-
-def read_audience(run: Run, journey: str, version: int, payload: Json) -> None:
-    """A ``read audience`` schedule fired: members enter, ``rate n per D`` apart (§3.1)."""
-    vs = run.spec.version(journey, version)
-    entry = vs.journey.entry if vs else None
-    if vs is None or not isinstance(entry, A.EntryRead):
-        return
-    pids = members(run, entry.audience.text)
-    count = int(entry.rate.count.value) if entry.rate else 0
-    per = int(entry.rate.per.value) * 1000 if entry.rate else 0
-    for k, pid in enumerate(pids):
-        if count and k >= count:
-            run.schedule(run.now_us + (k // count) * per, 1, None,
-                         {"t": "enter", "journey": journey, "profile": pid})
-        else:
-            enter(run, journey, pid, None, {}, None)
-    if entry.every is not None and run.spec.open.get(journey) == version:
-        run.schedule(run.now_us + int(entry.every.value) * 1000, 1, None,
-                     {"t": "read", "journey": journey, "version": version})
 
 
 def window_end(run: Run, journey: str, version: int) -> None:

@@ -69,7 +69,9 @@ class _Guard:
                 self.reentrance(item)
             elif isinstance(item, A.Timezone):
                 self.timezone(item)
-            elif isinstance(item, A.EntryRead) and item.rate is not None:
+            elif isinstance(item, A.EntryRead):
+                self.schedule(item)
+            elif isinstance(item, A.EntryBusiness) and item.rate is not None:
                 self.rate(item.rate)
             elif isinstance(item, A.Exit) and isinstance(self.entry, A.EntryBusiness):
                 self.report(error("J-EVENT-KIND", f"'exit on {item.kind}' cannot be used in a "
@@ -97,6 +99,27 @@ class _Guard:
         self.report(error("J-TIMEZONE", f"unknown time zone '{name}'", item.zone.span,
                           f'did you mean "{hint}"?' if hint else "write an IANA zone id such as "
                           '"Europe/Paris", "UTC" or an offset such as "+02:00"'))
+
+    def schedule(self, entry: A.EntryRead) -> None:
+        if entry.rate is not None:
+            self.rate(entry.rate)
+        if entry.every is not None:
+            self.report(warning("W-AJO-SCHEDULE", f"AJO schedules a read audience once, daily, "
+                                f"weekly or monthly, not every {entry.every.text}",
+                                entry.every.span, "write daily, weekly or monthly"))
+        recurring = entry.every is not None or entry.calendar is not None
+        for present, word in ((entry.until is not None, "until"),
+                              (entry.incremental, "incremental"),
+                              (entry.force, "force reentrance")):
+            if present and not recurring:
+                self.report(error("J-CLAUSE", f"'{word}' needs a recurring read (every D, "
+                                  "daily, weekly or monthly)", entry.span,
+                                  "add a schedule, or remove it: the audience is read once"))
+        if entry.until is not None and entry.at is not None and entry.until.value and (
+                entry.at.value and entry.until.value <= entry.at.value):
+            self.report(error("J-INSTANT", f"the schedule ends ({entry.until.text}) before its "
+                              f"first read ({entry.at.text})", entry.until.span,
+                              "the end must be after the start"))
 
     def rate(self, rate: A.Rate) -> None:
         per = rate.per.value
