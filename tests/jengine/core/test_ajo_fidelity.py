@@ -178,3 +178,48 @@ journey tz { timezone profile "Europe/Paris" entry on event Go
 def test_custom_actions_retry_three_times_by_default() -> None:
     ws = load_texts({"a.journey": 'action crm { url "https://crm.example.com" }'})
     assert ws.model.actions["crm"].retries == 3                      # was: 0
+
+
+# ---- versions (AJO's guardrails) --------------------------------------------------------------
+
+ENTRY_V1 = """
+journey j { entry on event Go
+  hi: email { template: "hi" } }
+"""
+
+
+def _register_twice(tmp_path: Path, first: str, second: str) -> list[str]:
+    from jengine.core.context import Options
+    from jengine.lang.workspace import load_workspace
+    from jengine.runtime.versions import register
+
+    ws_dir = tmp_path / "ws"
+    ws_dir.mkdir(exist_ok=True)
+    (ws_dir / "a.journey").write_text(DECLS + first, encoding="utf-8")
+    with Store(tmp_path / "s.db") as store:
+        with store.transaction():
+            assert register(store, load_workspace(ws_dir), Options()).spec is not None
+        (ws_dir / "a.journey").write_text(DECLS + second, encoding="utf-8")
+        with store.transaction():
+            again = register(store, load_workspace(ws_dir), Options())
+    assert again.spec is None
+    return [p.split(" ")[0] for p in again.problems]
+
+
+def test_a_new_version_may_not_change_the_entry_kind(tmp_path: Path) -> None:
+    v2 = ENTRY_V1.replace("{ entry on event Go", "{ version 2 entry on audience Churned enters")
+    assert _register_twice(tmp_path, ENTRY_V1, v2) == ["J-VERSION-ENTRY"]
+
+
+def test_a_new_version_may_not_change_the_reentrance(tmp_path: Path) -> None:
+    v2 = ENTRY_V1.replace("{ entry", "{ version 2 reentrance after 1d entry")
+    assert _register_twice(tmp_path, ENTRY_V1, v2) == ["J-VERSION-REENTRANCE"]
+
+
+def test_an_incremental_read_audience_journey_has_no_new_version(tmp_path: Path) -> None:
+    v1 = """
+journey j { entry read audience Churned at 2026-12-01T10:00:00Z daily incremental
+  hi: email { template: "hi" } }
+"""
+    v2 = v1.replace("{ entry", "{ version 2 entry")
+    assert _register_twice(tmp_path, v1, v2) == ["J-VERSION-ENTRY"]
