@@ -10,8 +10,8 @@ from jengine.core.engine import step
 from jengine.core.instants import from_micros, to_micros
 from jengine.core.schedule import next_read
 from jengine.core.state import State, TimerIn
-from jengine.lang.parse import parse
 from jengine.lang import ast as A
+from jengine.lang.parse import parse
 
 
 def _entry(text: str) -> A.EntryRead:
