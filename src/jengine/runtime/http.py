@@ -30,7 +30,6 @@ a header value, a query string or a token (logs name the URL without its query).
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import logging
 import os
@@ -38,7 +37,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from jengine.core.keys import canonical_params
 from jengine.runtime.auth import (
@@ -52,6 +51,15 @@ from jengine.runtime.auth import (
     add_query,
 )
 from jengine.runtime.clock import Clock
+from jengine.runtime.encoding import (
+    BadParameter,
+    backoff,
+    encode_body,
+    encode_path,
+    encode_query,
+    header_text,
+    retry_after,
+)
 from jengine.runtime.ratelimit import Rate, RateLimiter
 from jengine.runtime.transport import (
     DEFAULT_MAX_BYTES,
@@ -63,8 +71,6 @@ from jengine.runtime.transport import (
     TransportFailure,
     TransportTimeout,
 )
-from jexpr.runtime.jsonenc import to_plain_json
-from jexpr.runtime.render import render_value
 
 __all__ = [
     "DEFAULT_TIMEOUT", "ActionSpec", "CallResult", "DataSourceResult", "DataSourceSpec",
@@ -75,7 +81,6 @@ __all__ = [
 
 log = logging.getLogger("jengine.runtime.http")
 DEFAULT_TIMEOUT = dt.timedelta(seconds=30)
-RETRY_BASE = dt.timedelta(milliseconds=100)
 MAX_THROTTLE_DELAY = dt.timedelta(hours=6)
 MAX_REDIRECTS = 5
 NOT_RETRIED = frozenset({401, 403, 404})
@@ -120,75 +125,6 @@ class DataSourceSpec:
     cache: dt.timedelta | None = None
     auth: AuthSpec | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
-
-
-# ---------------------------------------------------------------------------------------------
-# Encoding
-
-
-def encode_body(params: Mapping[str, Any]) -> bytes:
-    """The JSON request body: {parameter → value} of the non-null parameters (§4.6)."""
-    obj = {k: to_plain_json(v) for k, v in params.items() if v is not None}
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list | tuple | Mapping):
-        return json.dumps(to_plain_json(value), ensure_ascii=False, separators=(",", ":"))
-    text = render_value(value)
-    assert text is not None
-    return text
-
-
-def encode_query(params: Mapping[str, Any]) -> str:
-    """``name=value&…`` of the non-null parameters; a list repeats the name per non-null
-    element; values as X§11 text; percent-encoded per RFC 3986 (unreserved kept)."""
-    pairs: list[str] = []
-    for name, value in params.items():
-        items = value if isinstance(value, list | tuple) else [value]
-        pairs += [f"{quote(name, safe='')}={quote(_text(v), safe='')}"
-                  for v in items if v is not None]
-    return "&".join(pairs)
-
-
-class BadParameter(Exception):
-    """A step parameter that cannot go into a request (a header with a line break, a path
-    with a ``..`` segment); the call fails ``internalError`` without an attempt."""
-
-
-def encode_path(value: Any) -> str:
-    """The dynamic path (AJO's *Path* field): its ``/``-separated segments percent-encoded;
-    empty, ``.`` and ``..`` segments are refused (the path may not climb out of the URL)."""
-    segments = _text(value).strip("/").split("/")
-    if any(s in ("", ".", "..") for s in segments):
-        raise BadParameter("the path has an empty, '.' or '..' segment")
-    return "/".join(quote(s, safe="") for s in segments)
-
-
-def _header_text(name: str, value: Any) -> str:
-    text = _text(value)
-    if any(c in text for c in "\r\n\0"):
-        raise BadParameter(f"the value of header {name} holds a line break or NUL")
-    return text
-
-
-def backoff(retry: int) -> dt.timedelta:
-    """The wait before retry ``retry`` (1-based): 100 ms × 2^(retry−1)."""
-    return RETRY_BASE * (1 << (retry - 1))
-
-
-def retry_after(headers: Mapping[str, str], now: dt.datetime) -> dt.timedelta | None:
-    """A ``Retry-After`` header: seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    raw = headers.get("retry-after", "").strip()
-    if raw.isdigit():
-        return dt.timedelta(seconds=min(int(raw), 86_400))
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(when - now, dt.timedelta(0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +275,7 @@ class HttpClient:
         headers = self._headers(declared, body is not None, key)
         for name in spec.header_params if spec else ():
             if params.get(name) is not None:
-                headers[name] = _header_text(name, params[name])
+                headers[name] = header_text(name, params[name])
         max_bytes = spec.max_bytes if spec else DEFAULT_MAX_BYTES
         return HttpRequest(method.upper(), url, headers, body, timeout or DEFAULT_TIMEOUT,
                            max_bytes)
