@@ -300,7 +300,7 @@ class HttpClient:
         except TransportTimeout:
             return CallResult(TIMEDOUT, elapsed_ms=ex.elapsed_ms)
         except (TransportFailure, AuthFailure) as e:
-            log.warning("%s: %s", owner or request.where, e)
+            log.info("%s: %s", owner or request.where, e)
             return CallResult("network", elapsed_ms=ex.elapsed_ms)
         except (ResponseTooLarge, MissingSecret) as e:
             log.warning("%s: %s", owner or request.where, e)
