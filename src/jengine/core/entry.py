@@ -3,7 +3,9 @@
 Per journey, in name order: (a) exit criteria of the active instance's version, (b) delivery
 to an await ``event`` trigger, (c) entry, with the checks of §4.3 4c in their order. A jump
 (§3.2) enters through the same checks. Audience changes (``@audience`` inputs and rule
-changes), reactions and business events have their own small routers here.
+changes) and reactions have their own small routers here; read-audience runs and business
+events are in :mod:`jengine.core.reads`. The re-entrance rule is AJO's (``after 5m`` by
+default; ``never`` lasts one journey timeout from the previous entry).
 """
 
 from __future__ import annotations
@@ -268,7 +270,7 @@ def _audience_one(run: Run, journey: str, inp: AudienceIn, change: str) -> bool:
     return False
 
 
-# ---- reactions ----------------------------------------------------------
+# ---- reactions ------------------------------------------------------------------------------
 
 
 def route_reaction(run: Run, inp: ReactionIn) -> None:
