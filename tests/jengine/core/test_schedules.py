@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers import spec_of, timers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jengine.core.engine import step
 from jengine.core.instants import from_micros, to_micros
@@ -84,3 +86,33 @@ def test_an_incremental_read_takes_only_the_new_members() -> None:
     assert [e.obj["profile"] for e in eff if type(e).__name__ == "OutboxOut"] == ["c"]
     (after,) = timers(eff)
     assert after.payload["members"] == ["b", "c"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(["daily", "weekly", "monthly"]),
+       zone=st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Australia/Sydney"]),
+       start=st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
+       reads=st.integers(min_value=1, max_value=40))
+def test_calendar_reads_move_forward_and_keep_the_wall_time(kind: str, zone: str,
+                                                            start: dt.datetime,
+                                                            reads: int) -> None:
+    from jexpr.runtime.temporal import place_local
+    from jexpr.runtime.temporal import zone as tz_of
+
+    tz = tz_of(zone)
+    assert tz is not None
+    at = start.replace(second=0, microsecond=0, tzinfo=dt.UTC)
+    entry = _entry(f"entry read audience A at {at.isoformat().replace('+00:00', 'Z')} {kind}")
+    anchor = last = to_micros(at)
+    wall = from_micros(anchor).astimezone(tz)
+    for _ in range(reads):
+        due = next_read(entry, zone, anchor, last)
+        assert due is not None and due > last
+        local = from_micros(due).astimezone(tz)
+        # the anchor's wall time on that day (moved forward when it falls in a DST gap)
+        same = place_local(dt.datetime.combine(local.date(), wall.time().replace(tzinfo=None)), tz)
+        assert to_micros(same) == due or to_micros(place_local(dt.datetime.combine(
+            local.date() - dt.timedelta(days=1), wall.time().replace(tzinfo=None)), tz)) == due
+        if kind != "monthly":
+            assert (local.date() - wall.date()).days % (1 if kind == "daily" else 7) == 0
+        last = due
