@@ -44,14 +44,14 @@ def test_jengine_check_ajo_flag_and_workspace_setting(tmp_path: Path) -> None:
     assert status == 0 and "warning W-AJO-MIXED-MULTIPLY" in text
     status, text = _check(tmp_path, "--ajo")
     assert status == 1 and "error W-AJO-MIXED-MULTIPLY" in text
-    (tmp_path / "jengine.toml").write_text("[check]\najo-strict = true\n", encoding="utf-8")
+    (tmp_path / "journeys.toml").write_text("ajo-strict = true\n", encoding="utf-8")
     status, text = _check(tmp_path)
     assert status == 1 and "error W-AJO-MIXED-MULTIPLY" in text
 
 
 def test_a_strict_workspace_refuses_to_run(tmp_path: Path) -> None:
     (tmp_path / "a.journey").write_text(JOURNEY, encoding="utf-8")
-    (tmp_path / "jengine.toml").write_text("[check]\najo-strict = true\n", encoding="utf-8")
+    (tmp_path / "journeys.toml").write_text("ajo-strict = true\n", encoding="utf-8")
     events = tmp_path / "events.jsonl"
     events.write_text("", encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()

@@ -8,15 +8,18 @@ finished :mod:`jexpr.syntax.ast` expressions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
 
 from jengine.lang import ast as A
+from jengine.lang.build_auth import AuthBuilder
 from jengine.lang.literals import duration_ms, instant, size_bytes
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
 from jexpr.syntax.literals import decode_string
+from jexpr.syntax.parse import AstBuilder
 
 _TAIL = (A.Goto, A.OnError)
 
@@ -25,7 +28,7 @@ def _meta(fn: Any) -> Any:
     return v_args(meta=True, inline=True)(fn)
 
 
-class JourneyBuilder(Transformer[Token, Any]):
+class JourneyBuilder(AuthBuilder, Transformer[Token, Any]):
     """Builds :mod:`jengine.lang.ast` nodes bottom-up."""
 
     def __init__(self, source: Source) -> None:
@@ -190,62 +193,6 @@ class JourneyBuilder(Transformer[Token, Any]):
     @_meta
     def maxsize(self, meta: Any, size: Token) -> A.MaxSize:
         return A.MaxSize(self._span(meta), self._req(size))
-
-    # -- authentication
-
-    @_meta
-    def secret(self, meta: Any, name: Token) -> A.Value:
-        return A.Value(self._span(meta), self._req(name), True)
-
-    def _value(self, item: Token | A.Value) -> A.Value:
-        if isinstance(item, A.Value):
-            return item
-        lit = self._req(item)
-        return A.Value(lit.span, lit, False)
-
-    @_meta
-    def auth_apikey(self, meta: Any, place: A.Name, name: Token, value: A.Value
-                    ) -> A.ApiKeyAuth:
-        return A.ApiKeyAuth(self._span(meta), place.text,  # type: ignore[arg-type]
-                            self._req(name), value)
-
-    @_meta
-    def auth_basic(self, meta: Any, user: Token | A.Value, password: A.Value) -> A.BasicAuth:
-        return A.BasicAuth(self._span(meta), self._value(user), password)
-
-    @_meta
-    def auth_custom(self, meta: Any, *items: Any) -> A.CustomAuth:
-        return A.CustomAuth(self._span(meta), items)
-
-    @_meta
-    def auth_endpoint(self, meta: Any, url: Token) -> A.AuthSetting:
-        return A.AuthSetting(self._span(meta), "endpoint", self._req(url))
-
-    @_meta
-    def auth_token(self, meta: Any, path: Token) -> A.AuthSetting:
-        return A.AuthSetting(self._span(meta), "token", self._req(path))
-
-    @_meta
-    def auth_bearer(self, meta: Any) -> A.AuthSetting:
-        return A.AuthSetting(self._span(meta), "bearer", None)
-
-    @_meta
-    def auth_target(self, meta: Any, place: A.Name, name: Token) -> A.AuthSetting:
-        return A.AuthSetting(self._span(meta), place.text,  # type: ignore[arg-type]
-                             self._req(name))
-
-    @_meta
-    def auth_cache_from(self, meta: Any, path: Token) -> A.AuthSetting:
-        return A.AuthSetting(self._span(meta), "cache from", self._req(path))
-
-    @_meta
-    def auth_param(self, meta: Any, name: Any, value: Token | A.Value) -> A.AuthParam:
-        label, quoted = self._label(name)
-        return A.AuthParam(self._span(meta), label, quoted, self._value(value))
-
-    @_meta
-    def auth_body(self, meta: Any, kind: A.Name, *params: A.AuthParam) -> A.AuthBody:
-        return A.AuthBody(self._span(meta), kind.text, params)  # type: ignore[arg-type]
 
     @_meta
     def retries(self, meta: Any, count: Token) -> A.Retries:
@@ -467,3 +414,52 @@ class JourneyBuilder(Transformer[Token, Any]):
 
 
 setattr(JourneyBuilder, "await", JourneyBuilder.await_)
+
+
+# ---- building without Lark's visitor machinery
+
+Entry = tuple[Callable[..., Any], bool]
+
+
+def _dispatch(cls: type) -> dict[str, Entry]:
+    """Rule name → (plain function, takes meta and inline children): what Lark's
+    ``Transformer`` would call for each rule, unwrapped from ``v_args``."""
+    table: dict[str, Entry] = {}
+    members = {name: member for klass in reversed(cls.__mro__)  # mixins too, not Lark's own
+               if klass.__module__.split(".")[0] not in ("lark", "builtins")
+               for name, member in vars(klass).items()}
+    for name, member in members.items():
+        if name.startswith("_") or name in ("transform", "build"):
+            continue
+        base = getattr(member, "base_func", None)
+        if base is not None:
+            table[name] = (base, True)
+        elif callable(member):
+            table[name] = (member, False)
+    return table
+
+
+_JOURNEY = _dispatch(JourneyBuilder)
+_EXPRESSION = _dispatch(AstBuilder)
+_PREFIX = "jexpr__"
+
+
+def build_tree(tree: Tree[Token], journey: JourneyBuilder, expr: AstBuilder) -> Any:
+    """Transform a parse tree bottom-up by direct dispatch: journey rules to ``journey``,
+    ``jexpr__*`` rules to jexpr's ``expr`` — what ``merge_transformers(journey, jexpr=expr)
+    .transform(tree)`` does, without its per-node visitor overhead (parsing is on the editor's
+    path after every keystroke). A rule without a method stays a ``Tree``."""
+    children = [build_tree(c, journey, expr) if isinstance(c, Tree) else c
+                for c in tree.children]
+    name = str(tree.data)
+    builder: Any
+    if name.startswith(_PREFIX):
+        entry, builder = _EXPRESSION.get(name[len(_PREFIX):]), expr
+    else:
+        entry, builder = _JOURNEY.get(name), journey
+    if entry is None:
+        return Tree(tree.data, children, tree.meta)
+    function, with_meta = entry
+    if with_meta:
+        return function(builder, tree.meta, *children)
+    return function(builder, children)
