@@ -6,8 +6,10 @@
     jengine fmt PATH… [--check] [--write]  # canonical layout (stdout, or in place, or verify)
     jengine graph JOURNEY [--workspace DIR] [--format svg|dot|mermaid] [-o FILE]
     jengine run DIR --events FILE|- [--profiles FILE] [--state DB] [--mode simulated|live] …
-    jengine report [--state DB] [--json]
-    jengine test DIR [--journey J]
+    jengine run … --engine temporal [--temporal HOST:PORT --store LOC]
+    jengine worker DIR --temporal HOST:PORT --store LOC [--namespace N] [--task-queue Q]
+    jengine report [--state DB | --store LOC] [--json]
+    jengine test DIR [--journey J] [--engine embedded|temporal]
     jengine lsp
 
 Each command module has ``HELP``, ``configure(parser)`` and ``run(args, out, err) -> status``.
@@ -22,14 +24,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, fmt, graph, lsp, report, run, test
+from jengine.cli import check, fmt, graph, lsp, report, run, test, worker
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "lsp": lsp, "test": test, "run": run,
-    "report": report,
+    "report": report, "worker": worker,
 }
 
 
