@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jengine.lang import ast as A
+from jengine.lang.dominators import Dominators
 from jengine.lang.index import Index, Reporter
 from jengine.lang.model import StepModel
 from jexpr.diagnostics import Diagnostic, did_you_mean, error, warning
@@ -30,7 +31,7 @@ class Flow:
     steps: dict[str, StepModel] = field(default_factory=dict)
     first: str | None = None
     edges: list[Edge] = field(default_factory=list)
-    before: dict[str, frozenset[str]] = field(default_factory=dict)  # dominating steps
+    dominators: Dominators = field(default_factory=lambda: Dominators({}))
     events: dict[str, frozenset[str]] = field(default_factory=dict)  # events on every path
 
 
@@ -306,42 +307,54 @@ class _FlowChecker:
                           "journeys are acyclic; use a separate journey and jump to repeat"))
 
     def dataflow(self) -> None:
-        """Dominating steps and events delivered on every path, by fixpoint iteration."""
-        if self.flow.first is None:
+        """Dominators (an immediate-dominator tree, so memory stays linear in the steps) and
+        the events delivered on every path, by iteration in reverse postorder."""
+        first = self.flow.first
+        if first is None:
             return
         preds: dict[str, list[Edge]] = {n: [] for n in self.names}
         for e in self.flow.edges:
             preds[e[1]].append(e)
-        everything = frozenset(self.names) | frozenset(f"@{e}" for e in self.index.events)
+        order = self.postorder(first)
+        succ = {n: [e[1] for e in edges] for n, edges in self.successors().items()}
+        self.flow.dominators = Dominators.build(first, succ)
+        self.flow.events = self.delivered(first, order, preds)
+        self.reached = set(order)
+
+    def postorder(self, first: str) -> list[str]:
+        succ = self.successors()
+        order: list[str] = []
+        seen = {first}
+        stack = [(first, iter(succ[first]))]
+        while stack:
+            node, it = stack[-1]
+            edge = next(it, None)
+            if edge is None:
+                order.append(node)
+                stack.pop()
+            elif edge[1] not in seen:
+                seen.add(edge[1])
+                stack.append((edge[1], iter(succ[edge[1]])))
+        return order
+
+    def delivered(self, first: str, order: list[str], preds: dict[str, list[Edge]]
+                  ) -> dict[str, frozenset[str]]:
+        """Events delivered on every path to each step (unreached steps: every event)."""
+        everything = frozenset(self.index.events)
         facts = {n: everything for n in self.names}
-        facts[self.flow.first] = frozenset({self.flow.first})
+        facts[first] = frozenset()
+        rpo = order[::-1]
         changed = True
         while changed:
             changed = False
-            for n in self.names:
-                if n == self.flow.first:
+            for n in rpo:
+                if n == first:
                     continue
-                incoming = [facts[p] | ({f"@{ev}"} if ev else set()) for p, _, _, ev in preds[n]]
-                new = (frozenset.intersection(*incoming) if incoming else everything) | {n}
+                incoming = [facts[p] | {ev} if ev else facts[p] for p, _, _, ev in preds[n]]
+                new = frozenset.intersection(*incoming) if incoming else everything
                 if new != facts[n]:
                     facts[n], changed = new, True
-        self.flow.before = {n: frozenset(x for x in f if not x.startswith("@") and x != n)
-                            for n, f in facts.items()}
-        self.flow.events = {n: frozenset(x[1:] for x in f if x.startswith("@"))
-                            for n, f in facts.items()}
-        self.reached = self.reachable(preds)
-
-    def reachable(self, preds: dict[str, list[Edge]]) -> set[str]:
-        succ = self.successors()
-        seen = {self.flow.first} if self.flow.first else set()
-        todo = list(seen)
-        while todo:
-            for _, t, _, _ in succ[todo.pop()]:
-                if t not in seen:
-                    seen.add(t)
-                    todo.append(t)
-        del preds
-        return {s for s in seen if s is not None}
+        return facts
 
     def unreachable(self, steps: list[A.Step]) -> None:
         reached = self.reached
@@ -354,18 +367,17 @@ class _FlowChecker:
         for step in steps:
             if not isinstance(step.body, A.Await):
                 continue
-            before = self.flow.before.get(step.name.text, frozenset())
             for item in step.body.items:
                 if isinstance(item, A.Reaction):
-                    self.reaction(item, before)
+                    self.reaction(item, step.name.text)
 
-    def reaction(self, item: A.Reaction, before: frozenset[str]) -> None:
+    def reaction(self, item: A.Reaction, await_step: str) -> None:
         target = self.names.get(item.step.text)
         if target is None or not isinstance(target.body, A.Channel):
             self.report(error("J-REACTION", f"'{item.kind} {item.step.text}' needs a channel "
                               f"step (email, sms, push, inapp); '{item.step.text}' is not one",
                               item.step.span, "name an email, sms, push or inapp step"))
-        elif item.step.text not in before:
+        elif not self.flow.dominators.dominates(item.step.text, await_step):
             self.report(error("J-REACTION", f"channel step '{item.step.text}' does not come "
                               "before this await on every path", item.step.span,
                               "react only to a channel step every path passes through"))
