@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jengine.cli.common import existing
+from jengine.cli.style import Style, terminal_width
 from jengine.runtime.report import report_command
 
 __all__ = ["HELP", "configure", "run"]
@@ -21,4 +22,5 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    return report_command(existing(args.state), args.json, out)
+    return report_command(existing(args.state), args.json, out, terminal_width(out),
+                          Style(out).on)

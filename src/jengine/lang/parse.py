@@ -255,6 +255,10 @@ class _Errors:
             span, f"rename it, for example '{token}_'"))
 
     def _syntax(self, exc: UnexpectedInput) -> Diagnostic:
+        pos = (exc.token.start_pos if isinstance(exc, UnexpectedToken) else exc.pos_in_stream)
+        if pos is not None and self.source.text.startswith("/*", pos):
+            return error("J-SYNTAX", "this '/*' comment is never closed",
+                         self.source.span(pos, pos + 2), "end the comment with '*/'")
         if isinstance(exc, UnexpectedToken):
             if exc.token.type == "$END":
                 return self._early_end(exc)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jengine.lang import ast as A
+from jengine.lang.bulk import collector_paused
 from jengine.lang.check import check_index
 from jengine.lang.index import FileDiagnostic, Index, Reporter
 from jengine.lang.model import Model
@@ -45,6 +46,7 @@ def journey_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.journey") if p.is_file())
 
 
+@collector_paused
 def load_workspace(root: str | Path) -> Workspace:
     """Parse, index and check every ``.journey`` file below ``root``."""
 
@@ -66,6 +68,7 @@ def load_workspace(root: str | Path) -> Workspace:
     return Workspace(root, files, model, reporter.sorted())
 
 
+@collector_paused
 def load_texts(texts: dict[str, str], root: Path | None = None) -> Workspace:
     """Load an in-memory workspace (file name → text); used by tests, benchmarks and the
     language server. With ``root``, names are paths relative to it: files and diagnostics are
