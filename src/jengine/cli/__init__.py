@@ -71,12 +71,27 @@ def build_parser() -> argparse.ArgumentParser:
     epilog = "exit status: " + "; ".join(f"{k} {v}" for k, v in EXIT_STATUS.items())
     parser = Parser(prog="jengine", description="Text journeys: check, format, draw, run, test.",
                     epilog=epilog)
-    parser.add_argument("--version", action="version", version=version())
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser,
                                 metavar="COMMAND")
     for name, command in COMMANDS.items():
         command.configure(sub.add_parser(name, help=command.HELP, description=command.HELP))
     return parser
+
+
+class _VersionRequested(Exception):
+    pass
+
+
+class _Version(argparse.Action):
+    """``--version``: printed by :func:`main` on its own output stream."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help=str(kwargs.get("help", "")))
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise _VersionRequested
 
 
 completion.build_parser = build_parser
@@ -89,7 +104,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command].run(args, out, err)
-    except SystemExit as exc:  # --help and --version
+    except _VersionRequested:
+        print(version(), file=out)
+        return 0
+    except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     except UsageError as exc:
         print(f"jengine: error: {exc}", file=err)
