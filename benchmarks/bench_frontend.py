@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_workspace import DECLARATIONS, _step  # noqa: E402
+from bench_workspace import DECLARATIONS, _step
 
 
 def garbage(n: int) -> str:
@@ -70,10 +70,22 @@ def measure(scale: float = 1.0, repeat: int = 3) -> list[tuple[str, int, float, 
     from jengine.lang.workspace import load_texts
 
     journey_parser()
+    def recovery(n: int) -> Callable[[], object]:
+        text = garbage(n)
+        return lambda: parse(text)
+
+    def steps(n: int) -> Callable[[], object]:
+        texts = long_journey(n)
+        return lambda: load_texts(texts)
+
+    def comments(n: int) -> Callable[[], object]:
+        text = commented(n)
+        return lambda: format_text(text)
+
     cases: list[tuple[str, int, Callable[[int], Callable[[], object]]]] = [
-        ("recovery", int(1000 * scale), lambda n: (lambda t=garbage(n): parse(t))),
-        ("steps", int(2500 * scale), lambda n: (lambda t=long_journey(n): load_texts(t))),
-        ("comments", int(2500 * scale), lambda n: (lambda t=commented(n): format_text(t))),
+        ("recovery", int(1000 * scale), recovery),
+        ("steps", int(2500 * scale), steps),
+        ("comments", int(2500 * scale), comments),
     ]
     out = []
     for name, n, make in cases:
