@@ -9,10 +9,10 @@ gigabytes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Dominators"]
+__all__ = ["Dominators", "StepsBefore"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,18 @@ class Dominators:
             return False
         (a0, a1), (b0, b1) = self.interval[a], self.interval[b]
         return a0 <= b0 and b1 <= a1
+
+
+@dataclass(frozen=True)
+class StepsBefore:
+    """The steps that come before ``step`` in some every-path sense, as a membership test
+    (``name in before``) answered by ``test(name, step)``; no set is ever built."""
+
+    step: str
+    test: Callable[[str, str], bool]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.test(name, self.step)
 
 
 def immediate_dominators(first: str, succ: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -5,8 +5,11 @@ the text; ``on error``, condition cases, split branches and await triggers add l
 This module resolves the graph once and checks it: unknown targets and names, repeated tail
 clauses, ``J-CYCLE`` (depth-first search), ``J-UNREACHABLE``, ``J-SPLIT``, ``J-TIMEOUT`` of waits,
 ``J-EVENT-KIND``, ``J-JUMP`` and ``J-REACTION``. One forward data-flow pass computes, for every
-step, the steps that precede it on *every* path and the events delivered on every path; the
-reaction check and the ``J-EVENT-MAYBE-NULL`` warning (:mod:`jengine.lang.sites`) read it.
+step, the events delivered on every path (``J-EVENT-MAYBE-NULL``, :mod:`jengine.lang.sites`);
+the steps that precede a step on every path (the reaction check) and those that ran *without
+error* on every path (an ``on error`` edge does not count its step; ``J-ACTION-MAYBE-NULL``) are
+answered by dominator trees (:mod:`jengine.lang.dominators`), so memory stays linear in the
+number of steps.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jengine.lang import ast as A
-from jengine.lang.dominators import Dominators
+from jengine.lang.dominators import Dominators, StepsBefore
 from jengine.lang.index import Index, Reporter
 from jengine.lang.model import StepModel
 from jexpr.diagnostics import Diagnostic, did_you_mean, error, warning
@@ -31,8 +34,24 @@ class Flow:
     steps: dict[str, StepModel] = field(default_factory=dict)
     first: str | None = None
     edges: list[Edge] = field(default_factory=list)
-    dominators: Dominators = field(default_factory=lambda: Dominators({}))
     events: dict[str, frozenset[str]] = field(default_factory=dict)  # events on every path
+    failing: set[int] = field(default_factory=set)  # indexes of the 'on error' edges
+    dominators: Dominators = field(default_factory=lambda: Dominators({}))
+    success: Dominators = field(default_factory=lambda: Dominators({}))
+
+    def ran_before(self, step: str) -> StepsBefore:
+        """The steps that run before ``step`` on every path (a membership test)."""
+        return StepsBefore(step, self.dominators.dominates)
+
+    def succeeded_before(self, step: str) -> StepsBefore:
+        """The steps that ran without error on every path to ``step``: ``a`` is one when its
+        success exit dominates ``step`` in the graph where every step has a success exit and
+        an error exit (its ``on error`` edges leave from the latter)."""
+        return StepsBefore(step, lambda a, b: self.success.dominates(a + _OK, b))
+
+
+_OK = "\x00ok"
+_ERR = "\x00err"
 
 
 def check_journey_flow(node: A.Journey, index: Index, reporter: Reporter, source: Source,
@@ -142,8 +161,9 @@ class _FlowChecker:
             return
         target = self.target(name)
         if target is not None:
+            if label == "on error":
+                self.flow.failing.add(len(self.flow.edges))
             self.flow.edges.append((src, target, name, event))
-        del label
 
     def step(self, step: A.Step, following: str | None) -> None:
         name, body = step.name.text, step.body
@@ -307,34 +327,39 @@ class _FlowChecker:
                           "journeys are acyclic; use a separate journey and jump to repeat"))
 
     def dataflow(self) -> None:
-        """Dominators (an immediate-dominator tree, so memory stays linear in the steps) and
-        the events delivered on every path, by iteration in reverse postorder."""
+        """Dominator trees and the events delivered on every path (reverse postorder)."""
         first = self.flow.first
         if first is None:
             return
         preds: dict[str, list[Edge]] = {n: [] for n in self.names}
-        for e in self.flow.edges:
+        succ: dict[str, list[str]] = {n: [] for n in self.names}
+        split: dict[str, list[str]] = {}
+        for i, e in enumerate(self.flow.edges):
             preds[e[1]].append(e)
-        order = self.postorder(first)
-        succ = {n: [e[1] for e in edges] for n, edges in self.successors().items()}
+            succ[e[0]].append(e[1])
+            split.setdefault(e[0] + (_ERR if i in self.flow.failing else _OK), []).append(e[1])
+        for n in self.names:
+            split[n] = [n + _OK, n + _ERR]
+        order = self.postorder(first, succ)
         self.flow.dominators = Dominators.build(first, succ)
+        self.flow.success = Dominators.build(first, split)
         self.flow.events = self.delivered(first, order, preds)
         self.reached = set(order)
 
-    def postorder(self, first: str) -> list[str]:
-        succ = self.successors()
+    @staticmethod
+    def postorder(first: str, succ: dict[str, list[str]]) -> list[str]:
         order: list[str] = []
         seen = {first}
         stack = [(first, iter(succ[first]))]
         while stack:
             node, it = stack[-1]
-            edge = next(it, None)
-            if edge is None:
+            nxt = next(it, None)
+            if nxt is None:
                 order.append(node)
                 stack.pop()
-            elif edge[1] not in seen:
-                seen.add(edge[1])
-                stack.append((edge[1], iter(succ[edge[1]])))
+            elif nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(succ[nxt])))
         return order
 
     def delivered(self, first: str, order: list[str], preds: dict[str, list[Edge]]
