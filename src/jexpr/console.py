@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -174,7 +175,7 @@ def install_hint(extra: str) -> str:
         from importlib.metadata import requires
 
         wanted = [r.split(";")[0].strip() for r in requires("jexpr") or []
-                  if f'extra == "{extra}"' in r]
+                  if re.search(rf"""extra\s*==\s*["']{extra}["']""", r)]
     except Exception:  # not installed as a distribution at all
         wanted = []
     if not wanted:

@@ -218,3 +218,16 @@ def test_exit_codes_are_documented() -> None:
     text = (ROOT / "docs" / "cli" / "index.md").read_text(encoding="utf-8")
     for code in EXIT_STATUS:
         assert f"| {code} |" in text
+
+
+def test_install_hints_name_commands_that_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a checkout: an editable install of the repository; from a wheel: the extra's own
+    published packages (the project itself is not on PyPI)."""
+    import jexpr.console as console
+
+    hint = console.install_hint("lsp")
+    assert hint == f"{sys.executable} -m pip install -e '{ROOT}[lsp]'"
+    monkeypatch.setattr(console, "__file__", "/nowhere/jexpr/console.py")
+    hint = console.install_hint("repl")
+    assert "prompt-toolkit>=" in hint.replace("_", "-") and "pygments>=" in hint
+    assert "jexpr" not in hint.split("pip install", 1)[1]
