@@ -59,7 +59,7 @@ def parser_page(parser: argparse.ArgumentParser, title: str, intro: str) -> str:
     lines = [f"# {title}", "", intro, "", "```text", parser.format_usage().strip(), "```", ""]
     lines += list(_arguments(parser))
     if parser.epilog:
-        lines += [parser.epilog, ""]
+        lines += ["```text", parser.epilog, "```", ""]
     for name, child in _subcommands(parser):
         lines += [f"## `{parser.prog} {name}`", "", child.description or "", "", "```text",
                   child.format_usage().strip(), "```", ""]
