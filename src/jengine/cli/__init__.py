@@ -5,9 +5,12 @@
     jengine check DIR [--json]                   # file:line:col: severity code message
     jengine fmt PATH… [--check | --write | --diff]
     jengine graph JOURNEY [--workspace DIR] [--format svg|dot|mermaid] [-o FILE]
-    jengine run DIR --events FILE|- [--profiles FILE] [--state DB] [--json] …
-    jengine report [--state DB] [--json]
-    jengine test DIR [--journey J] [--json] [--junit FILE]
+    jengine run DIR --events FILE|- [--profiles FILE] [--state DB] [--mode simulated|live] …
+    jengine run … --engine temporal [--temporal HOST:PORT --store LOC]
+    jengine run … [--json] [--allow-dead-letters] [--env-file FILE]
+    jengine worker DIR --temporal HOST:PORT --store LOC [--namespace N] [--task-queue Q]
+    jengine report [--state DB | --store LOC] [--json]
+    jengine test DIR [--journey J] [--engine embedded|temporal] [--json] [--junit FILE]
     jengine stub DIR [--port N] [--responses FILE]
     jengine lsp
     jengine completion bash|zsh|tcsh
@@ -32,14 +35,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, completion, fmt, graph, lsp, report, run, stub, test
+from jengine.cli import check, completion, fmt, graph, lsp, report, run, stub, test, worker
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "EXIT_STATUS", "build_parser", "main", "version"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "run": run, "report": report, "test": test,
-    "stub": stub, "lsp": lsp, "completion": completion,
+    "worker": worker, "stub": stub, "lsp": lsp, "completion": completion,
 }
 EXIT_STATUS = {
     0: "success",

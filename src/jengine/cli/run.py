@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from jengine.cli.temporal_args import add_connection, add_store, connection, queue_config
 from jengine.lang.literals import duration_ms
 from jengine.runtime.envfile import run_environment
 from jengine.runtime.runner import RunOptions
@@ -49,6 +50,11 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="exit 0 even when inputs were dead-lettered (default: exit 4)")
     p.add_argument("--json", action="store_true",
                    help="print the summary as JSON on standard output")
+    p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
+                   help="temporal: on a Temporal cluster (--temporal), else simulated on the "
+                        "time-skipping test server (docs/temporal.md)")
+    add_connection(p, required=False)
+    add_store(p)
 
 
 class ArgError(Exception):
@@ -92,6 +98,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ArgError as exc:
         print(f"jengine: error: {exc}", file=err)
         return 2
+    if args.engine == "temporal":
+        return _temporal(args, options, err)
     result = run_journeys(options)
     status = result.status
     if status == 0 and result.dead_letters and not args.allow_dead_letters:
@@ -109,3 +117,40 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
               f"{args.dead_letters}); exit status 4 (--allow-dead-letters accepts them)",
               file=err)
     return status
+
+
+def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int:
+    """``--engine temporal``: feed a cluster (``--temporal``), else simulate."""
+    try:
+        from jengine.core.context import Options
+        from jengine.temporal import cluster, simulate
+    except ImportError as exc:
+        from jexpr.console import install_hint
+
+        print(f"jengine: error: the temporal extra is not installed ({exc.name}): "
+              f"{install_hint('temporal')}", file=err)
+        return 2
+    if args.temporal:
+        if not args.store:
+            print("jengine: error: --store is required with --temporal", file=err)
+            return 2
+        core = Options(options.dry_run, options.test_mode,
+                       options.test_wait // dt.timedelta(microseconds=1))
+        fed = cluster.feed(connection(args), queue_config(args), args.store, args.workspace,
+                           args.events, args.profiles, core, err)
+        if fed.status == 0:
+            print(f"{fed.inputs} input(s) accepted by Temporal ({fed.profiles} profile(s)); "
+                  f"the workers write the outputs to {args.store} (jengine report --store)",
+                  file=err)
+        return fed.status
+    if args.store and Path(args.store).exists() and any(Path(args.store).iterdir()):
+        print(f"jengine: error: {args.store}: a simulated run needs a new store", file=err)
+        return 2
+    result = simulate.run_blocking(options, args.store)
+    if result.status == 0:
+        print(f"{result.events} input(s) on Temporal (time-skipping): {result.entered} entered, "
+              f"{result.outbox} outbox, {result.journal} journal, "
+              f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s", file=err)
+    if result.status == 0 and result.dead_letters and not args.allow_dead_letters:
+        return 4
+    return result.status

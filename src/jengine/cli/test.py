@@ -36,6 +36,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object of the results")
     p.add_argument("--junit", type=Path, metavar="FILE",
                    help="also write the results as JUnit XML (for CI test reports)")
+    p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
+                   help="temporal: each scenario on the time-skipping test server")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     style = Style(out)
     live = None if args.json else cast(TextIO, _Painted(out, style))
-    run = run_folder(args.dir, args.journey, args.keep, live)
+    run = run_folder(args.dir, args.journey, args.keep, live, engine=args.engine)
     if args.junit is not None:
         args.junit.write_text(junit_xml(run), encoding="utf-8")
     status = 0 if run.failed == 0 and (run.results or run.errors) else 1

@@ -50,8 +50,9 @@ class TestRun:
 
 
 def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None = None,
-               out: TextIO | None = None) -> TestRun:
-    """Run every scenario of ``root`` (only those about ``journeys`` when given)."""
+               out: TextIO | None = None, engine: str = "embedded") -> TestRun:
+    """Run every scenario of ``root`` (only those about ``journeys`` when given) on
+    ``engine`` (``embedded`` or ``temporal``)."""
     run = TestRun()
     for path in discover(root):
         try:
@@ -63,7 +64,8 @@ def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None 
         if journeys and not set(journeys) & set(scenario.journeys):
             continue
         start = time.perf_counter()
-        result = run_scenario(scenario, keep=keep / scenario.name if keep else None)
+        result = run_scenario(scenario, keep=keep / scenario.name if keep else None,
+                              engine=engine)
         run.seconds[str(path)] = time.perf_counter() - start
         run.results.append(result)
         _print(out, _result_text(result))
