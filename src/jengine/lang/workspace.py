@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jengine.lang import ast as A
+from jengine.lang.bulk import collector_paused
 from jengine.lang.check import check_index
 from jengine.lang.incremental import (
     FileInput,
@@ -168,6 +169,7 @@ class Analyzer:
             sources[config.marker] = source
 
 
+@collector_paused
 def load_workspace(root: str | Path, ajo_strict: bool | None = None) -> Workspace:
     """Parse, index and check every ``.journey`` file below ``root``. ``ajo_strict`` forces
     strict AJO mode on or off (``W-AJO-*`` warnings as errors); None: the ``journeys.toml``
@@ -199,6 +201,7 @@ def _ajo(items: list[FileDiagnostic], strict: bool) -> list[FileDiagnostic]:
     return [FileDiagnostic(d.path, d.source, strict_ajo(d.diagnostic)) for d in items]
 
 
+@collector_paused
 def load_texts(texts: dict[str, str], root: Path | None = None) -> Workspace:
     """Load an in-memory workspace (file name → text); used by tests, benchmarks and the
     language server. With ``root``, names are paths relative to it: files and diagnostics are
