@@ -4,13 +4,21 @@ Per journey, in name order: (a) exit criteria of the active instance's version, 
 to an await ``event`` trigger, (c) entry, with the checks of §4.3 4c in their order. A jump
 (§3.2) enters through the same checks. Audience changes (``@audience`` inputs and rule
 changes) and reactions have their own small routers here; the inputs that concern a group of
-profiles (business events, audience reads, window ends) are in :mod:`jengine.core.groups`.
-Routing consults only the journeys that listen to the input (:mod:`jengine.core.routes`).
+profiles are fan-outs: read-audience runs and business events in :mod:`jengine.core.reads`,
+window ends in :mod:`jengine.core.groups`. Routing consults only the journeys that listen to
+the input (:mod:`jengine.core.routes`). The re-entrance rule is AJO's (``after 5m`` by
+default; ``never`` lasts one journey timeout from the previous entry).
 """
 
 from __future__ import annotations
 
-from jengine.core.context import MEMBER, Env, VersionSpec, rule_memberships
+from jengine.core.context import (
+    MEMBER,
+    Env,
+    VersionSpec,
+    profile_zone_invalid,
+    rule_memberships,
+)
 from jengine.core.routes import routes
 from jengine.core.run import Run, new_instance
 from jengine.core.state import AudienceIn, EventIn, Json, ProfileIn, ReactionIn, pair
@@ -144,8 +152,10 @@ def _reentrance(run: Run, vs: VersionSpec, journey: str, profile: str) -> str | 
         return None
     j = vs.journey
     if j.reentrance == "never":
-        end = memory.get("lastEnd")
-        if end is None or end + j.timeout_ms * 1000 > run.now_us:
+        # AJO forgets a profile 91 days (the journey timeout) after its entry, so "never"
+        # lasts one timeout from the previous entry (docs/ajo-compatibility.md)
+        last = memory.get("lastEntry")
+        if last is None or last + j.timeout_ms * 1000 > run.now_us:
             return "reentrance_never"
     elif j.reentrance == "after":
         last = memory.get("lastEntry")
@@ -186,13 +196,15 @@ def start(run: Run, vs: VersionSpec, inst: Json) -> None:
     inst = run.state.instances[uid]
     key = pair(vs.name, profile)
     memory = run.state.reentrance.get(key) or {}
-    run.state.reentrance[key] = {"instances": inst["n"], "lastEntry": run.now_us,
+    run.state.reentrance[key] = {**memory, "instances": inst["n"], "lastEntry": run.now_us,
                                  "lastEnd": memory.get("lastEnd")}
     run.state.active[key] = uid
     if run.peek_profile(profile) is None:
         run.profile(profile, create=True)
     run.schedule(run.now_us + vs.journey.timeout_ms * 1000, 0, uid, {"t": "timeout"})
-    run.ijournal(inst, None, "entered", vs.journey.first)
+    invalid = profile_zone_invalid(vs.journey, run.peek_profile(profile))
+    run.ijournal(inst, None, "entered", vs.journey.first,
+                 "profile_timezone_invalid" if invalid else None)
     advance(run, inst, vs.journey.first)
 
 
@@ -266,6 +278,10 @@ def _audience_one(run: Run, journey: str, inp: AudienceIn, change: str) -> bool:
 
 
 def route_reaction(run: Run, inp: ReactionIn) -> None:
+    if run.options.dry_run:  # AJO's dry run sends nothing, so nothing can be reacted to
+        run.journal(inp.journey, inp.version, inp.profile, inp.step, "discarded", None,
+                    "dry_run")
+        return
     uid = run.active_uid(inp.journey, inp.profile)
     inst = run.state.instances.get(uid) if uid else None
     if inst is None or inst["version"] != inp.version or inp.step not in inst["delivered"]:
@@ -274,7 +290,7 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
         return
     inst = run.inst(inst["uid"])
     record_reaction(run, inst, inp.kind, inp.step)
-    if inst["status"] != "awaiting" or run.options.dry_run:
+    if inst["status"] != "awaiting":
         return
     vs = run.vspec(inst)
     if vs is None:

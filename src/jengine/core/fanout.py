@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from jengine.core.context import Spec, is_member
-from jengine.core.state import ACTIVE_GROUP, AUDIENCE_GROUP, Fanout, MemberIn, State
+from jengine.core.state import (
+    ACTIVE_GROUP,
+    AUDIENCE_GROUP,
+    JOURNEY_GROUP,
+    Fanout,
+    MemberIn,
+    State,
+)
 
 __all__ = ["expand", "members"]
 
@@ -27,6 +34,9 @@ def members(spec: Spec, state: State, group: tuple[str, ...]) -> list[str]:
         prefix = f"{group[1]}/{group[2]}/"
         uids = sorted(u for u in state.active.values() if u.startswith(prefix))
         return [state.instances[u]["profile"] for u in uids]
+    if group[0] == JOURNEY_GROUP:
+        prefix = f"{group[1]}|"
+        return sorted(k[len(prefix):] for k in state.active if k.startswith(prefix))
     raise ValueError(f"unknown fan-out group {group[0]!r}")
 
 

@@ -157,7 +157,8 @@ class TimerIn(Base):
 @dataclass(frozen=True)
 class ActionResultIn(Base):
     """The outcome of one custom-action attempt, fed back by the runner at the same time:
-    ``outcome`` is ``finished``, ``retry`` (schedule attempt+1 at ``at``) or ``delayed``
+    ``outcome`` is ``finished``, ``retry`` (schedule attempt+1 at ``at``; ``elapsed_ms`` is the
+    failed attempt's duration, counted against the call's budget with the wait) or ``delayed``
     (the same attempt at ``at``)."""
 
     instance: str = ""
@@ -279,6 +280,8 @@ class CallAction:
     params: dict[str, Any]
     attempt: int
     key: str
+    spent_ms: int = 0
+    """The call's timeout budget used by the earlier attempts and the waits between them."""
 
 
 @dataclass(frozen=True)
@@ -303,6 +306,7 @@ class Requeue:
 
 AUDIENCE_GROUP: Final = "audience"
 ACTIVE_GROUP: Final = "active"
+JOURNEY_GROUP: Final = "journey"
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,9 @@ class Fanout:
     ``group`` is ``("audience", name)`` — the audience's members, in profile-id order, as
     they are when the fan-out starts (a rule audience evaluated, else the ``realized`` /
     ``existing`` memberships) — or ``("active", journey, version)`` — the profiles with an active
-    instance of that version, in instance-uid order. ``template`` is the :class:`MemberIn`
+    instance of that version, in instance-uid order — or ``("journey", journey)`` — the
+    profiles with an active instance of the journey (any version), in profile-id order.
+    ``template`` is the :class:`MemberIn`
     each member gets (with its ``profile`` and ``index`` filled in). Members from index
     ``bare_from`` on need no state: the runner may give them an empty slice.
 

@@ -23,8 +23,8 @@ from jengine.core.state import Json, State, pair
 from jengine.runtime.migrations import upgrade_state
 from jengine.runtime.store import dumps, loads
 
-__all__ = ["COLUMNS", "active_page", "load_entry", "member_page", "profile_row", "set_members",
-           "write_profiles"]
+__all__ = ["COLUMNS", "active_page", "journey_page", "load_entry", "member_page", "profile_row",
+           "set_members", "write_profiles"]
 
 #: profile JSON key → (column, encoder)
 COLUMNS: dict[str, tuple[str, Any]] = {
@@ -40,7 +40,8 @@ _ENTRY_SQL = (
     "WHERE id = ?1 "
     "UNION ALL SELECT 1, journey, format_version, state, NULL, NULL, NULL FROM instances "
     "WHERE profile = ?1 AND active = 1 "
-    "UNION ALL SELECT 2, journey, instances, last_entry, last_end, NULL, NULL FROM reentrance "
+    "UNION ALL SELECT 2, journey, instances, last_entry, last_end, last_read, NULL "
+    "FROM reentrance "
     "WHERE profile = ?1")
 
 
@@ -58,7 +59,10 @@ def load_entry(conn: sqlite3.Connection, pid: str) -> State:
             entry.instances[inst["uid"]] = inst
             entry.active[pair(a, pid)] = inst["uid"]
         else:
-            entry.reentrance[pair(a, pid)] = {"instances": b, "lastEntry": c, "lastEnd": d}
+            memory = {"instances": b, "lastEntry": c, "lastEnd": d}
+            if e is not None:
+                memory["lastRead"] = e
+            entry.reentrance[pair(a, pid)] = memory
     return entry
 
 
@@ -119,6 +123,15 @@ def active_page(conn: sqlite3.Connection, journey: str, version: int, after: str
         "SELECT uid, profile FROM instances WHERE journey = ? AND version = ? AND active = 1 "
         "AND uid > ? ORDER BY uid LIMIT ?", (journey, version, after, limit))
     return [(u, p) for u, p in rows]
+
+
+def journey_page(conn: sqlite3.Connection, journey: str, after: str, limit: int) -> list[str]:
+    """Up to ``limit`` profiles with an active instance of the journey (any version), above
+    ``after``, in profile order."""
+    rows = conn.execute(
+        "SELECT profile FROM instances WHERE journey = ? AND active = 1 AND profile > ? "
+        "ORDER BY profile LIMIT ?", (journey, after, limit))
+    return [r[0] for r in rows]
 
 
 def set_members(conn: sqlite3.Connection, add: Sequence[tuple[str, int, str]],

@@ -334,13 +334,15 @@ class Store:
 
     def put_reentrance(self, r: Reentrance) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO reentrance (journey, profile, instances, last_entry, last_end) "
+            "VALUES (?, ?, ?, ?, ?)",
             (r.journey, r.profile, r.instances, _opt_micros(r.last_entry),
              _opt_micros(r.last_end)))
 
     def put_reentrances(self, rows: Iterable[Reentrance]) -> None:
         self.conn.executemany(
-            "INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO reentrance (journey, profile, instances, last_entry, last_end) "
+            "VALUES (?, ?, ?, ?, ?)",
             [(r.journey, r.profile, r.instances, _opt_micros(r.last_entry),
               _opt_micros(r.last_end)) for r in rows])
 

@@ -32,6 +32,7 @@ from jengine.core.state import (
 )
 from jengine.runtime.entities import (
     active_page,
+    journey_page,
     load_entry,
     member_page,
     set_members,
@@ -192,6 +193,10 @@ class World:
             while page := member_page(conn, group[1], rule, after, self.page):
                 yield from page
                 after = page[-1]
+        elif group[0] == "journey":
+            while pids := journey_page(conn, group[1], after, self.page):
+                yield from pids
+                after = pids[-1]
         else:
             journey, version = group[1], int(group[2])
             while rows := active_page(conn, journey, version, after, self.page):
@@ -220,9 +225,9 @@ class World:
             for journey, pid in sorted(self.dirty_reentrance):
                 m = self.entry(pid).reentrance[pair(journey, pid)]
                 rows.append((journey, pid, m.get("instances") or 0, m.get("lastEntry"),
-                             m.get("lastEnd")))
-            store.conn.executemany("INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?)",
-                                   rows)
+                             m.get("lastEnd"), m.get("lastRead")))
+            store.conn.executemany(
+                "INSERT OR REPLACE INTO reentrance VALUES (?, ?, ?, ?, ?, ?)", rows)
             self.dirty_reentrance.clear()
         for key in sorted(self.dirty_counters):
             j, v, st, label = key.split("|", 3)

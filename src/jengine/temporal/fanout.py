@@ -22,6 +22,7 @@ from typing import Any
 
 from jengine.core.context import Spec
 from jengine.core.instants import to_micros
+from jengine.core.reads import rate_of
 from jengine.core.state import BusinessIn, TimerIn
 from jengine.lang import ast as A
 from jengine.temporal.codec import encode_input
@@ -52,8 +53,8 @@ def read(spec: Spec, t: TimerIn, now: int) -> Json | None:
     entry = vs.journey.entry if vs else None
     if not isinstance(entry, A.EntryRead):
         return None
-    count = int(entry.rate.count.value) if entry.rate else 0
-    per = int(entry.rate.per.value) * 1000 if entry.rate else 0
+    count, per_ms = rate_of(entry.rate)
+    per = per_ms * 1000
     return {"kind": "read", "audiences": [entry.audience.text], "journey": journey,
             "now": now, "count": count, "per": per, "base": f"read:{journey}:{version}:{now}"}
 

@@ -65,13 +65,16 @@ def test_business_event_and_read_and_window_end_are_fan_outs() -> None:
     (fanout,) = effects
     assert isinstance(fanout, Fanout) and fanout.group == (AUDIENCE_GROUP, "Churned")
     assert fanout.template == MemberIn(line=4, task={"t": "business", "journey": "c",
-                                                     "event": "Launch", "payload": {"id": "L"}})
+                                                     "event": "Launch", "payload": {"id": "L"},
+                                                     "count": 5000, "per": 1_000_000})
+    assert fanout.bare_from == 5000  # AJO's default rate: 5,000 profiles per second
     read = TimerIn(kind=1, due=to_micros(T0), payload={"t": "read", "journey": "r",
                                                        "version": 1})
     (fanout,) = step(spec, state, read, T0)[1]
     assert isinstance(fanout, Fanout) and fanout.bare_from == 2
     assert fanout.then == (Schedule(to_micros(T0 + dt.timedelta(days=1)), 1, None,
-                                    {"t": "read", "journey": "r", "version": 1}),)
+                                    {"t": "read", "journey": "r", "version": 1,
+                                     "anchor": to_micros(T0)}),)
     window = TimerIn(kind=0, payload={"t": "window", "journey": "a", "version": 1})
     (fanout,) = step(spec, state, window, T0)[1]
     assert isinstance(fanout, Fanout) and fanout.group == (ACTIVE_GROUP, "a", "1")
