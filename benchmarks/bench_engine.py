@@ -4,6 +4,7 @@
                                                 [--repeat 1] [--events-per-profile 4]
                                                 [--seed 7] [--keep DIR] [--json FILE]
                                                 [--no-read] [--batch N] [--cache N]
+                                                [--load-only]
 
 For each size (profiles: 10,000 and 100,000 by default; ``--million`` adds 1,000,000) the
 script generates, with a fixed seed, the whole example workspace's traffic
@@ -22,6 +23,10 @@ per size isolates the read audience: the ``rampup`` journey alone, no events, un
 member has entered and waited its day; its time without the profile load, divided by the
 members, is the cost of one read member (the fan-out over the membership index, the
 rate-limited ``enter`` timer, the entry and its steps).
+
+``--load-only`` generates only the profiles and times their load (a run without events):
+the load time, its CPU time, profiles per second, the peak RSS and the store size per size —
+the quick way to check the 1,000,000-profile load (``--sizes 1000000 --load-only``).
 
 ``--repeat N`` runs each measurement N times and prints the median (the machine may be
 shared; the load average is printed with the figures).
@@ -47,6 +52,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
 READ_AT = dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC)   # the first rampup read
+RATE = 5000                                               # its rate: 5000 per 1s
 
 
 class BenchService:
@@ -154,6 +160,32 @@ def read_workspace(folder: Path) -> str:
     return "read-ws"
 
 
+def measure_load(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """``--load-only``: the profile load alone (no events), in a child process."""
+    from engine_stream import START, generate_profiles
+
+    t0 = time.perf_counter()
+    files = generate_profiles(folder, size, args.seed)
+    out: dict[str, Any] = {"profiles": size, "members": files.members,
+                           "generate_s": round(time.perf_counter() - t0, 1)}
+    runs = [run_child(folder, "workspace", "events.jsonl", START, args)
+            for _ in range(args.repeat)]
+    out["load"] = median_of(runs)
+    return out
+
+
+def report_load(rows: list[dict[str, Any]]) -> None:
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores)")
+    print(f"{'profiles':>10} {'load s':>8} {'CPU s':>7} {'profiles/s':>11} {'RSS MiB':>8} "
+          f"{'DB MiB':>7}")
+    for r in rows:
+        m = r["load"]
+        print(f"{r['profiles']:>10,} {m['load_seconds']:>8.1f} {m['load_cpu']:>7.1f} "
+              f"{r['profiles'] / m['load_seconds']:>11,.0f} {m['rss_mib']:>8.0f} "
+              f"{m['db_mib']:>7.0f}")
+
+
 def measure(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     from engine_stream import generate
 
@@ -168,7 +200,7 @@ def measure(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]
     out["main"] = median_of(runs)
     if not args.no_read:
         ws = read_workspace(folder)
-        members_at = READ_AT + dt.timedelta(seconds=files.members / 20 + 1, days=1)
+        members_at = READ_AT + dt.timedelta(seconds=files.members / RATE + 1, days=1)
         runs = [run_child(folder, ws, "no-events.jsonl", members_at, args)
                 for _ in range(args.repeat)]
         out["read"] = median_of(runs)
@@ -190,7 +222,7 @@ def report(rows: list[dict[str, Any]]) -> None:
               f"{m['timers'] / wall:>7,.0f} ({m['timers'] / cpu:>5,.0f}) "
               f"{m['rss_mib']:>8.0f} {m['db_mib']:>7.0f}")
     if any("read" in r for r in rows):
-        print("\nread audience (rampup alone, one weekly read, rate 20 per 1s):")
+        print(f"\nread audience (rampup alone, one weekly read, rate {RATE} per 1s):")
         print(f"{'profiles':>10} {'members':>9} {'timers':>9} {'seconds':>14} "
               f"{'µs/member':>15} {'RSS MiB':>8}")
         for r in rows:
@@ -214,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", type=Path, help="generate and run in this folder (kept)")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     p.add_argument("--no-read", action="store_true", help="skip the read-audience runs")
+    p.add_argument("--load-only", action="store_true",
+                   help="time the profile load alone (no events are generated or run)")
     p.add_argument("--batch", type=int, help="inputs per commit (default: the mode's)")
     p.add_argument("--cache", type=int, help="profiles in the engine's cache (default: its)")
     p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -227,16 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.million:
         sizes.append(1_000_000)
     rows = []
+    how = measure_load if args.load_only else measure
     for size in sizes:
         if args.keep:
             folder = args.keep / str(size)
             folder.mkdir(parents=True, exist_ok=True)
-            rows.append(measure(size, folder, args))
+            rows.append(how(size, folder, args))
         else:
             with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-                rows.append(measure(size, Path(tmp), args))
+                rows.append(how(size, Path(tmp), args))
         print(f"{size:,} profiles done", file=sys.stderr)
-    report(rows)
+    (report_load if args.load_only else report)(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0
