@@ -327,3 +327,23 @@ def test_state_migrations_are_pure_steps() -> None:
     assert new == {"format_version": 3, "awaits": ["x"]}
     with pytest.raises(StateTooNew):
         upgrade_state({}, 4, steps, target=3)
+
+
+def test_v2_store_migrates_to_v3_with_the_read_mark(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v2.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        rows = s.execute("SELECT profile, instances, last_read FROM reentrance").fetchall()
+        assert rows == [("alice@example.com", 1, None)]
+        indexes = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "instances_active_by_journey" in indexes
+
+
+def test_frozen_v3_store_opens_and_reads_the_read_mark(tmp_path: Path) -> None:
+    from jengine.runtime.entities import load_entry
+
+    with Store(_load_fixture(tmp_path, "store-v3.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        s.execute("UPDATE instances SET active = 0")   # the fixture's states predate 'uid'
+        memory = load_entry(s.conn, "alice@example.com").reentrance["welcome|alice@example.com"]
+        assert memory == {"instances": 1, "lastEntry": 1796119200000000, "lastEnd": None,
+                          "lastRead": "1:2"}

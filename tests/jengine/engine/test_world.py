@@ -15,6 +15,7 @@ from jengine.core.fanout import members
 from jengine.core.state import (
     ACTIVE_GROUP,
     AUDIENCE_GROUP,
+    JOURNEY_GROUP,
     EventIn,
     Fanout,
     MemberIn,
@@ -129,7 +130,8 @@ def test_group_walks_equal_the_in_memory_reference(seed: int, n: int) -> None:
         world = World(sp, store)
         world.page = 3  # several pages even for small groups
         for group in ((AUDIENCE_GROUP, "VIP"), (AUDIENCE_GROUP, "News"),
-                      (ACTIVE_GROUP, "j", "1"), (ACTIVE_GROUP, "j", "2")):
+                      (ACTIVE_GROUP, "j", "1"), (ACTIVE_GROUP, "j", "2"),
+                      (JOURNEY_GROUP, "j")):
             fanout = Fanout(group, MemberIn(task={"t": "x"}), bare_from=2)
             walked = list(world.walk(fanout))
             assert [m.profile for m in walked] == members(sp, state, group)
