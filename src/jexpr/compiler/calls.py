@@ -177,6 +177,8 @@ class CallGen(PathGen):
             checks: list[py.expr] = [_is(x, _const(None), negate=True)
                                      for x in (a_bound, b_bound)
                                      if not isinstance(x, py.Constant)]
+            if len(checks) == 2:  # '&': both arguments are evaluated, even after a null
+                checks = [py.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
             if name == "contain":
                 test: py.expr = py.Compare(left=b, ops=[py.In()], comparators=[a])
             else:

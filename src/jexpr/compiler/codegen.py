@@ -149,7 +149,10 @@ class CodeGen(CallGen):
 
     def _ListLit(self, node: ast.ListLit) -> py.expr:
         element = T.element(self.type_of(node))
-        items = [self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
+        # every element is evaluated, left to right, before any is checked (as the arguments
+        # of a call, spec §6.1): ``any`` elements are checked together by check_list
+        items = [self.gen(i) if self.type_of(i) == "any"
+                 else self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
         out: py.expr = py.List(elts=items, ctx=py.Load())
         if element not in ("any", "object") and any(self.type_of(i) == "any" for i in node.items):
             out = _call(self.bind(rt.check_list), out, _const(element))
