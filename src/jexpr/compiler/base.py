@@ -147,6 +147,8 @@ class GenBase:
         if have == "any" and want not in ("any", "null", "object", "listAny"):
             return _call(self.bind(rt.expect), code, _const(want), _const(what))
         if want == "decimal" and have == "integer":
+            if isinstance(code, py.Constant) and type(code.value) is int:
+                return _const(float(code.value))
             return _call(self.bind(rt.to_float), code)
         if want == "listDecimal" and have == "listInteger":
             return _call(self.bind(rt.list_to_float), code)

@@ -12,7 +12,9 @@ from typing import Any
 
 from jexpr import types as T
 from jexpr.compiler.base import _call, _const, _is, _name
+from jexpr.compiler.dispatch import Dispatcher
 from jexpr.compiler.paths import PathGen
+from jexpr.compiler.switch import build_switch
 from jexpr.functions.registry import CallPlan, Signature, lookup
 from jexpr.runtime import ops as rt
 from jexpr.syntax import ast
@@ -204,11 +206,35 @@ class CallGen(PathGen):
         return out
 
     def dispatch(self, node: ast.Call, plan: CallPlan, args: list[py.expr]) -> py.expr:
-        from jexpr.compiler.dispatch import Dispatcher
+        """A call resolved at run time: a type switch on the ``any`` arguments (the table of
+        :mod:`jexpr.compiler.switch`), the dispatcher for whatever the table leaves open."""
         dispatcher = Dispatcher.build(node.name, plan)
-        needs = py.Dict(keys=[_const(n) for n in dispatcher.needs],
-                        values=[self.need(n) for n in dispatcher.needs])
-        return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), needs)
+        needs = [self.need(n) for n in dispatcher.needs]
+        env = py.Dict(keys=[_const(n) for n in dispatcher.needs], values=needs)
+        positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args))
+        if not table:
+            return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), env)
+        bindings: list[py.expr] = []
+        names: list[py.expr] = []
+        for arg in args:  # all evaluated, left to right, before the switch
+            if _inert(arg):
+                names.append(arg)
+                continue
+            tmp = self.fresh()
+            bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
+            names.append(_name(tmp))
+        types = [_call(_name("type"), names[i]) for i in positions]
+        key = types[0] if len(types) == 1 else py.Tuple(elts=types, ctx=py.Load())
+        entry = self.fresh("_e")
+        lookup = _call(py.Attribute(value=self.bind(table, "_s"), attr="get", ctx=py.Load()), key)
+        found = _is(py.NamedExpr(target=py.Name(id=entry, ctx=py.Store()), value=lookup),
+                    _const(None), negate=True)
+        slow = _call(self.bind(dispatcher, "_d"), py.Tuple(elts=names, ctx=py.Load()), env)
+        switch = py.IfExp(test=found, body=_call(_name(entry), *needs, *names), orelse=slow)
+        if not bindings:
+            return switch
+        return py.IfExp(test=py.Tuple(elts=bindings, ctx=py.Load()), body=switch,
+                        orelse=_const(None))
 
 
 

@@ -176,8 +176,7 @@ class CodeGen(CallGen):
         if lt == rt_ and lt in T.ORDERABLE:
             return self.ordered(node.op, left, right)
         if {lt, rt_} == T.NUMBERS:  # mixed: Java promotes the integer to a double
-            left, right = (self.widen(left, lt, "decimal"), self.widen(right, rt_, "decimal"))
-            return self.ordered(node.op, left, right)
+            return self.ordered(node.op, left, right, (lt == "integer", rt_ == "integer"))
         if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant) and (
                 type(right.value) is float or _exact_int(right.value)):
             if isinstance(left, py.IfExp) and getattr(left, "jexpr_arith", False) and \
@@ -200,18 +199,20 @@ class CodeGen(CallGen):
         result: py.expr = _call(self.bind(values.equals), left, right)
         return py.UnaryOp(op=py.Not(), operand=result) if op == "!=" else result
 
-    def ordered(self, op: str, left: py.expr, right: py.expr) -> py.expr:
-        """``a < b`` for two values of one orderable type: false when either is null."""
+    def ordered(self, op: str, left: py.expr, right: py.expr,
+                widen: tuple[bool, bool] = (False, False)) -> py.expr:
+        """``a < b`` for two values of one orderable type: false when either is null;
+        ``widen`` marks integer operands compared with decimals (converted after the test)."""
         checks: list[py.expr] = []
         operands: list[py.expr] = []
-        for side in (left, right):
+        for side, to_float in zip((left, right), widen, strict=True):
             if isinstance(side, py.Constant) and side.value is not None:
-                operands.append(side)
+                operands.append(_const(float(side.value)) if to_float else side)
                 continue
             tmp = self.fresh()
             checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side),
                               _const(None), negate=True))
-            operands.append(_name(tmp))
+            operands.append(_call(_name("float"), _name(tmp)) if to_float else _name(tmp))
         compare = py.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
         if len(checks) == 2:  # '&': both operands are evaluated, even when the first is null
             checks = [py.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
@@ -240,20 +241,27 @@ class CodeGen(CallGen):
             _is(typ, _name("float")),
             py.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
 
-    def fast_arith(self, op: str, left: py.expr, right: py.expr) -> py.expr:
+    def fast_arith(self, op: str, left: py.expr, right: py.expr,
+                   slow_fn: Any = None) -> py.expr:
         """``a op b`` inline when both are numbers and the result fits; else the helper
-        (nulls, overflow errors, runtime type errors)."""
-        a, ka, b, kb, r, kr = (self.fresh(), self.fresh("_k"), self.fresh(), self.fresh("_k"),
-                               self.fresh(), self.fresh("_k"))
-        def number(value: py.expr, tmp: str, kind: str) -> py.expr:
+        (nulls, overflow errors, runtime type errors, and for ``+`` on ``any`` operands
+        concatenation and date arithmetic). Numeric constants need no type test."""
+        operands: list[py.expr] = []
+        tests: list[py.expr] = []
+        for side in (left, right):
+            if isinstance(side, py.Constant) and type(side.value) in (int, float):
+                operands.append(side)
+                continue
+            tmp, kind = self.fresh(), self.fresh("_k")
             typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
-                _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                            value=value)))
-            return py.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
-                                                 _is(_name(kind), _name("int"))])
+                _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side)))
+            tests.append(py.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
+                                                        _is(_name(kind), _name("int"))]))
+            operands.append(_name(tmp))
+        r, kr = self.fresh(), self.fresh("_k")
         ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult()}
         result = py.NamedExpr(target=py.Name(id=r, ctx=py.Store()), value=py.BinOp(
-            left=_name(a), op=ops[op], right=_name(b)))
+            left=operands[0], op=ops[op], right=operands[1]))
         rtype = py.NamedExpr(target=py.Name(id=kr, ctx=py.Store()),
                              value=_call(_name("type"), result))
         finite = py.Compare(left=py.BinOp(left=_name(r), op=py.Sub(), right=_name(r)),
@@ -263,9 +271,10 @@ class CodeGen(CallGen):
             py.BoolOp(op=py.And(), values=[_is(_name(kr), _name("int")), py.Compare(
                 left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                 comparators=[_name(r), _const(values.INT_MAX)])])])
-        both = py.BinOp(left=number(left, a, ka), op=py.BitAnd(), right=number(right, b, kb))
-        test = py.BoolOp(op=py.And(), values=[both, fits])  # '&': both operands evaluated
-        slow = _call(self.bind(_ARITH[op]), _name(a), _name(b))
+        if len(tests) == 2:  # '&': both operands evaluated
+            tests = [py.BinOp(left=tests[0], op=py.BitAnd(), right=tests[1])]
+        test = py.BoolOp(op=py.And(), values=[*tests, fits])
+        slow = _call(self.bind(slow_fn or _ARITH[op]), *operands)
         out = py.IfExp(test=test, body=_name(r), orelse=slow)
         out.jexpr_arith = True  # type: ignore[attr-defined]
         return out
@@ -279,10 +288,65 @@ class CodeGen(CallGen):
             if lt in ("dateTime", "dateTimeOnly", "duration") and rt_ != "any":
                 return _call(self.bind(rt.add_temporal), left, right)
             if "any" in (lt, rt_):
+                if {lt, rt_} <= {"integer", "decimal", "any"}:
+                    return self.fast_arith("+", left, right, rt.plus_any)
                 return _call(self.bind(rt.plus_any), left, right)
+        if {lt, rt_} <= T.NUMBERS:
+            known = self.static_arith(node.op, left, right, "decimal" in (lt, rt_))
+            if known is not None:
+                return known
         if node.op in ("+", "-", "*") and {lt, rt_} <= {"integer", "decimal", "any"}:
             return self.fast_arith(node.op, left, right)
         return _call(self.bind(_ARITH[node.op]), left, right)
+
+    def static_arith(self, op: str, left: py.expr, right: py.expr, decimal: bool
+                     ) -> py.expr | None:
+        """Arithmetic on operands statically typed integer/decimal (null is the only other
+        run-time value): the Python operator, a range or finiteness test, the helper for the
+        rest (overflow errors). ``/`` inline for decimals, ``/`` and ``%`` for an integer by a
+        positive integer constant (Java truncation and remainder signs); else None."""
+        divisor = right.value if isinstance(right, py.Constant) else None
+        positive = type(divisor) is int and divisor > 0
+        if op in ("/", "%") and not (positive or (op == "/" and decimal)):
+            return None
+        checks: list[py.expr] = []
+        a_b: list[py.expr] = []
+        for side in (left, right):
+            if isinstance(side, py.Constant):
+                a_b.append(side)
+                continue
+            tmp = self.fresh()
+            checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side),
+                              _const(None), negate=True))
+            a_b.append(_name(tmp))
+        a, b = a_b
+        r = self.fresh()
+        slow = _call(self.bind(_ARITH[op]), a, b)
+        if op in ("/", "%") and not decimal:  # integer by a positive constant
+            pyop: py.operator = py.FloorDiv() if op == "/" else py.Mod()
+            minus = py.UnaryOp(op=py.USub(), operand=py.BinOp(
+                left=py.UnaryOp(op=py.USub(), operand=a), op=pyop, right=b))
+            value: py.expr = py.IfExp(test=py.Compare(left=a, ops=[py.GtE()],
+                                                      comparators=[_const(0)]),
+                                      body=py.BinOp(left=a, op=pyop, right=b), orelse=minus)
+        else:
+            ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult(), "/": py.Div()}
+            result = py.NamedExpr(target=py.Name(id=r, ctx=py.Store()),
+                                  value=py.BinOp(left=a, op=ops[op], right=b))
+            fits = py.Compare(left=py.BinOp(left=result, op=py.Sub(), right=_name(r)),
+                              ops=[py.Eq()], comparators=[_const(0.0)]) if decimal else \
+                py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                           comparators=[result, _const(values.INT_MAX)])
+            value = py.IfExp(test=fits, body=_name(r), orelse=slow)
+            if op == "/" and not (isinstance(divisor, float | int) and divisor != 0):
+                value = py.IfExp(test=py.Compare(left=b, ops=[py.NotEq()],
+                                                 comparators=[_const(0.0)]),
+                                 body=value, orelse=_const(0.0))
+        if not checks:
+            return value
+        test = checks[0] if len(checks) == 1 else py.BinOp(left=checks[0], op=py.BitAnd(),
+                                                           right=checks[1])
+        return py.IfExp(test=test, body=value, orelse=_const(None))
 
     def _IsNull(self, node: ast.IsNull) -> py.expr:
         return _is(self.gen(node.operand), _const(None), negate=node.negated)

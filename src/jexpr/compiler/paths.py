@@ -28,14 +28,17 @@ class PathGen(GenBase):
 
     def _Reference(self, node: ast.Reference) -> py.expr:
         steps = node.steps
-        if node.kind == "data":
-            value = self.root(node)
-        else:  # field steps cannot fail: compute each path prefix once, in the prologue
-            fields = 0
-            while fields < len(steps) and isinstance(steps[fields], ast.FieldStep):
-                fields += 1
+        fields = 0  # field steps cannot fail: compute each path prefix once, in the prologue
+        while fields < len(steps) and isinstance(steps[fields], ast.FieldStep):
+            fields += 1
+        if node.kind != "data":
             value = self.hoisted(node, steps[:fields])
             steps = steps[fields:]
+        elif node.params is None:
+            value = self.hoisted_group(node, steps[:fields])
+            steps = steps[fields:]
+        else:  # parameters are evaluated where the reference is
+            value = self.root(node)
         after_all = False
         for step in steps:
             value = self.step(value, step, after_all)
@@ -62,6 +65,28 @@ class PathGen(GenBase):
             self.assign(name, _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
                                     _const(node.root)), self.line(node))
             self.paths[key] = _name(name)
+        return self.hoisted_fields(key, fields)
+
+    def hoisted_group(self, node: ast.Reference, fields: tuple[ast.Step, ...]) -> py.expr:
+        """``#{DS.FG.path}`` without params: when the context's ``dataSources`` is a mapping
+        the field group and the path prefix are locals computed once, like an event's;
+        otherwise (a resolver, which must be called lazily, once) the reference resolves the
+        group where it is evaluated."""
+        key: tuple[str, ...] = ("dataSources", node.root, node.group or "")
+        if key not in self.paths:
+            name = self.fresh("_g")
+            self.assign(name, _call(self.bind(rt.data_group_fast), self.need("dataSources"),
+                                    _const(node.root), _const(node.group)), self.line(node))
+            self.paths[key] = _name(name)
+        group = self.paths[key].id
+        fast = self.hoisted_fields(key, fields)
+        slow = self.root(node)
+        for step in fields:
+            slow = self.step(slow, step)
+        test = _is(_name(group), self.bind(rt.UNSET), negate=True)
+        return py.IfExp(test=test, body=fast, orelse=slow)
+
+    def hoisted_fields(self, key: tuple[str, ...], fields: tuple[ast.Step, ...]) -> py.expr:
         value = self.paths[key]
         for step in fields:
             assert isinstance(step, ast.FieldStep)
@@ -100,12 +125,19 @@ class PathGen(GenBase):
                   else _call(self.bind(rt.coerce), value, _const(declared)))
         if fast is None:
             return coerce
-        tmp = self.fresh()
-        test = py.BoolOp(op=py.Or(), values=[
-            _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                                  value=value)), _name(fast)),
-            _is(_name(tmp), _const(None))])
+        tmp, kind = self.fresh(), self.fresh("_k")
+        typ = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                value=value))
+        if declared == "decimal":  # integers widen inline (the common payload 120 for 120.0)
+            typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=typ)
+        test = py.BoolOp(op=py.Or(), values=[_is(typ, _name(fast)), _is(_name(tmp), _const(None))])
         coerce.args[0] = _name(tmp)
+        if declared == "decimal":
+            in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                                  comparators=[_name(tmp), _const(values.INT_MAX)])
+            coerce = py.IfExp(test=py.BoolOp(op=py.And(), values=[
+                _is(_name(kind), _name("int")), in_range]),
+                body=_call(_name("float"), _name(tmp)), orelse=coerce)
         return py.IfExp(test=test, body=_name(tmp), orelse=coerce)
 
     def host_int(self, value: py.expr) -> py.expr:
