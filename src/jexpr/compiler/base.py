@@ -49,7 +49,7 @@ class GenBase:
         self.namespace: dict[str, Any] = {"__builtins__": {
             "type": type, "int": int, "float": float, "str": str, "bool": bool, "dict": dict,
             "list": list, "tuple": tuple, "next": next, "len": len, "sum": sum,
-            "reversed": reversed}}
+            "reversed": reversed, "set": set}}
         self.lines: list[ast.Node] = []
         self.line_of: dict[ast.Node, int] = {}
         self.bound: dict[int, str] = {}
@@ -63,6 +63,7 @@ class GenBase:
         self.counter = 0
         self.marks: dict[int, int] = {}  # id(python node) → line of its jexpr node
         self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
+        self.unhoisted: set[ast.Node] = set()  # references whose last field is not hoisted
 
     # -- names
 

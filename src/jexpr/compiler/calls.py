@@ -1,8 +1,8 @@
 """Code generation of function calls.
 
 One job: statically resolved calls (argument checks and widening, evaluation order), inline
-string functions and ``in`` tests, the fused one-pass ``count`` of a filtered projection, and
-run-time dispatch of calls that could not be resolved statically.
+string functions and ``in`` tests, and run-time dispatch of calls that could not be resolved
+statically (aggregates over projections are fused in :mod:`jexpr.compiler.fused`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from jexpr import types as T
 from jexpr.compiler.base import _call, _const, _is, _name
 from jexpr.compiler.dispatch import Dispatcher
-from jexpr.compiler.paths import PathGen
+from jexpr.compiler.fused import FusedGen
 from jexpr.compiler.switch import build_switch
 from jexpr.functions.registry import CallPlan, Signature, lookup
 from jexpr.runtime import ops as rt
@@ -23,17 +23,17 @@ _PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "b
             "listAny": "list", "object": "dict"}
 
 
-class CallGen(PathGen):
+class CallGen(FusedGen):
     """Function calls (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
 
     # -- calls
 
     def _Call(self, node: ast.Call) -> py.expr:
         plan = self.checked.calls[node]
-        if node.name == "count" and not plan.dynamic:
-            fused_count = self.fused_count(node, plan)
-            if fused_count is not None:
-                return fused_count
+        fused = self.fused_call(node, plan, lambda: self.ordinary_call(node, plan))
+        return fused if fused is not None else self.ordinary_call(node, plan)
+
+    def ordinary_call(self, node: ast.Call, plan: CallPlan) -> py.expr:
         args = [self.gen(a) for a in node.args]
         types = [self.type_of(a) for a in node.args]
         if plan.dynamic:
@@ -93,42 +93,6 @@ class CallGen(PathGen):
             check.args[0] = _name(tmp)
             return py.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
-
-    def fused_count(self, node: ast.Call, plan: CallPlan) -> py.expr | None:
-        """``count(@event{E.list.all(c).f})`` in one pass: filter, project and count the
-        non-null values together (the common AJO idiom) instead of three passes."""
-        ref = node.args[0]
-        if not isinstance(ref, ast.Reference) or ref.kind == "data" or ref.default is not None \
-                or len(ref.steps) < 2 or self.checked.refs[ref].declared is not None:
-            return None
-        *head, last_filter, last_field = ref.steps
-        if not (isinstance(last_filter, ast.FilterStep) and last_filter.kind == "all"
-                and last_filter.cond is not None and isinstance(last_field, ast.FieldStep)
-                and all(isinstance(h, ast.FieldStep) for h in head)):
-            return None
-        base = self.hoisted(ref, tuple(head))
-        param, val, kind = self.fresh("_l"), self.fresh(), self.fresh("_k")
-        self.loop_params[last_filter] = param
-        cond = last_filter.cond
-
-        def on_match() -> list[py.stmt]:
-            value = self.field_step(_name(param), last_field.name, False)
-            self.mark(value, self.line(last_field))
-            plain = py.BoolOp(op=py.And(), values=[
-                _is(py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()),
-                                 value=_call(_name("type"), _name(val))), _name("list"),
-                    negate=True),
-                _is(_name(kind), _name("tuple"), negate=True)])
-            weight = py.IfExp(test=plain, body=_const(1),
-                              orelse=_call(self.bind(_count_values), _name(val)))
-            add = py.AugAssign(target=py.Name(id="_n", ctx=py.Store()), op=py.Add(),
-                               value=weight)
-            return [py.Assign(targets=[py.Name(id=val, ctx=py.Store())], value=value),
-                    py.If(test=_is(_name(val), _const(None), negate=True), body=[add],
-                          orelse=[])]
-
-        loop = self.loop_function(last_filter, param, cond, on_match, "_n", start=_const(0))
-        return self.call_on_list(loop, base, "all", _const(0))
 
     def string_call(self, name: str, args: list[py.expr], types: list[str]) -> py.expr | None:
         """One-string functions and prefix/suffix/containment tests with one type test:
@@ -211,7 +175,8 @@ class CallGen(PathGen):
         dispatcher = Dispatcher.build(node.name, plan)
         needs = [self.need(n) for n in dispatcher.needs]
         env = py.Dict(keys=[_const(n) for n in dispatcher.needs], values=needs)
-        positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args))
+        positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args),
+                                        plan.function.on_list)
         if not table:
             return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), env)
         bindings: list[py.expr] = []
@@ -242,11 +207,6 @@ def lookup_signature(name: str, arity: int) -> Signature:
     fn = lookup(name)
     assert fn is not None
     return next(s for s in fn.signatures if len(s.params) == arity)
-
-
-def _count_values(values: list[Any]) -> int:
-    """Non-null elements of a projected list value (it is spliced by projection)."""
-    return len(values) - values.count(None)
 
 
 def _concrete(t: str, x: str) -> str:

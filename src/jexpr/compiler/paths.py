@@ -31,6 +31,8 @@ class PathGen(GenBase):
         fields = 0  # field steps cannot fail: compute each path prefix once, in the prologue
         while fields < len(steps) and isinstance(steps[fields], ast.FieldStep):
             fields += 1
+        if node in self.unhoisted and fields == len(steps):
+            fields -= 1  # a fused aggregate's fallback: no projection in the prologue
         if node.kind != "data":
             value = self.hoisted(node, steps[:fields])
             steps = steps[fields:]

@@ -22,7 +22,7 @@ from typing import Any
 from jexpr import types as T
 from jexpr.compiler.dispatch import Candidate, Dispatcher
 from jexpr.runtime import ops as rt
-from jexpr.runtime.values import INT_MAX, INT_MIN
+from jexpr.runtime.values import INT_MAX, INT_MIN, UNSET
 
 Entry = Callable[..., Any]
 
@@ -102,16 +102,28 @@ def _finite(v: float) -> bool:
 _GUARDS: dict[type, Callable[[Any], bool]] = {int: _in_range, float: _finite}
 
 
-def build_switch(dispatcher: Dispatcher, static_kinds: tuple[str, ...]
-                 ) -> tuple[tuple[int, ...], dict[Any, Entry]]:
+def build_switch(dispatcher: Dispatcher, static_kinds: tuple[str, ...],
+                 on_list: Entry | None = None) -> tuple[tuple[int, ...], dict[Any, Entry]]:
     """The switched argument positions and the table (keys: the type of the one switched
-    argument, or the tuple of their types); empty when there are too many to switch on."""
-    return _switch(dispatcher.name, dispatcher.candidates, dispatcher.needs, static_kinds)
+    argument, or the tuple of their types); empty when there are too many to switch on.
+    ``on_list`` (the function's element-driven implementation, see
+    :class:`~jexpr.functions.signatures.Function`) takes the list rows of a one-argument
+    call that the types alone leave open."""
+    return _switch(dispatcher.name, dispatcher.candidates, dispatcher.needs, static_kinds,
+                   on_list)
+
+
+def _list_entry(on_list: Entry, fallback: Entry) -> Entry:
+    def entry(value: Any) -> Any:
+        result = on_list(value)
+        return fallback(value) if result is UNSET else result
+    return entry
 
 
 @lru_cache(maxsize=1024)
 def _switch(name: str, candidates: tuple[Candidate, ...], needs: tuple[str, ...],
-            static_kinds: tuple[str, ...]) -> tuple[tuple[int, ...], dict[Any, Entry]]:
+            static_kinds: tuple[str, ...], on_list: Entry | None
+            ) -> tuple[tuple[int, ...], dict[Any, Entry]]:
     positions = tuple(i for i, k in enumerate(static_kinds) if k == "any")
     if not positions or len(positions) > MAX_DYNAMIC:
         return positions, {}
@@ -125,6 +137,9 @@ def _switch(name: str, candidates: tuple[Candidate, ...], needs: tuple[str, ...]
     for combo in itertools.product(_SWITCHED, repeat=len(positions)):
         cand = _choose(candidates, positions, combo)
         if cand is None:
+            if on_list is not None and combo[0] in (list, tuple) and not needs and \
+                    len(static_kinds) == 1:
+                table[combo[0]] = _list_entry(on_list, fallback)
             continue
         kinds = list(static_kinds)
         for i, t in zip(positions, combo, strict=True):

@@ -21,10 +21,10 @@ from jexpr import types as T
 from jexpr.errors import EvalFault
 from jexpr.runtime import temporal
 from jexpr.runtime.lib import dates
-from jexpr.runtime.values import INT_MAX, INT_MIN, compare, kind
+from jexpr.runtime.values import INT_MAX, INT_MIN, UNSET, compare, kind
 
 EMPTY: Mapping[str, Any] = {}
-__all__ = ["EMPTY", "EvalFault"]
+__all__ = ["EMPTY", "UNSET", "EvalFault"]
 DEFAULT_RNG = _random.Random()
 Fn = Callable[..., Any]
 
@@ -71,7 +71,7 @@ def field_slow(v: Any, name: str) -> Any:
     if isinstance(v, Mapping):
         return v.get(name)
     if type(v) is list or type(v) is tuple:
-        return project(v, lambda e: field(e, name))
+        return project_field(v, name)
     return None
 
 
@@ -209,16 +209,6 @@ def data_group(sources: Any, ds: str, fg: str, params: dict[str, Any] | None,
     return result
 
 
-class _Unset:
-    """The marker of a value not computed in advance."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
-
-
 def data_group_fast(sources: Any, ds: str, fg: str) -> Any:
     """The field group when ``dataSources`` is a plain mapping of mappings (computed once per
     evaluation); :data:`UNSET` for everything else, which :func:`data_group` handles where the
@@ -331,7 +321,27 @@ def _coerce_date_time(v: Any) -> Any:
 _OFFSET_TEXT = re.compile(  # the common shapes, offsets within ±18:00: fromisoformat agrees
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
     r"(?:Z|[+-](?:0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00)")
-COERCERS: dict[str, Fn] = {**_COERCE, "dateTime": _coerce_date_time}
+_NONE = type(None)
+
+
+def _list_of(pytype: type, element: str) -> Fn:
+    """Coercion to a list type whose elements of one Python type need no conversion: the
+    payload list itself when every element already has that type (or is null), checked at C
+    speed; element by element otherwise."""
+    plain = frozenset((pytype, _NONE))
+    list_type = T.list_of(element)
+
+    def coerce_list(v: Any) -> Any:
+        if type(v) is list and set(map(type, v)) <= plain and (
+                pytype is not float or all(x is None or x - x == 0.0 for x in v)):
+            return v
+        return coerce(v, list_type)
+    return coerce_list
+
+
+COERCERS: dict[str, Fn] = {
+    **_COERCE, "dateTime": _coerce_date_time,
+    "listString": _list_of(str, "string"), "listBoolean": _list_of(bool, "boolean")}
 
 
 def coercer(type_name: str) -> Fn:
