@@ -13,9 +13,10 @@ from typing import Any
 from jexpr import types as T
 from jexpr.compiler.base import _call, _const, _is, _name
 from jexpr.compiler.dispatch import Dispatcher
-from jexpr.compiler.fused import FusedGen
+from jexpr.compiler.inline import InlineGen
+from jexpr.compiler.inline import lookup_signature as lookup_signature  # re-exported
 from jexpr.compiler.switch import build_switch
-from jexpr.functions.registry import CallPlan, Signature, lookup
+from jexpr.functions.registry import CallPlan, Signature
 from jexpr.runtime import ops as rt
 from jexpr.syntax import ast
 
@@ -23,7 +24,7 @@ _PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "b
             "listAny": "list", "object": "dict"}
 
 
-class CallGen(FusedGen):
+class CallGen(InlineGen):
     """Function calls (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
 
     # -- calls
@@ -75,7 +76,7 @@ class CallGen(FusedGen):
             fused = self.string_call(node.name, args, types)
         if fused is not None:
             return fused
-        inline = self.inline(node.name, converted)
+        inline = self.inline(node.name, converted, wants)
         if inline is not None and not sig.kwargs and not plan.extra:
             return inline
         call = _call(self.bind(sig.impl, "_f"), *[self.need(n) for n in sig.needs], *converted)
@@ -93,74 +94,6 @@ class CallGen(FusedGen):
             check.args[0] = _name(tmp)
             return py.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
-
-    def string_call(self, name: str, args: list[py.expr], types: list[str]) -> py.expr | None:
-        """One-string functions and prefix/suffix/containment tests with one type test:
-        a ``str`` takes the direct method; null or a wrong type goes to the library."""
-        methods = {"lower": "lower", "upper": "upper", "startWith": "startswith",
-                   "endWith": "endswith"}
-        if name not in (*methods, "length", "contain") or types[0] not in ("string", "any"):
-            return None
-        if len(args) == 2 and not (isinstance(args[1], py.Constant)
-                                   and type(args[1].value) is str):
-            return None
-        tmp = self.fresh()
-        test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                                     value=args[0])), _name("str"))
-        if name == "length":
-            fast: py.expr = _call(_name("len"), _name(tmp))
-        elif name == "contain":
-            fast = py.Compare(left=args[1], ops=[py.In()], comparators=[_name(tmp)])
-        else:
-            fast = _call(py.Attribute(value=_name(tmp), attr=methods[name], ctx=py.Load()),
-                         *args[1:])
-        sig = lookup_signature(name, len(args))
-        slow = _call(self.bind(sig.impl), _call(self.bind(rt.expect), _name(tmp),
-                                                _const("string"), _const(name)), *args[1:])
-        return py.IfExp(test=test, body=fast, orelse=slow)
-
-    def temp(self, value: py.expr) -> tuple[py.expr, py.expr]:
-        """(value bound to a fresh local, that local); a constant needs no local."""
-        if isinstance(value, py.Constant):
-            return value, value
-        tmp = self.fresh()
-        return py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value), _name(tmp)
-
-    def inline(self, name: str, args: list[py.expr]) -> py.expr | None:
-        """Simple string functions written out (same null rules as jexpr.runtime.lib.strings)."""
-        if name in ("lower", "upper", "length"):
-            bound, var = self.temp(args[0])
-            if name == "length":
-                result: py.expr = _call(_name("len"), var)
-            else:
-                result = _call(py.Attribute(value=var, attr=name, ctx=py.Load()))
-            return py.IfExp(test=_is(bound, _const(None)), body=_const(None), orelse=result)
-        methods = {"startWith": "startswith", "endWith": "endswith", "contain": "in"}
-        if name in methods:
-            (a_bound, a), (b_bound, b) = self.temp(args[0]), self.temp(args[1])
-            if any(isinstance(x, py.Constant) and x.value is None for x in (a_bound, b_bound)):
-                return _const(False)
-            checks: list[py.expr] = [_is(x, _const(None), negate=True)
-                                     for x in (a_bound, b_bound)
-                                     if not isinstance(x, py.Constant)]
-            if len(checks) == 2:  # '&': both arguments are evaluated, even after a null
-                checks = [py.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
-            if name == "contain":
-                test: py.expr = py.Compare(left=b, ops=[py.In()], comparators=[a])
-            else:
-                test = _call(py.Attribute(value=a, attr=methods[name], ctx=py.Load()), b)
-            return py.BoolOp(op=py.And(), values=[*checks, test]) if checks else test
-        if name == "isEmpty":
-            return py.Compare(left=args[0], ops=[py.Eq()], comparators=[_const("")])
-        if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
-                isinstance(e, py.Constant) and type(e.value) in (str, int)
-                for e in args[1].elts):
-            kinds = {type(e.value) for e in args[1].elts}  # type: ignore[attr-defined]
-            if len(kinds) == 1:  # one kind: hashing agrees with jexpr equality
-                members = frozenset(e.value for e in args[1].elts)  # type: ignore[attr-defined]
-                return py.Compare(left=args[0], ops=[py.In()],
-                                  comparators=[self.bind(members)])
-        return None
 
     def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
         out = [py.keyword(arg=k, value=_const(v)) for k, v in static]
@@ -201,12 +134,6 @@ class CallGen(FusedGen):
         return py.IfExp(test=py.Tuple(elts=bindings, ctx=py.Load()), body=switch,
                         orelse=_const(None))
 
-
-
-def lookup_signature(name: str, arity: int) -> Signature:
-    fn = lookup(name)
-    assert fn is not None
-    return next(s for s in fn.signatures if len(s.params) == arity)
 
 
 def _concrete(t: str, x: str) -> str:

@@ -284,7 +284,7 @@ class CodeGen(CallGen):
         left, right = self.gen(node.left), self.gen(node.right)
         if node.op == "+":
             if "string" in (lt, rt_):
-                return _call(self.bind(rt.concat_values), left, right)
+                return self.concatenation(left, right, lt, rt_)
             if lt in ("dateTime", "dateTimeOnly", "duration") and rt_ != "any":
                 return _call(self.bind(rt.add_temporal), left, right)
             if "any" in (lt, rt_):

@@ -1,0 +1,168 @@
+"""Code generation of builtins written out inline: string functions, ``toString`` of simple
+types, ``in`` a constant list, string concatenation.
+
+One job: for calls whose arguments are statically strings (or null), generate the Python
+operation itself, guarded by the null rule of spec §9 (a predicate gives false, any other
+function null) — every argument evaluated first, as §6.1 wants. Whatever has no inline form
+(or a literal null argument) is called through the registry as usual.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from collections.abc import Callable
+
+from jexpr.compiler.base import _call, _const, _is, _name
+from jexpr.compiler.fused import FusedGen
+from jexpr.functions.registry import Signature, lookup
+from jexpr.runtime import ops as rt
+from jexpr.runtime.lib import strings
+
+_JAVA_TRIM = "".join(chr(c) for c in range(0x21))
+_PREDICATES = frozenset((
+    "contain", "containIgnoreCase", "startWith", "startWithIgnoreCase", "endWith",
+    "endWithIgnoreCase", "equalIgnoreCase", "notEqualIgnoreCase", "isNotEmpty"))
+Body = Callable[..., py.expr]
+
+
+def _method(obj: py.expr, name: str, *args: py.expr) -> py.Call:
+    return _call(py.Attribute(value=obj, attr=name, ctx=py.Load()), *args)
+
+
+def _lowered(x: py.expr) -> py.expr:
+    """``x.lower()``, computed now for a constant."""
+    if isinstance(x, py.Constant) and type(x.value) is str:
+        return _const(x.value.lower())
+    return _method(x, "lower")
+
+
+def _cmp(left: py.expr, op: py.cmpop, right: py.expr) -> py.Compare:
+    return py.Compare(left=left, ops=[op], comparators=[right])
+
+
+_STRING_BODIES: dict[str, Body] = {
+    "lower": lambda s: _method(s, "lower"),
+    "upper": lambda s: _method(s, "upper"),
+    "trim": lambda s: _method(s, "strip", _const(_JAVA_TRIM)),
+    "length": lambda s: _call(_name("len"), s),
+    "isNotEmpty": lambda s: _cmp(s, py.NotEq(), _const("")),
+    "startWith": lambda s, t: _method(s, "startswith", t),
+    "endWith": lambda s, t: _method(s, "endswith", t),
+    "contain": lambda s, t: _cmp(t, py.In(), s),
+    "indexOf": lambda s, t: _method(s, "find", t),
+    "lastIndexOf": lambda s, t: _method(s, "rfind", t),
+    "containIgnoreCase": lambda s, t: _cmp(_lowered(t), py.In(), _lowered(s)),
+    "startWithIgnoreCase": lambda s, t: _method(_lowered(s), "startswith", _lowered(t)),
+    "endWithIgnoreCase": lambda s, t: _method(_lowered(s), "endswith", _lowered(t)),
+    "equalIgnoreCase": lambda s, t: _cmp(_lowered(s), py.Eq(), _lowered(t)),
+    "notEqualIgnoreCase": lambda s, t: _cmp(_lowered(s), py.NotEq(), _lowered(t)),
+    "concat": lambda a, b: py.BinOp(left=a, op=py.Add(), right=b),
+}
+# the text of a value of a statically known type (§11), where Python's is Java's
+_RENDER: dict[str, Body] = {
+    "string": lambda v: v,
+    "integer": lambda v: _call(_name("str"), v),
+    "boolean": lambda v: py.IfExp(test=v, body=_const("true"), orelse=_const("false")),
+}
+
+
+def lookup_signature(name: str, arity: int) -> Signature:
+    fn = lookup(name)
+    assert fn is not None
+    return next(s for s in fn.signatures if len(s.params) == arity)
+
+
+class InlineGen(FusedGen):
+    """Inline builtins (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
+
+    def guarded(self, args: list[py.expr], body: Body, null: object) -> py.expr:
+        """``body(*values)`` when no argument is null, else ``null``; every argument is
+        evaluated (left to right) before the test."""
+        names: list[py.expr] = []
+        checks: list[py.expr] = []
+        for arg in args:
+            if isinstance(arg, py.Constant):
+                names.append(arg)
+                continue
+            tmp = self.fresh()
+            checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg),
+                              _const(None), negate=True))
+            names.append(_name(tmp))
+        out = body(*names)
+        if not checks:
+            return out
+        test = checks[0]
+        for check in checks[1:]:  # '&': every argument evaluated, even after a null
+            test = py.BinOp(left=test, op=py.BitAnd(), right=check)
+        return py.IfExp(test=test, body=out, orelse=_const(null))
+
+    def inline(self, name: str, args: list[py.expr], wants: list[str]) -> py.expr | None:
+        """A builtin written out (same null rules as :mod:`jexpr.runtime.lib`), or None."""
+        if any(isinstance(a, py.Constant) and a.value is None for a in args):
+            return None
+        if name in _STRING_BODIES and all(w == "string" for w in wants):
+            return self.guarded(args, _STRING_BODIES[name], False if name in _PREDICATES
+                                else None)
+        if name == "isEmpty":
+            return _cmp(args[0], py.Eq(), _const(""))
+        if name == "toString" and wants[0] in _RENDER:
+            return self.guarded(args, _RENDER[wants[0]], None)
+        if name == "substr":
+            return self.substr(args)
+        if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
+                isinstance(e, py.Constant) and type(e.value) in (str, int)
+                for e in args[1].elts):
+            kinds = {type(e.value) for e in args[1].elts}  # type: ignore[attr-defined]
+            if len(kinds) == 1:  # one kind: hashing agrees with jexpr equality
+                members = frozenset(e.value for e in args[1].elts)  # type: ignore[attr-defined]
+                return _cmp(args[0], py.In(), self.bind(members))
+        return None
+
+    def substr(self, args: list[py.expr]) -> py.expr | None:
+        """``substr`` with constant bounds: a slice when they are in range (Java
+        ``substring``'s checks), the library (which raises E-EVAL-RANGE) otherwise."""
+        bounds = [a.value for a in args[1:] if isinstance(a, py.Constant)]
+        if len(bounds) != len(args) - 1 or any(type(b) is not int for b in bounds) or \
+                bounds[0] < 0 or (len(bounds) == 2 and bounds[1] < bounds[0]):
+            return None
+        impl = strings.substr_range if len(bounds) == 2 else strings.substr
+        need = bounds[-1]
+
+        def body(s: py.expr, *rest: py.expr) -> py.expr:
+            piece = py.Subscript(value=s, slice=py.Slice(
+                lower=_const(bounds[0]), upper=_const(bounds[1]) if len(bounds) == 2 else None),
+                ctx=py.Load())
+            fits = _cmp(_call(_name("len"), s), py.GtE(), _const(need))
+            return py.IfExp(test=fits, body=piece, orelse=_call(self.bind(impl), s, *rest))
+        return self.guarded(args, body, None)
+
+    def concatenation(self, left: py.expr, right: py.expr, lt: str, rt_: str) -> py.expr:
+        """String ``+`` (§6.7): inline when both sides render as Python does."""
+        if lt in _RENDER and rt_ in _RENDER:
+            return self.guarded([left, right], lambda a, b: py.BinOp(
+                left=_RENDER[lt](a), op=py.Add(), right=_RENDER[rt_](b)), None)
+        return _call(self.bind(rt.concat_values), left, right)
+
+    def string_call(self, name: str, args: list[py.expr], types: list[str]) -> py.expr | None:
+        """One-string functions and prefix/suffix/containment tests with one type test:
+        a ``str`` takes the direct method; null or a wrong type goes to the library."""
+        methods = {"lower": "lower", "upper": "upper", "startWith": "startswith",
+                   "endWith": "endswith"}
+        if name not in (*methods, "length", "contain") or types[0] not in ("string", "any"):
+            return None
+        if len(args) == 2 and not (isinstance(args[1], py.Constant)
+                                   and type(args[1].value) is str):
+            return None
+        tmp = self.fresh()
+        test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                     value=args[0])), _name("str"))
+        if name == "length":
+            fast: py.expr = _call(_name("len"), _name(tmp))
+        elif name == "contain":
+            fast = _cmp(args[1], py.In(), _name(tmp))
+        else:
+            fast = _method(_name(tmp), methods[name], *args[1:])
+        sig = lookup_signature(name, len(args))
+        slow = _call(self.bind(sig.impl), _call(self.bind(rt.expect), _name(tmp),
+                                                _const("string"), _const(name)), *args[1:])
+        return py.IfExp(test=test, body=fast, orelse=slow)
