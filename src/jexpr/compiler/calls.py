@@ -76,6 +76,10 @@ class CallGen(InlineGen):
             fused = self.string_call(node.name, args, types)
         if fused is not None:
             return fused
+        if sig.needs == ("timeout",):
+            compiled = self.regex_call(node.name, converted)
+            if compiled is not None:
+                return compiled
         inline = self.inline(node.name, converted, wants)
         if inline is not None and not sig.kwargs and not plan.extra:
             return inline
@@ -106,7 +110,7 @@ class CallGen(InlineGen):
         """A call resolved at run time: a type switch on the ``any`` arguments (the table of
         :mod:`jexpr.compiler.switch`), the dispatcher for whatever the table leaves open."""
         dispatcher = Dispatcher.build(node.name, plan)
-        needs = [self.need(n) for n in dispatcher.needs]
+        needs: list[py.expr] = [self.need(n) for n in dispatcher.needs]
         env = py.Dict(keys=[_const(n) for n in dispatcher.needs], values=needs)
         positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args),
                                         plan.function.on_list)
@@ -121,7 +125,7 @@ class CallGen(InlineGen):
             tmp = self.fresh()
             bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
             names.append(_name(tmp))
-        types = [_call(_name("type"), names[i]) for i in positions]
+        types: list[py.expr] = [_call(_name("type"), names[i]) for i in positions]
         key = types[0] if len(types) == 1 else py.Tuple(elts=types, ctx=py.Load())
         entry = self.fresh("_e")
         lookup = _call(py.Attribute(value=self.bind(table, "_s"), attr="get", ctx=py.Load()), key)

@@ -207,7 +207,8 @@ class CodeGen(CallGen):
         operands: list[py.expr] = []
         for side, to_float in zip((left, right), widen, strict=True):
             if isinstance(side, py.Constant) and side.value is not None:
-                operands.append(_const(float(side.value)) if to_float else side)
+                operands.append(_const(float(side.value)) if to_float and
+                                type(side.value) is int else side)
                 continue
             tmp = self.fresh()
             checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side),

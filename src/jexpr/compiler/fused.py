@@ -109,8 +109,9 @@ class FusedGen(PathGen):
                  ) -> tuple[Stmts, Callable[[py.expr], Stmts], py.expr] | None:
         """(initial statements, statements consuming one value, result) of an aggregate."""
         acc, n = self.fresh("_a"), self.fresh("_n")
-        add = lambda var, v: [py.AugAssign(  # noqa: E731
-            target=py.Name(id=var, ctx=py.Store()), op=py.Add(), value=v)]
+
+        def add(var: str, v: py.expr) -> Stmts:
+            return [py.AugAssign(target=py.Name(id=var, ctx=py.Store()), op=py.Add(), value=v)]
         numeric = target in ("integer", "decimal")
         if name == "count":
             return [_store(n, _const(0))], lambda v: add(n, _const(1)), _name(n)

@@ -1,5 +1,5 @@
 """Code generation of builtins written out inline: string functions, ``toString`` of simple
-types, ``in`` a constant list, string concatenation.
+types, ``in`` a constant list, string concatenation, regex functions with a literal pattern.
 
 One job: for calls whose arguments are statically strings (or null), generate the Python
 operation itself, guarded by the null rule of spec §9 (a predicate gives false, any other
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from jexpr.compiler.base import _call, _const, _is, _name
 from jexpr.compiler.fused import FusedGen
 from jexpr.functions.registry import Signature, lookup
+from jexpr.runtime import javaregex
 from jexpr.runtime import ops as rt
 from jexpr.runtime.lib import strings
 
@@ -23,6 +24,8 @@ _PREDICATES = frozenset((
     "contain", "containIgnoreCase", "startWith", "startWithIgnoreCase", "endWith",
     "endWithIgnoreCase", "equalIgnoreCase", "notEqualIgnoreCase", "isNotEmpty"))
 Body = Callable[..., py.expr]
+_REGEX = {"matchRegExp": "matches", "replace": "replace", "replaceAll": "replace",
+          "split": "split"}
 
 
 def _method(obj: py.expr, name: str, *args: py.expr) -> py.Call:
@@ -118,12 +121,34 @@ class InlineGen(FusedGen):
                 return _cmp(args[0], py.In(), self.bind(members))
         return None
 
+    def regex_call(self, name: str, args: list[py.expr]) -> py.expr | None:
+        """A regex function whose pattern is a literal: compiled now (the checker has
+        validated it), the operation called on the compiled pattern directly."""
+        operation = _REGEX.get(name)
+        pattern = args[1] if len(args) > 1 else None
+        if operation is None or not (isinstance(pattern, py.Constant)
+                                     and type(pattern.value) is str):
+            return None
+        try:
+            compiled = javaregex.compile_pattern(pattern.value)
+        except javaregex.JavaRegexError:
+            return None
+        target = py.Attribute(value=self.bind(compiled, "_rx"), attr=operation, ctx=py.Load())
+        timeout = self.need("timeout")
+        operands = [args[0], *args[2:]]
+
+        def body(s: py.expr, *replacement: py.expr) -> py.expr:
+            if operation == "replace":
+                return _call(target, s, *replacement, timeout, _const(name == "replace"))
+            return _call(target, s, timeout)
+        return self.guarded(operands, body, False if name == "matchRegExp" else None)
+
     def substr(self, args: list[py.expr]) -> py.expr | None:
         """``substr`` with constant bounds: a slice when they are in range (Java
         ``substring``'s checks), the library (which raises E-EVAL-RANGE) otherwise."""
-        bounds = [a.value for a in args[1:] if isinstance(a, py.Constant)]
-        if len(bounds) != len(args) - 1 or any(type(b) is not int for b in bounds) or \
-                bounds[0] < 0 or (len(bounds) == 2 and bounds[1] < bounds[0]):
+        bounds = [a.value for a in args[1:] if isinstance(a, py.Constant) and type(a.value) is int]
+        if len(bounds) != len(args) - 1 or bounds[0] < 0 or \
+                (len(bounds) == 2 and bounds[1] < bounds[0]):
             return None
         impl = strings.substr_range if len(bounds) == 2 else strings.substr
         need = bounds[-1]

@@ -123,16 +123,17 @@ class PathGen(GenBase):
             return value
         fast = _FAST_TYPE.get(declared)
         direct = rt.COERCERS.get(declared)
-        coerce = (_call(self.bind(direct), value) if direct is not None
-                  else _call(self.bind(rt.coerce), value, _const(declared)))
+        coerce: py.expr = (_call(self.bind(direct), value) if direct is not None
+                           else _call(self.bind(rt.coerce), value, _const(declared)))
         if fast is None:
             return coerce
         tmp, kind = self.fresh(), self.fresh("_k")
-        typ = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                                value=value))
+        typ: py.expr = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+                                                         value=value))
         if declared == "decimal":  # integers widen inline (the common payload 120 for 120.0)
             typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=typ)
         test = py.BoolOp(op=py.Or(), values=[_is(typ, _name(fast)), _is(_name(tmp), _const(None))])
+        assert isinstance(coerce, py.Call)
         coerce.args[0] = _name(tmp)
         if declared == "decimal":
             in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],

@@ -85,7 +85,7 @@ def _register_aggregation() -> None:
              "distinct values of an attribute).",
              S(("listAny",), "integer", agg.distinct_count),
              S(("listObject", "string"), "integer", agg.distinct_count_by_key))
-    for name, lst, pair, numbers, doc in (
+    for name, lst, pair, by_elements, doc in (
             ("max", agg.max_list, agg.max_pair, agg.max_numbers, "Largest value."),
             ("min", agg.min_list, agg.min_pair, agg.min_numbers, "Smallest value.")):
         sigs = [S(("listInteger",), "integer", lst), S(("listDecimal",), "decimal", lst, kwargs=DEC)]
@@ -94,7 +94,7 @@ def _register_aggregation() -> None:
                  S(("decimal", "decimal"), "decimal", pair, kwargs=DEC)]
         sigs += [S((t, t), t, pair) for t in TEMPORAL]
         register(name, "Aggregation", doc + " Null when there is none.", *sigs,
-                 on_list=numbers)
+                 on_list=by_elements)
     register("sum", "Aggregation", "Sum of the non-null values; 0 when none.",
              S(("listInteger",), "integer", agg.sum_list),
              S(("listDecimal",), "decimal", agg.sum_list, kwargs=DEC),

@@ -20,6 +20,7 @@ from typing import Any
 from jexpr import types as T
 from jexpr.errors import EvalFault
 from jexpr.runtime import temporal
+from jexpr.runtime.javaregex.pattern import InvalidTimeout
 from jexpr.runtime.lib import dates
 from jexpr.runtime.values import INT_MAX, INT_MIN, UNSET, compare, kind
 
@@ -58,9 +59,16 @@ def context_rng(ctx: Mapping[str, Any]) -> _random.Random:
     return rng if rng is not None else DEFAULT_RNG
 
 
-def context_timeout(ctx: Mapping[str, Any]) -> float:
+def context_timeout(ctx: Mapping[str, Any]) -> Any:
+    """The regex time bound in seconds (default 0.1): a positive finite number; anything else
+    (``NaN``, infinity, zero, a string) is handed on as :class:`InvalidTimeout`, which the
+    regex operation refuses (``E-EVAL-PAYLOAD``) when it runs."""
     value = ctx.get("regexTimeout")
-    return 0.1 if value is None else float(value)
+    if value is None:
+        return 0.1
+    if (type(value) is float or type(value) is int) and 0 < value < math.inf:
+        return float(value)
+    return InvalidTimeout(value)
 
 
 # ---- navigation (§4.3, §4.4) ---------------------------------------------------------------
