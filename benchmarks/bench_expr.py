@@ -120,16 +120,17 @@ def calibrate(fn: Fn, ctxs: list[dict[str, Any]], budget: float) -> tuple[timeit
     def one_pass() -> None:
         for ctx in ctxs:
             fn(ctx)
-    timer = timeit.Timer(one_pass)
+    timer = timeit.Timer(one_pass, timer=time.process_time)
     once = timer.timeit(1)
     return timer, max(1, int(budget / once)) if once < budget else 1, once
 
 
 def measure_all(fns: dict[str, Fn], ctxs: list[dict[str, Any]], budget: float,
                 repeats: int) -> dict[str, tuple[float, float]]:
-    """Median and minimum µs per evaluation of each function. Repeats are interleaved (every
-    engine once per round) so that load on a shared machine hits all engines alike; an engine
-    whose single pass takes over 5 budgets is sampled 3 times only."""
+    """Median and minimum µs per evaluation of each function, in CPU time of this process
+    (``time.process_time``: time spent waiting for a core on a shared machine is not counted).
+    Repeats are interleaved (every engine once per round) so that what load remains hits all
+    engines alike; an engine whose single pass takes over 5 budgets is sampled 3 times only."""
     timers = {name: calibrate(fn, ctxs, budget) for name, fn in fns.items()}
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for round_ in range(repeats):

@@ -41,6 +41,38 @@ def _is(a: py.expr, b: py.expr, negate: bool = False) -> py.Compare:
 
 
 
+_ROOT_OF = {"event": "events", "legacy": "events", "action": "actions",
+            "lookup": "datasetLookups", "journey": "journey", "data": "dataSources"}
+_COSTLY = frozenset(("dateTime", "dateTimeOnly", "dateOnly", "duration"))
+
+
+def reference_key(checked: Checked, node: ast.Node) -> tuple[object, ...] | None:
+    """What makes two references the same value: root, field path and declared type (field
+    steps only, no default, no params); None for other references."""
+    if not isinstance(node, ast.Reference) or node.default is not None or node.params or \
+            not all(isinstance(s, ast.FieldStep) for s in node.steps):
+        return None
+    plan = checked.refs.get(node)
+    return (_ROOT_OF[node.kind], node.root, node.group,
+            tuple(s.name for s in node.steps if isinstance(s, ast.FieldStep)),
+            plan.declared if plan else None)
+
+
+def costly(declared: str | None) -> bool:
+    """A declared type whose coercion is worth computing once per evaluation."""
+    return declared is not None and (declared in _COSTLY or declared.startswith("list"))
+
+
+def _repeated_references(checked: Checked) -> set[tuple[object, ...]]:
+    seen: set[tuple[object, ...]] = set()
+    repeated: set[tuple[object, ...]] = set()
+    for node in ast.walk(checked.node):
+        key = reference_key(checked, node)
+        if key is not None and costly(key[-1]):  # type: ignore[arg-type]
+            (repeated if key in seen else seen).add(key)
+    return repeated
+
+
 class GenBase:
     """The generator's state and primitives (the base of :class:`jexpr.compiler.codegen.CodeGen`)."""
 
@@ -64,6 +96,8 @@ class GenBase:
         self.marks: dict[int, int] = {}  # id(python node) → line of its jexpr node
         self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
         self.unhoisted: set[ast.Node] = set()  # references whose last field is not hoisted
+        self.memos: dict[tuple[object, ...], str] = {}  # repeated costly coercions
+        self.repeated = _repeated_references(checked)
 
     # -- names
 

@@ -24,6 +24,8 @@ _PREDICATES = frozenset((
     "contain", "containIgnoreCase", "startWith", "startWithIgnoreCase", "endWith",
     "endWithIgnoreCase", "equalIgnoreCase", "notEqualIgnoreCase", "isNotEmpty"))
 Body = Callable[..., py.expr]
+_SIMPLE_LISTS = {"listString": "string", "listInteger": "integer", "listDecimal": "decimal",
+                 "listBoolean": "boolean"}
 _REGEX = {"matchRegExp": "matches", "replace": "replace", "replaceAll": "replace",
           "split": "split"}
 
@@ -112,6 +114,24 @@ class InlineGen(FusedGen):
             return self.guarded(args, _RENDER[wants[0]], None)
         if name == "substr":
             return self.substr(args)
+        if name == "toDateOnly" and wants in (["dateTime"], ["dateTimeOnly"]):
+            return self.guarded(args, lambda v: _method(v, "date"), None)  # its own offset
+        if name == "dateDiff" and wants == ["dateOnly", "dateOnly"]:
+            return self.guarded(args, lambda a, b: py.Attribute(
+                value=py.BinOp(left=a, op=py.Sub(), right=b), attr="days", ctx=py.Load()), None)
+        if name == "listSize":
+            return self.guarded(args, lambda lst: _call(_name("len"), lst), 0)
+        if name == "in" and wants[1] in _SIMPLE_LISTS and wants[0] == _SIMPLE_LISTS[wants[1]]:
+            # the list's elements are of that Python type or null (coerced, checked or
+            # widened): Python's ``in`` is jexpr equality (§6.3)
+            return self.guarded(args, lambda v, lst: _cmp(v, py.In(), lst), False)
+        if name == "getListItem" and isinstance(args[1], py.Constant) and \
+                type(args[1].value) is int and args[1].value >= 0:
+            index = args[1]
+            return self.guarded(args[:1], lambda lst: py.IfExp(
+                test=_cmp(_call(_name("len"), lst), py.Gt(), index),
+                body=py.Subscript(value=lst, slice=index, ctx=py.Load()), orelse=_const(None)),
+                None)
         if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
                 isinstance(e, py.Constant) and type(e.value) in (str, int)
                 for e in args[1].elts):
@@ -136,12 +156,29 @@ class InlineGen(FusedGen):
         target = py.Attribute(value=self.bind(compiled, "_rx"), attr=operation, ctx=py.Load())
         timeout = self.need("timeout")
         operands = [args[0], *args[2:]]
+        if operation == "matches":
+            return self.guarded(operands, lambda s: self.full_match(compiled, s, target, timeout),
+                                False)
 
         def body(s: py.expr, *replacement: py.expr) -> py.expr:
             if operation == "replace":
                 return _call(target, s, *replacement, timeout, _const(name == "replace"))
             return _call(target, s, timeout)
         return self.guarded(operands, body, False if name == "matchRegExp" else None)
+
+    def full_match(self, compiled: javaregex.JavaPattern, s: py.expr, target: py.expr,
+                   timeout: py.expr) -> py.expr:
+        """``matchRegExp`` written out: text equality for a plain-text pattern; the engine's
+        ``fullmatch`` for inputs no longer than the cost bound allows (computed once per
+        evaluation); the pattern's ``matches`` (time-bounded) for longer ones."""
+        if compiled.literal is not None:
+            return _cmp(s, py.Eq(), _const(compiled.literal))
+        limit = self.fresh("_rxl")
+        self.assign(limit, _call(py.Attribute(value=self.bind(compiled, "_rx"), attr="limit",
+                                              ctx=py.Load()), timeout, _const(False)))
+        fast = _is(_call(self.bind(compiled.fast.fullmatch), s), _const(None), negate=True)
+        short = _cmp(_call(_name("len"), s), py.LtE(), _name(limit))
+        return py.IfExp(test=short, body=fast, orelse=_call(target, s, timeout))
 
     def substr(self, args: list[py.expr]) -> py.expr | None:
         """``substr`` with constant bounds: a slice when they are in range (Java

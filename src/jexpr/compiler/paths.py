@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast as py
 from collections.abc import Callable
 
-from jexpr.compiler.base import GenBase, _call, _const, _is, _name
+from jexpr.compiler.base import GenBase, _call, _const, _is, _name, reference_key
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
 from jexpr.syntax import ast
@@ -27,6 +27,18 @@ class PathGen(GenBase):
     # -- references
 
     def _Reference(self, node: ast.Reference) -> py.expr:
+        key = reference_key(self.checked, node)
+        if key is None or key not in self.repeated or self.def_target is not self.prologue:
+            return self.reference(node)
+        memo = self.memos.get(key)  # coerced once per evaluation, when first needed
+        if memo is None:
+            memo = self.memos[key] = self.fresh("_m")
+            self.assign(memo, self.bind(rt.UNSET))
+        compute = py.NamedExpr(target=py.Name(id=memo, ctx=py.Store()), value=self.reference(node))
+        return py.IfExp(test=_is(_name(memo), self.bind(rt.UNSET), negate=True), body=_name(memo),
+                        orelse=compute)
+
+    def reference(self, node: ast.Reference) -> py.expr:
         steps = node.steps
         fields = 0  # field steps cannot fail: compute each path prefix once, in the prologue
         while fields < len(steps) and isinstance(steps[fields], ast.FieldStep):

@@ -126,8 +126,8 @@ def _register_conversion() -> None:
              S(("dateTime",), "dateTimeOnly", dates.to_date_time_only_date_time),
              S(("string",), "dateTimeOnly", dates.to_date_time_only_string))
     register("toDecimal", "Conversion", "A decimal from a number, boolean or numeric text.",
-             *(S((t,), "decimal", numbers.to_decimal)
-               for t in ("decimal", "integer", "string", "boolean")))
+             *(S((t,), "decimal", numbers.decimal_of_text if t == "string" else
+                 numbers.to_decimal) for t in ("decimal", "integer", "string", "boolean")))
     register("toDuration", "Conversion", "A duration from ISO-8601 text (Java grammar) or "
              "milliseconds.",
              S(("duration",), "duration", _identity),
@@ -135,8 +135,9 @@ def _register_conversion() -> None:
              S(("integer",), "duration", dates.to_duration_millis))
     register("toInteger", "Conversion", "An integer from a number (truncated), boolean, "
              "integer text or dateTime (epoch ms).",
-             *(S((t,), "integer", numbers.to_integer)
-               for t in ("integer", "decimal", "string", "boolean", "dateTime")))
+             *(S((t,), "integer", numbers.integer_of_text if t == "string" else
+                 numbers.to_integer) for t in ("integer", "decimal", "string", "boolean",
+                                               "dateTime")))
     register("toString", "Conversion", "The text of a scalar value (Java rendering).",
              *(S((t,), "string", to_string) for t in (
                  "string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly",

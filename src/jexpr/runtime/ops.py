@@ -340,9 +340,14 @@ def _list_of(pytype: type, element: str) -> Fn:
     list_type = T.list_of(element)
 
     def coerce_list(v: Any) -> Any:
-        if type(v) is list and set(map(type, v)) <= plain and (
-                pytype is not float or all(x is None or x - x == 0.0 for x in v)):
-            return v
+        if type(v) is list:
+            if len(v) < 8:  # a short list: a loop beats building a set
+                for x in v:
+                    if type(x) is not pytype and x is not None:
+                        return coerce(v, list_type)
+                return v
+            if set(map(type, v)) <= plain:
+                return v
         return coerce(v, list_type)
     return coerce_list
 
@@ -476,8 +481,14 @@ def fits(v: Any, t: str) -> bool:
         return False
     if T.is_list(t) and t != "listAny":
         inner = T.element(t)
+        plain = _PLAIN_ELEMENTS.get(inner)
+        if plain is not None and set(map(type, v)) <= plain:
+            return True  # checked at C speed
         return all(e is None or fits_kind(kind(e), inner) for e in v)
     return True
+
+
+_PLAIN_ELEMENTS = {"string": frozenset((str, type(None))), "boolean": frozenset((bool, type(None)))}
 
 
 def _fitted(v: Any, t: str, code: str, what: str) -> Any:

@@ -121,14 +121,21 @@ class JavaPattern:
     def unbounded(self, n: int, timeout: float, search: bool) -> bool:
         """Whether an input of ``n`` code points provably runs well inside ``timeout`` (then
         the engine's timeout is not armed)."""
+        return n <= self.limit(timeout, search)
+
+    def limit(self, timeout: Any, search: bool) -> int:
+        """The longest input that provably runs well inside ``timeout`` without the engine's
+        timeout (-1 for none, and for an invalid timeout)."""
         limit = self._limits.get((timeout, search))
         if limit is None:
+            if type(timeout) is not float:
+                return -1
             limit = self._max_length(timeout, search)
             with self._lock:
                 if len(self._limits) > 32:
                     self._limits.clear()
                 self._limits[(timeout, search)] = limit
-        return n <= limit
+        return limit
 
     def _max_length(self, timeout: float, search: bool) -> int:
         budget = timeout / STEP_SECONDS / SAFETY

@@ -257,7 +257,7 @@ def current_time_in_millis(now: dt.datetime) -> int:
 
 def now_utc(now: dt.datetime) -> dt.datetime:
     """now() → dateTime: ``now`` at offset UTC."""
-    return to_fixed(now.astimezone(UTC))
+    return now if now.tzinfo is UTC else to_fixed(now.astimezone(UTC))
 
 
 def now_in_zone(now: dt.datetime, tz: str | None) -> dt.datetime | None:
