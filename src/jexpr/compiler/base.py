@@ -1,15 +1,24 @@
 """The state and primitives every part of code generation shares.
 
 One job: the generator's base class — fresh local names, objects bound in the namespace, context
-values read once in the prologue, line marks — with expression dispatch, constant folding,
+values read once in the prologue, line numbers — with expression dispatch, constant folding,
 widening and conditions; plus the small ``ast`` constructors the generator parts use.
+
+Line numbers. Every Python node the generator makes (through :class:`N`) is stamped, when it is
+made, with the line of the jexpr node whose code is being generated — line *n* + 1 for the
+*n*-th node (:meth:`GenBase.line`) — so a runtime helper that raises names its sub-expression
+(:mod:`jexpr.program` reads the line from the traceback). :meth:`GenBase.gen` sets the line for
+the node it generates; :meth:`GenBase.at` sets it where a step, a loop or the prologue's code
+belongs to another node.
 """
 
 from __future__ import annotations
 
 import ast as py
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from jexpr.checker.check import Checked
 from jexpr.compiler.interpret import fold
@@ -24,20 +33,72 @@ NEVER_NULL = frozenset((
     "inLastYears", "inNextDays", "inNextHours", "inNextMonths", "inNextYears"))
 
 
+class _Position(threading.local):
+    line = 1  # the line stamped on nodes made now (generation may run in several threads)
+
+
+_POSITION = _Position()
+_Node = TypeVar("_Node", bound=py.AST)
+
+
+def _stamped(cls: type[_Node]) -> Callable[..., _Node]:
+    make_node: Any = cls
+
+    def make(*args: Any, **fields: Any) -> _Node:
+        line = _POSITION.line
+        node: _Node = make_node(*args, **fields, lineno=line, col_offset=0, end_lineno=line,
+                                end_col_offset=1)
+        return node
+    return make
+
+
+class N:
+    """Constructors of the located ``ast`` nodes the generator makes, stamped with the current
+    jexpr line (``N.Name(id=…)`` is ``ast.Name(id=…, lineno=…, …)``)."""
+
+    Name = _stamped(py.Name)
+    Constant = _stamped(py.Constant)
+    Call = _stamped(py.Call)
+    Compare = _stamped(py.Compare)
+    BoolOp = _stamped(py.BoolOp)
+    BinOp = _stamped(py.BinOp)
+    UnaryOp = _stamped(py.UnaryOp)
+    IfExp = _stamped(py.IfExp)
+    NamedExpr = _stamped(py.NamedExpr)
+    Attribute = _stamped(py.Attribute)
+    Subscript = _stamped(py.Subscript)
+    Slice = _stamped(py.Slice)
+    List = _stamped(py.List)
+    Tuple = _stamped(py.Tuple)
+    Dict = _stamped(py.Dict)
+    Assign = _stamped(py.Assign)
+    AugAssign = _stamped(py.AugAssign)
+    If = _stamped(py.If)
+    For = _stamped(py.For)
+    Return = _stamped(py.Return)
+    Expr = _stamped(py.Expr)
+    FunctionDef = _stamped(py.FunctionDef)
+    Try = _stamped(py.Try)
+    ExceptHandler = _stamped(py.ExceptHandler)
+    Raise = _stamped(py.Raise)
+    arg = _stamped(py.arg)
+    keyword = _stamped(py.keyword)
+
+
 def _name(n: str) -> py.Name:
-    return py.Name(id=n, ctx=py.Load())
+    return N.Name(id=n, ctx=py.Load())
 
 
 def _const(v: Any) -> py.Constant:
-    return py.Constant(value=v)
+    return N.Constant(value=v)
 
 
 def _call(fn: py.expr, *args: py.expr) -> py.Call:
-    return py.Call(func=fn, args=list(args), keywords=[])
+    return N.Call(func=fn, args=list(args), keywords=[])
 
 
 def _is(a: py.expr, b: py.expr, negate: bool = False) -> py.Compare:
-    return py.Compare(left=a, ops=[py.IsNot() if negate else py.Is()], comparators=[b])
+    return N.Compare(left=a, ops=[py.IsNot() if negate else py.Is()], comparators=[b])
 
 
 
@@ -93,7 +154,6 @@ class GenBase:
         self.loop_params: dict[ast.FilterStep, str] = {}
         self.dict_flags: dict[str, str] = {}  # loop element → local holding "is a dict"
         self.counter = 0
-        self.marks: dict[int, int] = {}  # id(python node) → line of its jexpr node
         self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
         self.unhoisted: set[ast.Node] = set()  # references whose last field is not hoisted
         self.memos: dict[tuple[object, ...], str] = {}  # repeated costly coercions
@@ -117,16 +177,20 @@ class GenBase:
     def need(self, what: str) -> py.Name:
         """A context value read once, in the prologue, at the start of the evaluation."""
         target = "_ctx_" + what
-        if what in self.needs:
-            return _name(target)
+        if what not in self.needs:
+            with self.at(self.line(self.checked.node)):
+                self.read_context(what, target)
+        return _name(target)
+
+    def read_context(self, what: str, target: str) -> None:
         self.needs.add(what)
         ctx = _name("ctx")
-        get = _call(py.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(what))
+        get = _call(N.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(what))
         makers: dict[str, Callable[[], py.expr]] = {
             "now": lambda: _call(self.bind(rt.context_now), ctx),
             "rng": lambda: _call(self.bind(rt.context_rng), ctx),
             "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
-            "dscache": lambda: py.Dict(keys=[], values=[]),
+            "dscache": lambda: N.Dict(keys=[], values=[]),
         }
         if what in makers:
             self.assign(target, makers[what]())
@@ -134,22 +198,28 @@ class GenBase:
             self.assign(target, get)
         else:  # a mapping of payloads: checked once, dicts pass through untouched
             self.assign(target, get)
-            fix = py.Assign(targets=[py.Name(id=target, ctx=py.Store())],
+            fix = N.Assign(targets=[N.Name(id=target, ctx=py.Store())],
                             value=_call(self.bind(rt.mapping), _name(target)))
             test = _is(_call(_name("type"), _name(target)), _name("dict"), negate=True)
-            stmt = py.If(test=test, body=[fix], orelse=[])
-            self.mark(stmt, self.line(self.checked.node))
+            stmt = N.If(test=test, body=[fix], orelse=[])
             self.prologue.append(stmt)
-        return _name(target)
 
     def assign(self, target: str, value: py.expr, line: int | None = None) -> None:
-        stmt = py.Assign(targets=[py.Name(id=target, ctx=py.Store())], value=value)
-        self.mark(stmt, line or self.line(self.checked.node))
+        """``target = value`` in the prologue (the value is made by the caller, under the
+        line it belongs to)."""
+        with self.at(line or self.line(self.checked.node)):
+            stmt = N.Assign(targets=[N.Name(id=target, ctx=py.Store())], value=value)
         self.prologue.append(stmt)
 
-    def mark(self, node: py.AST, line: int) -> None:
-        """Record the line of the jexpr node that created ``node`` (innermost wins)."""
-        self.marks.setdefault(id(node), line)
+    @contextmanager
+    def at(self, line: int) -> Iterator[None]:
+        """Stamp the nodes made inside the block with ``line``."""
+        saved = _POSITION.line
+        _POSITION.line = line
+        try:
+            yield
+        finally:
+            _POSITION.line = saved
 
     def line(self, node: ast.Node) -> int:
         if node not in self.line_of:
@@ -163,12 +233,16 @@ class GenBase:
         return self.checked.types.get(node, "any")
 
     def gen(self, node: ast.Expr, top: bool = False) -> py.expr:
-        folded = fold(self.checked, node, self.constants)
-        if folded is not None:
-            out: py.expr = self.constant(folded[0])
-        else:
-            out = getattr(self, "_" + type(node).__name__)(node)
-        self.mark(out, self.line(node))
+        saved = _POSITION.line
+        _POSITION.line = self.line(node)
+        try:
+            folded = fold(self.checked, node, self.constants)
+            if folded is not None:
+                out: py.expr = self.constant(folded[0])
+            else:
+                out = getattr(self, "_" + type(node).__name__)(node)
+        finally:
+            _POSITION.line = saved
         return out
 
     def constant(self, value: Any) -> py.expr:

@@ -11,7 +11,7 @@ import ast as py
 from typing import Any
 
 from jexpr import types as T
-from jexpr.compiler.base import _call, _const, _is, _name
+from jexpr.compiler.base import N, _call, _const, _is, _name
 from jexpr.compiler.dispatch import Dispatcher
 from jexpr.compiler.inline import InlineGen
 from jexpr.compiler.inline import lookup_signature as lookup_signature  # re-exported
@@ -45,7 +45,7 @@ class CallGen(InlineGen):
         result = self.call_code(node, plan, sig, args, types, wants)
         if evaluated is None:
             return result
-        return py.IfExp(test=evaluated, body=result, orelse=_const(None))
+        return N.IfExp(test=evaluated, body=result, orelse=_const(None))
 
     def evaluate_first(self, args: list[py.expr], types: list[str], wants: list[str]
                        ) -> tuple[list[py.expr], py.expr | None]:
@@ -63,9 +63,9 @@ class CallGen(InlineGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
+            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=arg))
             names.append(_name(tmp))
-        return names, py.Tuple(elts=bindings, ctx=py.Load())
+        return names, N.Tuple(elts=bindings, ctx=py.Load())
 
     def call_code(self, node: ast.Call, plan: CallPlan, sig: Signature, args: list[py.expr],
                   types: list[str], wants: list[str]) -> py.expr:
@@ -93,16 +93,16 @@ class CallGen(InlineGen):
             if want not in _PY_TYPE:
                 return check
             tmp = self.fresh()  # the common case inline: already the right Python type
-            test = _is(_call(_name("type"), py.NamedExpr(
-                target=py.Name(id=tmp, ctx=py.Store()), value=code)), _name(_PY_TYPE[want]))
+            test = _is(_call(_name("type"), N.NamedExpr(
+                target=N.Name(id=tmp, ctx=py.Store()), value=code)), _name(_PY_TYPE[want]))
             check.args[0] = _name(tmp)
-            return py.IfExp(test=test, body=_name(tmp), orelse=check)
+            return N.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
 
     def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
-        out = [py.keyword(arg=k, value=_const(v)) for k, v in static]
+        out = [N.keyword(arg=k, value=_const(v)) for k, v in static]
         if "coerce" in plan.extra:
-            out.append(py.keyword(arg="coerce",
+            out.append(N.keyword(arg="coerce",
                                   value=self.bind(rt.coercer(plan.extra["coerce"]))))
         return out
 
@@ -111,11 +111,11 @@ class CallGen(InlineGen):
         :mod:`jexpr.compiler.switch`), the dispatcher for whatever the table leaves open."""
         dispatcher = Dispatcher.build(node.name, plan)
         needs: list[py.expr] = [self.need(n) for n in dispatcher.needs]
-        env = py.Dict(keys=[_const(n) for n in dispatcher.needs], values=needs)
+        env = N.Dict(keys=[_const(n) for n in dispatcher.needs], values=needs)
         positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args),
                                         plan.function.on_list)
         if not table:
-            return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), env)
+            return _call(self.bind(dispatcher, "_d"), N.Tuple(elts=args, ctx=py.Load()), env)
         bindings: list[py.expr] = []
         names: list[py.expr] = []
         for arg in args:  # all evaluated, left to right, before the switch
@@ -123,19 +123,19 @@ class CallGen(InlineGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
+            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=arg))
             names.append(_name(tmp))
         types: list[py.expr] = [_call(_name("type"), names[i]) for i in positions]
-        key = types[0] if len(types) == 1 else py.Tuple(elts=types, ctx=py.Load())
+        key = types[0] if len(types) == 1 else N.Tuple(elts=types, ctx=py.Load())
         entry = self.fresh("_e")
-        lookup = _call(py.Attribute(value=self.bind(table, "_s"), attr="get", ctx=py.Load()), key)
-        found = _is(py.NamedExpr(target=py.Name(id=entry, ctx=py.Store()), value=lookup),
+        lookup = _call(N.Attribute(value=self.bind(table, "_s"), attr="get", ctx=py.Load()), key)
+        found = _is(N.NamedExpr(target=N.Name(id=entry, ctx=py.Store()), value=lookup),
                     _const(None), negate=True)
-        slow = _call(self.bind(dispatcher, "_d"), py.Tuple(elts=names, ctx=py.Load()), env)
-        switch = py.IfExp(test=found, body=_call(_name(entry), *needs, *names), orelse=slow)
+        slow = _call(self.bind(dispatcher, "_d"), N.Tuple(elts=names, ctx=py.Load()), env)
+        switch = N.IfExp(test=found, body=_call(_name(entry), *needs, *names), orelse=slow)
         if not bindings:
             return switch
-        return py.IfExp(test=py.Tuple(elts=bindings, ctx=py.Load()), body=switch,
+        return N.IfExp(test=N.Tuple(elts=bindings, ctx=py.Load()), body=switch,
                         orelse=_const(None))
 
 

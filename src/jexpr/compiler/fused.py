@@ -19,7 +19,7 @@ import ast as py
 from collections.abc import Callable
 
 from jexpr import types as T
-from jexpr.compiler.base import _call, _const, _is, _name
+from jexpr.compiler.base import N, _call, _const, _is, _name
 from jexpr.compiler.paths import PathGen
 from jexpr.functions.registry import CallPlan
 from jexpr.runtime import ops as rt
@@ -34,7 +34,7 @@ Stmts = list[py.stmt]
 
 
 def _store(name: str, value: py.expr) -> py.Assign:
-    return py.Assign(targets=[py.Name(id=name, ctx=py.Store())], value=value)
+    return N.Assign(targets=[N.Name(id=name, ctx=py.Store())], value=value)
 
 
 class FusedGen(PathGen):
@@ -71,12 +71,12 @@ class FusedGen(PathGen):
         base, out = self.fresh(), self.fresh()
         base_value = self.hoisted(ref, prefix) if ref.kind != "data" else \
             self.hoisted_group(ref, prefix)
-        is_list = _is(_call(_name("type"), py.NamedExpr(
-            target=py.Name(id=base, ctx=py.Store()), value=base_value)), _name("list"))
-        done = _is(py.NamedExpr(target=py.Name(id=out, ctx=py.Store()),
+        is_list = _is(_call(_name("type"), N.NamedExpr(
+            target=N.Name(id=base, ctx=py.Store()), value=base_value)), _name("list"))
+        done = _is(N.NamedExpr(target=N.Name(id=out, ctx=py.Store()),
                                 value=_call(loop, _name(base))), self.bind(rt.UNSET),
                    negate=True)
-        return py.IfExp(test=py.BoolOp(op=py.And(), values=[is_list, done]), body=_name(out),
+        return N.IfExp(test=N.BoolOp(op=py.And(), values=[is_list, done]), body=_name(out),
                         orelse=ordinary())
 
     def projection(self, ref: ast.Expr) -> tuple[ast.Reference, tuple[ast.Step, ...],
@@ -111,7 +111,7 @@ class FusedGen(PathGen):
         acc, n = self.fresh("_a"), self.fresh("_n")
 
         def add(var: str, v: py.expr) -> Stmts:
-            return [py.AugAssign(target=py.Name(id=var, ctx=py.Store()), op=py.Add(), value=v)]
+            return [N.AugAssign(target=N.Name(id=var, ctx=py.Store()), op=py.Add(), value=v)]
         numeric = target in ("integer", "decimal")
         if name == "count":
             return [_store(n, _const(0))], lambda v: add(n, _const(1)), _name(n)
@@ -127,18 +127,18 @@ class FusedGen(PathGen):
         if name in ("max", "min") and target in T.ORDERABLE:
             better = py.Gt() if name == "max" else py.Lt()
             first = _is(_name(acc), _const(None))
-            test = py.BoolOp(op=py.Or(), values=[first, py.Compare(
+            test = N.BoolOp(op=py.Or(), values=[first, N.Compare(
                 left=_name("_v"), ops=[better], comparators=[_name(acc)])])
             return ([_store(acc, _const(None))],
-                    lambda v: [py.If(test=test, body=[_store(acc, v)], orelse=[])], _name(acc))
+                    lambda v: [N.If(test=test, body=[_store(acc, v)], orelse=[])], _name(acc))
         if name == "distinctCount" and target in _SET_ELEMENTS:
-            adder = py.Attribute(value=_name(acc), attr="add", ctx=py.Load())
+            adder = N.Attribute(value=_name(acc), attr="add", ctx=py.Load())
             return ([_store(acc, _call(_name("set")))],
-                    lambda v: [py.Expr(value=_call(adder, v))], _call(_name("len"), _name(acc)))
+                    lambda v: [N.Expr(value=_call(adder, v))], _call(_name("len"), _name(acc)))
         if name == "in" and probe is not None:
-            found = py.Compare(left=_name("_v"), ops=[py.Eq()], comparators=[probe])
+            found = N.Compare(left=_name("_v"), ops=[py.Eq()], comparators=[probe])
             return ([_store(acc, _const(False))],
-                    lambda v: [py.If(test=found, body=[_store(acc, _const(True))], orelse=[])],
+                    lambda v: [N.If(test=found, body=[_store(acc, _const(True))], orelse=[])],
                     _name(acc))
         return None
 
@@ -146,15 +146,22 @@ class FusedGen(PathGen):
                    last: str, element: str | None, target: str,
                    consumer: tuple[Stmts, Callable[[py.expr], Stmts], py.expr]) -> py.Name:
         """``def _fusedN(_items)``: the loop, returning the aggregate or UNSET."""
-        init, consume, result = consumer
+        ret = N.Return(value=consumer[2])  # the call's line: the aggregate's own errors
+        with self.at(self.line(ref)):  # the rest: the reference's (coercion errors)
+            return self.loop_of(ref, filter_step, last, element, target, consumer, ret)
+
+    def loop_of(self, ref: ast.Reference, filter_step: ast.FilterStep | None, last: str,
+                element: str | None, target: str,
+                consumer: tuple[Stmts, Callable[[py.expr], Stmts], py.expr],
+                ret: py.stmt) -> py.Name:
+        init, consume, _ = consumer
         param = self.fresh("_l")
         body: Stmts = []
         outer, self.def_target = self.def_target, body
         try:
             per_value = self.checked_value(ref, element, target) + consume(_name("_v"))
             read = _store("_v", self.field_step(_name(param), last, False))
-            self.mark(read.value, self.line(ref))
-            skip_none = py.If(test=_is(_name("_v"), _const(None), negate=True),
+            skip_none = N.If(test=_is(_name("_v"), _const(None), negate=True),
                               body=per_value, orelse=[])
             step_body: Stmts = [read, skip_none]
             if filter_step is not None:
@@ -164,20 +171,17 @@ class FusedGen(PathGen):
                 test = self.boolean(filter_step.cond) if filter_step.cond is not None else None
                 step_body = [_store(flag, _is(_call(_name("type"), _name(param)),
                                               _name("dict")))] + (
-                    [py.If(test=test, body=step_body, orelse=[])] if test is not None
+                    [N.If(test=test, body=step_body, orelse=[])] if test is not None
                     else step_body)
         finally:
             self.def_target = outer
-        loop = py.For(target=py.Name(id=param, ctx=py.Store()), iter=_name("_items"),
-                      body=step_body, orelse=[])
-        ret = py.Return(value=result)
-        self.mark(ret, self.line(node))
-        args = py.arguments(posonlyargs=[], args=[py.arg(arg="_items")], kwonlyargs=[],
+        loop = N.For(target=N.Name(id=param, ctx=py.Store()), iter=_name("_items"),
+                     body=step_body, orelse=[])
+        args = py.arguments(posonlyargs=[], args=[N.arg(arg="_items")], kwonlyargs=[],
                             kw_defaults=[], defaults=[])
         name = self.fresh("_fused")
-        fn = py.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
-                            decorator_list=[], returns=None)
-        self.mark(fn, self.line(ref))
+        fn = N.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
+                           decorator_list=[], returns=None)
         if self.def_target is self.prologue and self.closed(fn):
             self.module_defs.append(fn)
         else:
@@ -188,8 +192,8 @@ class FusedGen(PathGen):
         """Statements making ``_v`` a value of the target type, or returning UNSET: a list to
         splice, an undeclared value of another type. Declared values of another Python type go
         through the coercion of §5.3 (whose errors are the reference's)."""
-        unset = py.Return(value=self.bind(rt.UNSET))
-        splice = py.If(test=py.BoolOp(op=py.Or(), values=[
+        unset = N.Return(value=self.bind(rt.UNSET))
+        splice = N.If(test=N.BoolOp(op=py.Or(), values=[
             _is(_call(_name("type"), _name("_v")), _name("list")),
             _is(_call(_name("type"), _name("_v")), _name("tuple"))]), body=[unset], orelse=[])
         if target == "any":
@@ -200,26 +204,25 @@ class FusedGen(PathGen):
                 return [unset]
             ok: py.expr = _is(_call(_name("type"), _name("_v")), _name(exact))
             if target == "integer":
-                ok = py.BoolOp(op=py.And(), values=[ok, py.Compare(
+                ok = N.BoolOp(op=py.And(), values=[ok, N.Compare(
                     left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                     comparators=[_name("_v"), _const(values.INT_MAX)])])
-            return [py.If(test=py.UnaryOp(op=py.Not(), operand=ok), body=[unset], orelse=[])]
+            return [N.If(test=N.UnaryOp(op=py.Not(), operand=ok), body=[unset], orelse=[])]
         coercer = rt.COERCERS.get(element)
         coerce = _call(self.bind(coercer), _name("_v")) if coercer is not None else \
             _call(self.bind(rt.coerce), _name("_v"), _const(element))
-        self.mark(coerce, self.line(ref))
         fix: Stmts = [splice, _store("_v", coerce)]
         if exact is None:
             return fix
         if element == "decimal":  # payload integers widen inline
-            in_range = py.BoolOp(op=py.And(), values=[
+            in_range = N.BoolOp(op=py.And(), values=[
                 _is(_call(_name("type"), _name("_v")), _name("int")),
-                py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                N.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                            comparators=[_name("_v"), _const(values.INT_MAX)])])
-            fix = [py.If(test=in_range, body=[_store("_v", _call(_name("float"), _name("_v")))],
+            fix = [N.If(test=in_range, body=[_store("_v", _call(_name("float"), _name("_v")))],
                          orelse=fix)]
         same = _is(_call(_name("type"), _name("_v")), _name(exact))
-        return [py.If(test=py.UnaryOp(op=py.Not(), operand=same), body=fix, orelse=[])]
+        return [N.If(test=N.UnaryOp(op=py.Not(), operand=same), body=fix, orelse=[])]
 
 
 def _mean(total: float | int, n: int) -> float | None:

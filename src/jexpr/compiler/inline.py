@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast as py
 from collections.abc import Callable
 
-from jexpr.compiler.base import _call, _const, _is, _name
+from jexpr.compiler.base import N, _call, _const, _is, _name
 from jexpr.compiler.fused import FusedGen
 from jexpr.functions.registry import Signature, lookup
 from jexpr.runtime import javaregex
@@ -31,7 +31,7 @@ _REGEX = {"matchRegExp": "matches", "replace": "replace", "replaceAll": "replace
 
 
 def _method(obj: py.expr, name: str, *args: py.expr) -> py.Call:
-    return _call(py.Attribute(value=obj, attr=name, ctx=py.Load()), *args)
+    return _call(N.Attribute(value=obj, attr=name, ctx=py.Load()), *args)
 
 
 def _lowered(x: py.expr) -> py.expr:
@@ -42,7 +42,7 @@ def _lowered(x: py.expr) -> py.expr:
 
 
 def _cmp(left: py.expr, op: py.cmpop, right: py.expr) -> py.Compare:
-    return py.Compare(left=left, ops=[op], comparators=[right])
+    return N.Compare(left=left, ops=[op], comparators=[right])
 
 
 _STRING_BODIES: dict[str, Body] = {
@@ -61,13 +61,13 @@ _STRING_BODIES: dict[str, Body] = {
     "endWithIgnoreCase": lambda s, t: _method(_lowered(s), "endswith", _lowered(t)),
     "equalIgnoreCase": lambda s, t: _cmp(_lowered(s), py.Eq(), _lowered(t)),
     "notEqualIgnoreCase": lambda s, t: _cmp(_lowered(s), py.NotEq(), _lowered(t)),
-    "concat": lambda a, b: py.BinOp(left=a, op=py.Add(), right=b),
+    "concat": lambda a, b: N.BinOp(left=a, op=py.Add(), right=b),
 }
 # the text of a value of a statically known type (§11), where Python's is Java's
 _RENDER: dict[str, Body] = {
     "string": lambda v: v,
     "integer": lambda v: _call(_name("str"), v),
-    "boolean": lambda v: py.IfExp(test=v, body=_const("true"), orelse=_const("false")),
+    "boolean": lambda v: N.IfExp(test=v, body=_const("true"), orelse=_const("false")),
 }
 
 
@@ -90,7 +90,7 @@ class InlineGen(FusedGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg),
+            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=arg),
                               _const(None), negate=True))
             names.append(_name(tmp))
         out = body(*names)
@@ -98,8 +98,8 @@ class InlineGen(FusedGen):
             return out
         test = checks[0]
         for check in checks[1:]:  # '&': every argument evaluated, even after a null
-            test = py.BinOp(left=test, op=py.BitAnd(), right=check)
-        return py.IfExp(test=test, body=out, orelse=_const(null))
+            test = N.BinOp(left=test, op=py.BitAnd(), right=check)
+        return N.IfExp(test=test, body=out, orelse=_const(null))
 
     def inline(self, name: str, args: list[py.expr], wants: list[str]) -> py.expr | None:
         """A builtin written out (same null rules as :mod:`jexpr.runtime.lib`), or None."""
@@ -117,8 +117,8 @@ class InlineGen(FusedGen):
         if name == "toDateOnly" and wants in (["dateTime"], ["dateTimeOnly"]):
             return self.guarded(args, lambda v: _method(v, "date"), None)  # its own offset
         if name == "dateDiff" and wants == ["dateOnly", "dateOnly"]:
-            return self.guarded(args, lambda a, b: py.Attribute(
-                value=py.BinOp(left=a, op=py.Sub(), right=b), attr="days", ctx=py.Load()), None)
+            return self.guarded(args, lambda a, b: N.Attribute(
+                value=N.BinOp(left=a, op=py.Sub(), right=b), attr="days", ctx=py.Load()), None)
         if name == "listSize":
             return self.guarded(args, lambda lst: _call(_name("len"), lst), 0)
         if name == "in" and wants[1] in _SIMPLE_LISTS and wants[0] == _SIMPLE_LISTS[wants[1]]:
@@ -128,9 +128,9 @@ class InlineGen(FusedGen):
         if name == "getListItem" and isinstance(args[1], py.Constant) and \
                 type(args[1].value) is int and args[1].value >= 0:
             index = args[1]
-            return self.guarded(args[:1], lambda lst: py.IfExp(
+            return self.guarded(args[:1], lambda lst: N.IfExp(
                 test=_cmp(_call(_name("len"), lst), py.Gt(), index),
-                body=py.Subscript(value=lst, slice=index, ctx=py.Load()), orelse=_const(None)),
+                body=N.Subscript(value=lst, slice=index, ctx=py.Load()), orelse=_const(None)),
                 None)
         if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
                 isinstance(e, py.Constant) and type(e.value) in (str, int)
@@ -153,7 +153,7 @@ class InlineGen(FusedGen):
             compiled = javaregex.compile_pattern(pattern.value)
         except javaregex.JavaRegexError:
             return None
-        target = py.Attribute(value=self.bind(compiled, "_rx"), attr=operation, ctx=py.Load())
+        target = N.Attribute(value=self.bind(compiled, "_rx"), attr=operation, ctx=py.Load())
         timeout = self.need("timeout")
         operands = [args[0], *args[2:]]
         if operation == "matches":
@@ -174,11 +174,11 @@ class InlineGen(FusedGen):
         if compiled.literal is not None:
             return _cmp(s, py.Eq(), _const(compiled.literal))
         limit = self.fresh("_rxl")
-        self.assign(limit, _call(py.Attribute(value=self.bind(compiled, "_rx"), attr="limit",
+        self.assign(limit, _call(N.Attribute(value=self.bind(compiled, "_rx"), attr="limit",
                                               ctx=py.Load()), timeout, _const(False)))
         fast = _is(_call(self.bind(compiled.fast.fullmatch), s), _const(None), negate=True)
         short = _cmp(_call(_name("len"), s), py.LtE(), _name(limit))
-        return py.IfExp(test=short, body=fast, orelse=_call(target, s, timeout))
+        return N.IfExp(test=short, body=fast, orelse=_call(target, s, timeout))
 
     def substr(self, args: list[py.expr]) -> py.expr | None:
         """``substr`` with constant bounds: a slice when they are in range (Java
@@ -191,17 +191,17 @@ class InlineGen(FusedGen):
         need = bounds[-1]
 
         def body(s: py.expr, *rest: py.expr) -> py.expr:
-            piece = py.Subscript(value=s, slice=py.Slice(
+            piece = N.Subscript(value=s, slice=N.Slice(
                 lower=_const(bounds[0]), upper=_const(bounds[1]) if len(bounds) == 2 else None),
                 ctx=py.Load())
             fits = _cmp(_call(_name("len"), s), py.GtE(), _const(need))
-            return py.IfExp(test=fits, body=piece, orelse=_call(self.bind(impl), s, *rest))
+            return N.IfExp(test=fits, body=piece, orelse=_call(self.bind(impl), s, *rest))
         return self.guarded(args, body, None)
 
     def concatenation(self, left: py.expr, right: py.expr, lt: str, rt_: str) -> py.expr:
         """String ``+`` (§6.7): inline when both sides render as Python does."""
         if lt in _RENDER and rt_ in _RENDER:
-            return self.guarded([left, right], lambda a, b: py.BinOp(
+            return self.guarded([left, right], lambda a, b: N.BinOp(
                 left=_RENDER[lt](a), op=py.Add(), right=_RENDER[rt_](b)), None)
         return _call(self.bind(rt.concat_values), left, right)
 
@@ -216,7 +216,7 @@ class InlineGen(FusedGen):
                                    and type(args[1].value) is str):
             return None
         tmp = self.fresh()
-        test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+        test = _is(_call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()),
                                                      value=args[0])), _name("str"))
         if name == "length":
             fast: py.expr = _call(_name("len"), _name(tmp))
@@ -227,4 +227,4 @@ class InlineGen(FusedGen):
         sig = lookup_signature(name, len(args))
         slow = _call(self.bind(sig.impl), _call(self.bind(rt.expect), _name(tmp),
                                                 _const("string"), _const(name)), *args[1:])
-        return py.IfExp(test=test, body=fast, orelse=slow)
+        return N.IfExp(test=test, body=fast, orelse=slow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast as py
 from collections.abc import Callable
 
-from jexpr.compiler.base import GenBase, _call, _const, _is, _name, reference_key
+from jexpr.compiler.base import GenBase, N, _call, _const, _is, _name, reference_key
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
 from jexpr.syntax import ast
@@ -34,8 +34,8 @@ class PathGen(GenBase):
         if memo is None:
             memo = self.memos[key] = self.fresh("_m")
             self.assign(memo, self.bind(rt.UNSET))
-        compute = py.NamedExpr(target=py.Name(id=memo, ctx=py.Store()), value=self.reference(node))
-        return py.IfExp(test=_is(_name(memo), self.bind(rt.UNSET), negate=True), body=_name(memo),
+        compute = N.NamedExpr(target=N.Name(id=memo, ctx=py.Store()), value=self.reference(node))
+        return N.IfExp(test=_is(_name(memo), self.bind(rt.UNSET), negate=True), body=_name(memo),
                         orelse=compute)
 
     def reference(self, node: ast.Reference) -> py.expr:
@@ -65,9 +65,9 @@ class PathGen(GenBase):
         default = self.widen(self.gen(node.default), self.type_of(node.default), field_type,
                              "defaultValue")
         tmp = self.fresh()
-        test = _is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value),
+        test = _is(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value),
                    _const(None), negate=True)
-        return py.IfExp(test=test, body=_name(tmp), orelse=default)
+        return N.IfExp(test=test, body=_name(tmp), orelse=default)
 
     def hoisted(self, node: ast.Reference, fields: tuple[ast.Step, ...]) -> py.expr:
         """A local holding the value of the root and leading field steps (shared by every
@@ -76,7 +76,7 @@ class PathGen(GenBase):
         if key not in self.paths:
             name = self.fresh("_p")
             container = self.need(_ROOTS[node.kind])
-            self.assign(name, _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
+            self.assign(name, _call(N.Attribute(value=container, attr="get", ctx=py.Load()),
                                     _const(node.root)), self.line(node))
             self.paths[key] = _name(name)
         return self.hoisted_fields(key, fields)
@@ -98,7 +98,7 @@ class PathGen(GenBase):
         for step in fields:
             slow = self.step(slow, step)
         test = _is(_name(group), self.bind(rt.UNSET), negate=True)
-        return py.IfExp(test=test, body=fast, orelse=slow)
+        return N.IfExp(test=test, body=fast, orelse=slow)
 
     def hoisted_fields(self, key: tuple[str, ...], fields: tuple[ast.Step, ...]) -> py.expr:
         value = self.paths[key]
@@ -107,11 +107,13 @@ class PathGen(GenBase):
             key = (*key, step.name)
             if key not in self.paths:
                 name = self.fresh("_p")
-                get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()),
-                            _const(step.name))
-                slow = _call(self.bind(rt.field_slow), value, _const(step.name))
-                test = _is(_call(_name("type"), value), _name("dict"))
-                self.assign(name, py.IfExp(test=test, body=get, orelse=slow), self.line(step))
+                with self.at(self.line(step)):
+                    get = _call(N.Attribute(value=value, attr="get", ctx=py.Load()),
+                                _const(step.name))
+                    slow = _call(self.bind(rt.field_slow), value, _const(step.name))
+                    test = _is(_call(_name("type"), value), _name("dict"))
+                    self.assign(name, N.IfExp(test=test, body=get, orelse=slow),
+                                self.line(step))
                 self.paths[key] = _name(name)
             value = self.paths[key]
         return _name(value.id)
@@ -120,12 +122,12 @@ class PathGen(GenBase):
         if node.kind == "data":
             params: py.expr = _const(None)
             if node.params:
-                params = py.Dict(keys=[_const(p.name) for p in node.params],
+                params = N.Dict(keys=[_const(p.name) for p in node.params],
                                  values=[self.gen(p.value) for p in node.params])
             return _call(self.bind(rt.data_group), self.need("dataSources"), _const(node.root),
                          _const(node.group), params, self.need("dscache"))
         container = self.need(_ROOTS[node.kind])
-        return _call(py.Attribute(value=container, attr="get", ctx=py.Load()),
+        return _call(N.Attribute(value=container, attr="get", ctx=py.Load()),
                      _const(node.root))
 
     def coerced(self, node: ast.Node, value: py.expr) -> py.expr:
@@ -140,35 +142,39 @@ class PathGen(GenBase):
         if fast is None:
             return coerce
         tmp, kind = self.fresh(), self.fresh("_k")
-        typ: py.expr = _call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
+        typ: py.expr = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()),
                                                          value=value))
         if declared == "decimal":  # integers widen inline (the common payload 120 for 120.0)
-            typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=typ)
-        test = py.BoolOp(op=py.Or(), values=[_is(typ, _name(fast)), _is(_name(tmp), _const(None))])
+            typ = N.NamedExpr(target=N.Name(id=kind, ctx=py.Store()), value=typ)
+        test = N.BoolOp(op=py.Or(), values=[_is(typ, _name(fast)), _is(_name(tmp), _const(None))])
         assert isinstance(coerce, py.Call)
         coerce.args[0] = _name(tmp)
         if declared == "decimal":
-            in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+            in_range = N.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                                   comparators=[_name(tmp), _const(values.INT_MAX)])
-            coerce = py.IfExp(test=py.BoolOp(op=py.And(), values=[
+            coerce = N.IfExp(test=N.BoolOp(op=py.And(), values=[
                 _is(_name(kind), _name("int")), in_range]),
                 body=_call(_name("float"), _name(tmp)), orelse=coerce)
-        return py.IfExp(test=test, body=_name(tmp), orelse=coerce)
+        return N.IfExp(test=test, body=_name(tmp), orelse=coerce)
 
     def host_int(self, value: py.expr) -> py.expr:
         """An undeclared payload integer outside 64 bits is E-EVAL-PAYLOAD (spec §5.4)."""
         tmp = self.fresh()
-        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
-        in_range = py.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+        bound = N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value)
+        in_range = N.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                               comparators=[_name(tmp), _const(values.INT_MAX)])
-        test = py.BoolOp(op=py.Or(), values=[
+        test = N.BoolOp(op=py.Or(), values=[
             _is(_call(_name("type"), bound), _name("int"), negate=True), in_range])
-        return py.IfExp(test=test, body=_name(tmp),
+        return N.IfExp(test=test, body=_name(tmp),
                         orelse=_call(self.bind(rt.coerce), _name(tmp), _const("integer")))
 
     def step(self, value: py.expr, step: ast.Step, on_list: bool = False) -> py.expr:
         """One path step; ``on_list`` when the value is known to be a list or null."""
-        line = self.line(step)
+        with self.at(self.line(step)):
+            return self.step_code(value, step, on_list)
+
+    def step_code(self, value: py.expr, step: ast.Step, on_list: bool) -> py.expr:
+        out: py.expr
         if isinstance(step, ast.FieldStep):
             out = self.field_step(value, step.name, on_list)
         elif isinstance(step, ast.EntryStep):
@@ -179,27 +185,26 @@ class PathGen(GenBase):
             out = _call(self.bind(rt.at), value, self.gen(step.index))
         else:
             out = self.filter_step(value, step)
-        self.mark(out, line)
         return out
 
     def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
         if isinstance(value, py.Name) and value.id in self.dict_flags and not on_list:
-            get = _call(py.Attribute(value=value, attr="get", ctx=py.Load()), _const(name))
-            return py.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
+            get = _call(N.Attribute(value=value, attr="get", ctx=py.Load()), _const(name))
+            return N.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
                 self.bind(rt.field_slow), _name(value.id), _const(name)))
         bound: py.expr
         if isinstance(value, py.Name):  # a local already: no temporary needed
             tmp, bound = value.id, _name(value.id)
         else:
             tmp = self.fresh()
-            bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
+            bound = N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value)
         if on_list:  # projection over the kept elements of all(…)
-            return py.IfExp(test=_is(bound, _const(None)), body=_const(None),
+            return N.IfExp(test=_is(bound, _const(None)), body=_const(None),
                             orelse=_call(self.bind(rt.project_field), _name(tmp),
                                          _const(name)))
         test = _is(_call(_name("type"), bound), _name("dict"))
-        get = _call(py.Attribute(value=_name(tmp), attr="get", ctx=py.Load()), _const(name))
-        return py.IfExp(test=test, body=get, orelse=_call(
+        get = _call(N.Attribute(value=_name(tmp), attr="get", ctx=py.Load()), _const(name))
+        return N.IfExp(test=test, body=get, orelse=_call(
             self.bind(rt.field_slow), _name(tmp), _const(name)))
 
     def filter_step(self, value: py.expr, step: ast.FilterStep) -> py.expr:
@@ -213,10 +218,10 @@ class PathGen(GenBase):
 
         def on_match() -> list[py.stmt]:
             if step.kind == "all":
-                append = _call(py.Attribute(value=_name("_out"), attr="append",
+                append = _call(N.Attribute(value=_name("_out"), attr="append",
                                             ctx=py.Load()), _name(param))
-                return [py.Expr(value=append)]
-            return [py.Return(value=_name(param))]
+                return [N.Expr(value=append)]
+            return [N.Return(value=_name(param))]
 
         loop = self.loop_function(step, param, step.cond, on_match, result,
                                   reverse=step.kind == "last")
@@ -241,20 +246,19 @@ class PathGen(GenBase):
         items: py.expr = _name("_items")
         if reverse:
             items = _call(_name("reversed"), items)
-        is_dict = py.Assign(targets=[py.Name(id=flag, ctx=py.Store())], value=_is(
+        is_dict = N.Assign(targets=[N.Name(id=flag, ctx=py.Store())], value=_is(
             _call(_name("type"), _name(param)), _name("dict")))
-        loop = py.For(target=py.Name(id=param, ctx=py.Store()), iter=items,
-                      body=[is_dict, py.If(test=test, body=matched, orelse=[])], orelse=[])
+        loop = N.For(target=N.Name(id=param, ctx=py.Store()), iter=items,
+                      body=[is_dict, N.If(test=test, body=matched, orelse=[])], orelse=[])
         init: list[py.stmt] = []
         if result is not None:
-            init = [py.Assign(targets=[py.Name(id=result, ctx=py.Store())],
-                              value=start or py.List(elts=[], ctx=py.Load()))]
-        ret = py.Return(value=_name(result) if result else _const(None))
-        args = py.arguments(posonlyargs=[], args=[py.arg(arg="_items")], kwonlyargs=[],
+            init = [N.Assign(targets=[N.Name(id=result, ctx=py.Store())],
+                              value=start or N.List(elts=[], ctx=py.Load()))]
+        ret = N.Return(value=_name(result) if result else _const(None))
+        args = py.arguments(posonlyargs=[], args=[N.arg(arg="_items")], kwonlyargs=[],
                             kw_defaults=[], defaults=[])
-        fn = py.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
-                            decorator_list=[], returns=None)
-        self.mark(fn, self.line(step))
+        fn = N.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
+                           decorator_list=[], returns=None)
         if self.def_target is self.prologue and self.closed(fn):
             self.module_defs.append(fn)  # defined once, at compile time
         else:
@@ -277,11 +281,11 @@ class PathGen(GenBase):
                      if_null: py.expr) -> py.expr:
         """``loop(value)`` when the value is a list; ``if_null`` for null; E-EVAL-TYPE else."""
         tmp = self.fresh()
-        bound = py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value)
-        items = py.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
+        bound = N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value)
+        items = N.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
                          body=_name(tmp), orelse=_call(self.bind(rt.as_list), _name(tmp),
                                                         _const(step)))
-        return py.IfExp(test=_is(bound, _const(None)), body=if_null,
+        return N.IfExp(test=_is(bound, _const(None)), body=if_null,
                         orelse=_call(loop, items))
 
     def _LoopRef(self, node: ast.LoopRef) -> py.expr:

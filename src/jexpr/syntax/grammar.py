@@ -61,6 +61,18 @@ on_repair: ContextVar[Callable[[Token], None] | None] = ContextVar("on_repair", 
 
 
 @cache
+def inline_expression_parser(transformer: Any) -> Lark:
+    """``jexpr.lark`` with a transformer applied during the LALR parse itself (no parse tree,
+    no second walk): the happy path of :func:`jexpr.syntax.parse.parse`."""
+    path = grammar_dir() / "jexpr.lark"
+    return Lark(path.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                start="start", strict=True, propagate_positions=False, keep_all_tokens=True,
+                maybe_placeholders=True, import_paths=[str(path.parent)],
+                source_path=str(path), cache=True, postlex=KeywordCase(),
+                transformer=transformer)
+
+
+@cache
 def build_parser(filename: str, start: str = "start", postlex: Any = None,
                  positions: bool = True) -> Lark:
     """A strict LALR parser for one grammar file of :func:`grammar_dir`."""

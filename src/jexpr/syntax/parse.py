@@ -14,6 +14,7 @@ This module runs the parser and builds the AST; the error classification and rec
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, cast
 
 from lark import Token, Transformer, Tree, v_args
@@ -22,7 +23,7 @@ from lark.exceptions import UnexpectedInput
 from jexpr.diagnostics import Diagnostic, error, sort_diagnostics
 from jexpr.source import Source, Span
 from jexpr.syntax import ast
-from jexpr.syntax.grammar import expression_parser, on_repair
+from jexpr.syntax.grammar import expression_parser, inline_expression_parser, on_repair
 from jexpr.syntax.literals import decode_string, number_value
 from jexpr.syntax.parse_errors import KEYWORDS as KEYWORDS  # re-exported
 from jexpr.syntax.parse_errors import NAMESPACE as NAMESPACE  # re-exported
@@ -37,6 +38,9 @@ def parse(text: str, name: str = "<expr>") -> tuple[ast.Expr | None, list[Diagno
     """Parse an expression; returns the AST (None when it cannot be built) and diagnostics."""
     source = Source(text, name)
     lark_text = " " + text[1:] if text.startswith("\ufeff") else text
+    quick = _parse_inline(source, lark_text)
+    if quick is not None:
+        return quick
     errors = ErrorCollector(source)
     tree: Any = None
     token = on_repair.set(lambda tok: errors.diagnostics.append(keyword_case(
@@ -60,14 +64,37 @@ def parse(text: str, name: str = "<expr>") -> tuple[ast.Expr | None, list[Diagno
     return node, sort_diagnostics(diags)
 
 
+def _parse_inline(source: Source, lark_text: str
+                  ) -> tuple[ast.Expr | None, list[Diagnostic]] | None:
+    """The happy path: the AST built by the parser's own reductions (no parse tree, no second
+    walk). None on a syntax error: the tree-based path with error recovery reports it."""
+    builder = AstBuilder(source)
+    repairs: list[Diagnostic] = []
+    token = on_repair.set(lambda tok: repairs.append(keyword_case(
+        str(tok.value), source.span(tok.start_pos or 0, tok.end_pos or 0))))
+    current = _CURRENT.set(builder)
+    try:
+        node = cast(ast.Expr, inline_expression_parser(_INLINE).parse(lark_text))
+    except UnexpectedInput:
+        return None
+    finally:
+        _CURRENT.reset(current)
+        on_repair.reset(token)
+    diags = repairs + builder.diagnostics + [
+        _int_range(n) for n in builder.big_ints]
+    return node, sort_diagnostics(diags)
+
+
+def _int_range(n: ast.IntLit) -> Diagnostic:
+    return error("E-SYN-INT-RANGE", f"integer literal {n.value} is outside the 64-bit range",
+                 n.span, "integers range from -9223372036854775808 to 9223372036854775807; "
+                 "use a decimal (with a '.') for larger numbers")
+
+
 def check_int_ranges(node: ast.Node, source: Source) -> list[Diagnostic]:
     """E-SYN-INT-RANGE for integer literals outside 64 bits (after the negative fold)."""
-    return [
-        error("E-SYN-INT-RANGE", f"integer literal {n.value} is outside the 64-bit range",
-              n.span, "integers range from -9223372036854775808 to 9223372036854775807; "
-              "use a decimal (with a '.') for larger numbers")
-        for n in ast.walk(node) if isinstance(n, ast.IntLit) and not -INT_MAX - 1 <= n.value <= INT_MAX
-    ]
+    return [_int_range(n) for n in ast.walk(node)
+            if isinstance(n, ast.IntLit) and not -INT_MAX - 1 <= n.value <= INT_MAX]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,6 +116,7 @@ class AstBuilder(Transformer[Token, Any]):
         super().__init__(visit_tokens=False)
         self.source = source
         self.diagnostics: list[Diagnostic] = []
+        self.big_ints: list[ast.IntLit] = []  # literals beyond 64 bits (E-SYN-INT-RANGE)
 
     def build(self, tree: Any) -> Any:
         """Transform a tree bottom-up by direct dispatch to this builder's methods (what
@@ -127,7 +155,10 @@ class AstBuilder(Transformer[Token, Any]):
             self._err("E-SYN-NUMBER", problem, span,
                       "write integers as 123 and decimals as 1.5 or 1.5E3")
         if isinstance(value, int):
-            return ast.IntLit(span, value)
+            lit = ast.IntLit(span, value)
+            if value > INT_MAX:
+                self.big_ints.append(lit)
+            return lit
         return ast.DecLit(span, value)
 
     @_with_meta
@@ -169,6 +200,8 @@ class AstBuilder(Transformer[Token, Any]):
     def negate(self, meta: Any, minus: Token, operand: ast.Expr) -> ast.Expr:
         span = self._span(meta)
         if isinstance(operand, ast.IntLit) and operand.value == INT_MAX + 1:
+            if operand in self.big_ints:
+                self.big_ints.remove(operand)
             return ast.IntLit(span, -operand.value)  # spec §2.6: the one foldable literal
         return ast.Negate(span, operand)
 
@@ -426,3 +459,38 @@ def _edge(child: Any, start: bool) -> int | None:
     if isinstance(child, Tree):
         return getattr(child.meta, "start_pos" if start else "end_pos", None)
     return None
+
+
+_CURRENT: ContextVar[AstBuilder] = ContextVar("jexpr_ast_builder")
+
+
+def _inline_callback(rule: str, function: Callable[..., Any], with_meta: bool
+                     ) -> Callable[..., Any]:
+    keep = rule in _KEEP_TOKENS
+
+    def callback(self: Any, children: list[Any]) -> Any:
+        meta = _Meta(children)
+        if not keep:
+            children = [c for c in children if not (type(c) is Token and c.type in _ANONYMOUS)]
+        builder = _CURRENT.get()
+        return function(builder, meta, *children) if with_meta else function(builder, children)
+    return callback
+
+
+class _InlineBuilder(Transformer[Token, Any]):
+    """The transformer the parser applies at each reduction: :class:`AstBuilder`'s methods,
+    run on the builder of the current parse (a context variable: parsers are shared)."""
+
+
+def _tree_callback(rule: str) -> Callable[..., Any]:
+    """A rule the builder takes as a tree (``loop_var`` …): the tree, with its extent."""
+    def callback(self: Any, children: list[Any]) -> Any:
+        return Tree(rule, children, _Meta(children))  # type: ignore[arg-type]
+    return callback
+
+
+for _rule, (_function, _takes_meta) in _DISPATCH.items():
+    setattr(_InlineBuilder, _rule, _inline_callback(_rule, _function, _takes_meta))
+for _rule in _KEEP_TOKENS - set(_DISPATCH):
+    setattr(_InlineBuilder, _rule, _tree_callback(_rule))
+_INLINE = _InlineBuilder(visit_tokens=False)

@@ -150,7 +150,7 @@ def round_(v: Any) -> int | None:
             raise _unsupported("round", v)
         v = float(v)
     if -_TWO_62 < v < _TWO_62:  # v - floor(v) is exact: no rounding error
-        low = math.floor(v)
+        low: int = math.floor(v)
         return low + 1 if v - low >= 0.5 else low
     num, den = v.as_integer_ratio()
     return check_int((2 * num + den) // (2 * den))  # floor(v + 1/2), exactly
