@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import ast as py
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from jexpr.checker.check import Checked
@@ -85,8 +84,38 @@ class N:
     keyword = _stamped(py.keyword)
 
 
+class _At:
+    """The context manager of :meth:`GenBase.at` (a class: cheaper than a generator)."""
+
+    __slots__ = ("line", "saved")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.saved = 1
+
+    def __enter__(self) -> None:
+        self.saved = _POSITION.line
+        _POSITION.line = self.line
+
+    def __exit__(self, *exc: object) -> None:
+        _POSITION.line = self.saved
+
+
+LOAD, STORE = py.Load(), py.Store()  # contexts are stateless: one instance each
+_NAMES: dict[str, py.Name] = {}
+
+
 def _name(n: str) -> py.Name:
-    return N.Name(id=n, ctx=py.Load())
+    """A load of ``n``. Loads cannot fail in generated code (every local is bound before it
+    is read), so their line does not matter: one node per name (at line 1, the line of the
+    whole expression) serves every use."""
+    node = _NAMES.get(n)
+    if node is None:
+        if len(_NAMES) > 100_000:
+            _NAMES.clear()
+        node = _NAMES[n] = py.Name(id=n, ctx=LOAD, lineno=1, col_offset=0, end_lineno=1,
+                                   end_col_offset=1)
+    return node
 
 
 def _const(v: Any) -> py.Constant:
@@ -157,6 +186,7 @@ class GenBase:
         self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
         self.unhoisted: set[ast.Node] = set()  # references whose last field is not hoisted
         self.memos: dict[tuple[object, ...], str] = {}  # repeated costly coercions
+        self.capturing: list[bool] = []  # per loop function being made: reads a main local
         self.repeated = _repeated_references(checked)
 
     # -- names
@@ -180,12 +210,19 @@ class GenBase:
         if what not in self.needs:
             with self.at(self.line(self.checked.node)):
                 self.read_context(what, target)
+        self.main_local()
         return _name(target)
+
+    def main_local(self) -> None:
+        """Note that the code being made reads a local of the main function: the loop
+        functions around it must be defined inside it (not once, at module level)."""
+        for i in range(len(self.capturing)):
+            self.capturing[i] = True
 
     def read_context(self, what: str, target: str) -> None:
         self.needs.add(what)
         ctx = _name("ctx")
-        get = _call(N.Attribute(value=ctx, attr="get", ctx=py.Load()), _const(what))
+        get = _call(N.Attribute(value=ctx, attr="get", ctx=LOAD), _const(what))
         makers: dict[str, Callable[[], py.expr]] = {
             "now": lambda: _call(self.bind(rt.context_now), ctx),
             "rng": lambda: _call(self.bind(rt.context_rng), ctx),
@@ -198,7 +235,7 @@ class GenBase:
             self.assign(target, get)
         else:  # a mapping of payloads: checked once, dicts pass through untouched
             self.assign(target, get)
-            fix = N.Assign(targets=[N.Name(id=target, ctx=py.Store())],
+            fix = N.Assign(targets=[N.Name(id=target, ctx=STORE)],
                             value=_call(self.bind(rt.mapping), _name(target)))
             test = _is(_call(_name("type"), _name(target)), _name("dict"), negate=True)
             stmt = N.If(test=test, body=[fix], orelse=[])
@@ -208,18 +245,12 @@ class GenBase:
         """``target = value`` in the prologue (the value is made by the caller, under the
         line it belongs to)."""
         with self.at(line or self.line(self.checked.node)):
-            stmt = N.Assign(targets=[N.Name(id=target, ctx=py.Store())], value=value)
+            stmt = N.Assign(targets=[N.Name(id=target, ctx=STORE)], value=value)
         self.prologue.append(stmt)
 
-    @contextmanager
-    def at(self, line: int) -> Iterator[None]:
-        """Stamp the nodes made inside the block with ``line``."""
-        saved = _POSITION.line
-        _POSITION.line = line
-        try:
-            yield
-        finally:
-            _POSITION.line = saved
+    def at(self, line: int) -> _At:
+        """Stamp the nodes made inside the ``with`` block with ``line``."""
+        return _At(line)
 
     def line(self, node: ast.Node) -> int:
         if node not in self.line_of:

@@ -11,7 +11,7 @@ import ast as py
 from typing import Any
 
 from jexpr import types as T
-from jexpr.compiler.base import N, _call, _const, _is, _name
+from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name
 from jexpr.compiler.dispatch import Dispatcher
 from jexpr.compiler.inline import InlineGen
 from jexpr.compiler.inline import lookup_signature as lookup_signature  # re-exported
@@ -63,9 +63,9 @@ class CallGen(InlineGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=arg))
+            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=arg))
             names.append(_name(tmp))
-        return names, N.Tuple(elts=bindings, ctx=py.Load())
+        return names, N.Tuple(elts=bindings, ctx=LOAD)
 
     def call_code(self, node: ast.Call, plan: CallPlan, sig: Signature, args: list[py.expr],
                   types: list[str], wants: list[str]) -> py.expr:
@@ -94,7 +94,7 @@ class CallGen(InlineGen):
                 return check
             tmp = self.fresh()  # the common case inline: already the right Python type
             test = _is(_call(_name("type"), N.NamedExpr(
-                target=N.Name(id=tmp, ctx=py.Store()), value=code)), _name(_PY_TYPE[want]))
+                target=N.Name(id=tmp, ctx=STORE), value=code)), _name(_PY_TYPE[want]))
             check.args[0] = _name(tmp)
             return N.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
@@ -115,7 +115,7 @@ class CallGen(InlineGen):
         positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args),
                                         plan.function.on_list)
         if not table:
-            return _call(self.bind(dispatcher, "_d"), N.Tuple(elts=args, ctx=py.Load()), env)
+            return _call(self.bind(dispatcher, "_d"), N.Tuple(elts=args, ctx=LOAD), env)
         bindings: list[py.expr] = []
         names: list[py.expr] = []
         for arg in args:  # all evaluated, left to right, before the switch
@@ -123,19 +123,19 @@ class CallGen(InlineGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=arg))
+            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=arg))
             names.append(_name(tmp))
         types: list[py.expr] = [_call(_name("type"), names[i]) for i in positions]
-        key = types[0] if len(types) == 1 else N.Tuple(elts=types, ctx=py.Load())
+        key = types[0] if len(types) == 1 else N.Tuple(elts=types, ctx=LOAD)
         entry = self.fresh("_e")
-        lookup = _call(N.Attribute(value=self.bind(table, "_s"), attr="get", ctx=py.Load()), key)
-        found = _is(N.NamedExpr(target=N.Name(id=entry, ctx=py.Store()), value=lookup),
+        lookup = _call(N.Attribute(value=self.bind(table, "_s"), attr="get", ctx=LOAD), key)
+        found = _is(N.NamedExpr(target=N.Name(id=entry, ctx=STORE), value=lookup),
                     _const(None), negate=True)
-        slow = _call(self.bind(dispatcher, "_d"), N.Tuple(elts=names, ctx=py.Load()), env)
+        slow = _call(self.bind(dispatcher, "_d"), N.Tuple(elts=names, ctx=LOAD), env)
         switch = N.IfExp(test=found, body=_call(_name(entry), *needs, *names), orelse=slow)
         if not bindings:
             return switch
-        return N.IfExp(test=N.Tuple(elts=bindings, ctx=py.Load()), body=switch,
+        return N.IfExp(test=N.Tuple(elts=bindings, ctx=LOAD), body=switch,
                         orelse=_const(None))
 
 

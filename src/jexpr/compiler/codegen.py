@@ -27,7 +27,7 @@ from typing import Any
 
 from jexpr import types as T
 from jexpr.checker.check import Checked
-from jexpr.compiler.base import _NEVER_NULL_BOOL, N, _call, _const, _is, _name
+from jexpr.compiler.base import _NEVER_NULL_BOOL, LOAD, STORE, N, _call, _const, _is, _name
 from jexpr.compiler.base import NEVER_NULL as NEVER_NULL  # re-exported
 from jexpr.compiler.calls import CallGen
 from jexpr.compiler.calls import lookup_signature as lookup_signature  # re-exported
@@ -57,7 +57,7 @@ class CodeGen(CallGen):
     def module(self) -> py.Module:
         body_expr = self.usage(self.gen(self.checked.node, top=True))
         default_ctx = N.If(test=_is(_name("ctx"), _const(None)), body=[N.Assign(
-            targets=[N.Name(id="ctx", ctx=py.Store())], value=self.bind(rt.EMPTY))], orelse=[])
+            targets=[N.Name(id="ctx", ctx=STORE)], value=self.bind(rt.EMPTY))], orelse=[])
         ret = N.Return(value=body_expr)
         guarded = N.Try(body=[default_ctx, *self.prologue, ret], handlers=[
             self.handler(rt.EvalFault, "_on_fault"),
@@ -117,7 +117,7 @@ class CodeGen(CallGen):
         # of a call, spec §6.1): ``any`` elements are checked together by check_list
         items = [self.gen(i) if self.type_of(i) == "any"
                  else self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
-        out: py.expr = N.List(elts=items, ctx=py.Load())
+        out: py.expr = N.List(elts=items, ctx=LOAD)
         if element not in ("any", "object") and any(self.type_of(i) == "any" for i in node.items):
             out = _call(self.bind(rt.check_list), out, _const(element))
         return out
@@ -175,7 +175,7 @@ class CodeGen(CallGen):
                                 type(side.value) is int else side)
                 continue
             tmp = self.fresh()
-            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=side),
+            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side),
                               _const(None), negate=True))
             operands.append(_call(_name("float"), _name(tmp)) if to_float else _name(tmp))
         compare = N.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
@@ -185,8 +185,8 @@ class CodeGen(CallGen):
 
     def any_vs_number(self, op: str, left: py.expr, right: py.Constant) -> py.expr:
         tmp, kind = self.fresh(), self.fresh("_k")
-        typ = N.NamedExpr(target=N.Name(id=kind, ctx=py.Store()), value=_call(
-            _name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=left)))
+        typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=_call(
+            _name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=left)))
         exact = _exact_int(right.value)
         # int vs float compares exactly in Python but by double promotion in Java: the fast
         # path takes only the values for which both agree
@@ -218,16 +218,16 @@ class CodeGen(CallGen):
                 operands.append(side)
                 continue
             tmp, kind = self.fresh(), self.fresh("_k")
-            typ = N.NamedExpr(target=N.Name(id=kind, ctx=py.Store()), value=_call(
-                _name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=side)))
+            typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=_call(
+                _name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side)))
             tests.append(N.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
                                                         _is(_name(kind), _name("int"))]))
             operands.append(_name(tmp))
         r, kr = self.fresh(), self.fresh("_k")
         ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult()}
-        result = N.NamedExpr(target=N.Name(id=r, ctx=py.Store()), value=N.BinOp(
+        result = N.NamedExpr(target=N.Name(id=r, ctx=STORE), value=N.BinOp(
             left=operands[0], op=ops[op], right=operands[1]))
-        rtype = N.NamedExpr(target=N.Name(id=kr, ctx=py.Store()),
+        rtype = N.NamedExpr(target=N.Name(id=kr, ctx=STORE),
                              value=_call(_name("type"), result))
         finite = N.Compare(left=N.BinOp(left=_name(r), op=py.Sub(), right=_name(r)),
                             ops=[py.Eq()], comparators=[_const(0.0)])
@@ -281,7 +281,7 @@ class CodeGen(CallGen):
                 a_b.append(side)
                 continue
             tmp = self.fresh()
-            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=side),
+            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side),
                               _const(None), negate=True))
             a_b.append(_name(tmp))
         a, b = a_b
@@ -296,7 +296,7 @@ class CodeGen(CallGen):
                                       body=N.BinOp(left=a, op=pyop, right=b), orelse=minus)
         else:
             ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult(), "/": py.Div()}
-            result = N.NamedExpr(target=N.Name(id=r, ctx=py.Store()),
+            result = N.NamedExpr(target=N.Name(id=r, ctx=STORE),
                                   value=N.BinOp(left=a, op=ops[op], right=b))
             fits = N.Compare(left=N.BinOp(left=result, op=py.Sub(), right=_name(r)),
                               ops=[py.Eq()], comparators=[_const(0.0)]) if decimal else \

@@ -19,7 +19,7 @@ import ast as py
 from collections.abc import Callable
 
 from jexpr import types as T
-from jexpr.compiler.base import N, _call, _const, _is, _name
+from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name
 from jexpr.compiler.paths import PathGen
 from jexpr.functions.registry import CallPlan
 from jexpr.runtime import ops as rt
@@ -34,7 +34,7 @@ Stmts = list[py.stmt]
 
 
 def _store(name: str, value: py.expr) -> py.Assign:
-    return N.Assign(targets=[N.Name(id=name, ctx=py.Store())], value=value)
+    return N.Assign(targets=[N.Name(id=name, ctx=STORE)], value=value)
 
 
 class FusedGen(PathGen):
@@ -72,8 +72,8 @@ class FusedGen(PathGen):
         base_value = self.hoisted(ref, prefix) if ref.kind != "data" else \
             self.hoisted_group(ref, prefix)
         is_list = _is(_call(_name("type"), N.NamedExpr(
-            target=N.Name(id=base, ctx=py.Store()), value=base_value)), _name("list"))
-        done = _is(N.NamedExpr(target=N.Name(id=out, ctx=py.Store()),
+            target=N.Name(id=base, ctx=STORE), value=base_value)), _name("list"))
+        done = _is(N.NamedExpr(target=N.Name(id=out, ctx=STORE),
                                 value=_call(loop, _name(base))), self.bind(rt.UNSET),
                    negate=True)
         return N.IfExp(test=N.BoolOp(op=py.And(), values=[is_list, done]), body=_name(out),
@@ -111,7 +111,7 @@ class FusedGen(PathGen):
         acc, n = self.fresh("_a"), self.fresh("_n")
 
         def add(var: str, v: py.expr) -> Stmts:
-            return [N.AugAssign(target=N.Name(id=var, ctx=py.Store()), op=py.Add(), value=v)]
+            return [N.AugAssign(target=N.Name(id=var, ctx=STORE), op=py.Add(), value=v)]
         numeric = target in ("integer", "decimal")
         if name == "count":
             return [_store(n, _const(0))], lambda v: add(n, _const(1)), _name(n)
@@ -132,7 +132,7 @@ class FusedGen(PathGen):
             return ([_store(acc, _const(None))],
                     lambda v: [N.If(test=test, body=[_store(acc, v)], orelse=[])], _name(acc))
         if name == "distinctCount" and target in _SET_ELEMENTS:
-            adder = N.Attribute(value=_name(acc), attr="add", ctx=py.Load())
+            adder = N.Attribute(value=_name(acc), attr="add", ctx=LOAD)
             return ([_store(acc, _call(_name("set")))],
                     lambda v: [N.Expr(value=_call(adder, v))], _call(_name("len"), _name(acc)))
         if name == "in" and probe is not None:
@@ -158,6 +158,7 @@ class FusedGen(PathGen):
         param = self.fresh("_l")
         body: Stmts = []
         outer, self.def_target = self.def_target, body
+        self.capturing.append(False)
         try:
             per_value = self.checked_value(ref, element, target) + consume(_name("_v"))
             read = _store("_v", self.field_step(_name(param), last, False))
@@ -175,14 +176,15 @@ class FusedGen(PathGen):
                     else step_body)
         finally:
             self.def_target = outer
-        loop = N.For(target=N.Name(id=param, ctx=py.Store()), iter=_name("_items"),
+            captured = self.capturing.pop()
+        loop = N.For(target=N.Name(id=param, ctx=STORE), iter=_name("_items"),
                      body=step_body, orelse=[])
         args = py.arguments(posonlyargs=[], args=[N.arg(arg="_items")], kwonlyargs=[],
                             kw_defaults=[], defaults=[])
         name = self.fresh("_fused")
         fn = N.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
                            decorator_list=[], returns=None)
-        if self.def_target is self.prologue and self.closed(fn):
+        if self.def_target is self.prologue and not captured:
             self.module_defs.append(fn)
         else:
             self.def_target.append(fn)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast as py
 from collections.abc import Callable
 
-from jexpr.compiler.base import N, _call, _const, _is, _name
+from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name
 from jexpr.compiler.fused import FusedGen
 from jexpr.functions.registry import Signature, lookup
 from jexpr.runtime import javaregex
@@ -31,7 +31,7 @@ _REGEX = {"matchRegExp": "matches", "replace": "replace", "replaceAll": "replace
 
 
 def _method(obj: py.expr, name: str, *args: py.expr) -> py.Call:
-    return _call(N.Attribute(value=obj, attr=name, ctx=py.Load()), *args)
+    return _call(N.Attribute(value=obj, attr=name, ctx=LOAD), *args)
 
 
 def _lowered(x: py.expr) -> py.expr:
@@ -90,7 +90,7 @@ class InlineGen(FusedGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=arg),
+            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=arg),
                               _const(None), negate=True))
             names.append(_name(tmp))
         out = body(*names)
@@ -118,7 +118,7 @@ class InlineGen(FusedGen):
             return self.guarded(args, lambda v: _method(v, "date"), None)  # its own offset
         if name == "dateDiff" and wants == ["dateOnly", "dateOnly"]:
             return self.guarded(args, lambda a, b: N.Attribute(
-                value=N.BinOp(left=a, op=py.Sub(), right=b), attr="days", ctx=py.Load()), None)
+                value=N.BinOp(left=a, op=py.Sub(), right=b), attr="days", ctx=LOAD), None)
         if name == "listSize":
             return self.guarded(args, lambda lst: _call(_name("len"), lst), 0)
         if name == "in" and wants[1] in _SIMPLE_LISTS and wants[0] == _SIMPLE_LISTS[wants[1]]:
@@ -130,7 +130,7 @@ class InlineGen(FusedGen):
             index = args[1]
             return self.guarded(args[:1], lambda lst: N.IfExp(
                 test=_cmp(_call(_name("len"), lst), py.Gt(), index),
-                body=N.Subscript(value=lst, slice=index, ctx=py.Load()), orelse=_const(None)),
+                body=N.Subscript(value=lst, slice=index, ctx=LOAD), orelse=_const(None)),
                 None)
         if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
                 isinstance(e, py.Constant) and type(e.value) in (str, int)
@@ -153,7 +153,7 @@ class InlineGen(FusedGen):
             compiled = javaregex.compile_pattern(pattern.value)
         except javaregex.JavaRegexError:
             return None
-        target = N.Attribute(value=self.bind(compiled, "_rx"), attr=operation, ctx=py.Load())
+        target = N.Attribute(value=self.bind(compiled, "_rx"), attr=operation, ctx=LOAD)
         timeout = self.need("timeout")
         operands = [args[0], *args[2:]]
         if operation == "matches":
@@ -174,8 +174,9 @@ class InlineGen(FusedGen):
         if compiled.literal is not None:
             return _cmp(s, py.Eq(), _const(compiled.literal))
         limit = self.fresh("_rxl")
+        self.main_local()
         self.assign(limit, _call(N.Attribute(value=self.bind(compiled, "_rx"), attr="limit",
-                                              ctx=py.Load()), timeout, _const(False)))
+                                              ctx=LOAD), timeout, _const(False)))
         fast = _is(_call(self.bind(compiled.fast.fullmatch), s), _const(None), negate=True)
         short = _cmp(_call(_name("len"), s), py.LtE(), _name(limit))
         return N.IfExp(test=short, body=fast, orelse=_call(target, s, timeout))
@@ -193,7 +194,7 @@ class InlineGen(FusedGen):
         def body(s: py.expr, *rest: py.expr) -> py.expr:
             piece = N.Subscript(value=s, slice=N.Slice(
                 lower=_const(bounds[0]), upper=_const(bounds[1]) if len(bounds) == 2 else None),
-                ctx=py.Load())
+                ctx=LOAD)
             fits = _cmp(_call(_name("len"), s), py.GtE(), _const(need))
             return N.IfExp(test=fits, body=piece, orelse=_call(self.bind(impl), s, *rest))
         return self.guarded(args, body, None)
@@ -216,7 +217,7 @@ class InlineGen(FusedGen):
                                    and type(args[1].value) is str):
             return None
         tmp = self.fresh()
-        test = _is(_call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()),
+        test = _is(_call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE),
                                                      value=args[0])), _name("str"))
         if name == "length":
             fast: py.expr = _call(_name("len"), _name(tmp))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast as py
 from collections.abc import Callable
 
-from jexpr.compiler.base import GenBase, N, _call, _const, _is, _name, reference_key
+from jexpr.compiler.base import LOAD, STORE, GenBase, N, _call, _const, _is, _name, reference_key
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
 from jexpr.syntax import ast
@@ -34,7 +34,7 @@ class PathGen(GenBase):
         if memo is None:
             memo = self.memos[key] = self.fresh("_m")
             self.assign(memo, self.bind(rt.UNSET))
-        compute = N.NamedExpr(target=N.Name(id=memo, ctx=py.Store()), value=self.reference(node))
+        compute = N.NamedExpr(target=N.Name(id=memo, ctx=STORE), value=self.reference(node))
         return N.IfExp(test=_is(_name(memo), self.bind(rt.UNSET), negate=True), body=_name(memo),
                         orelse=compute)
 
@@ -65,7 +65,7 @@ class PathGen(GenBase):
         default = self.widen(self.gen(node.default), self.type_of(node.default), field_type,
                              "defaultValue")
         tmp = self.fresh()
-        test = _is(N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value),
+        test = _is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=value),
                    _const(None), negate=True)
         return N.IfExp(test=test, body=_name(tmp), orelse=default)
 
@@ -76,7 +76,7 @@ class PathGen(GenBase):
         if key not in self.paths:
             name = self.fresh("_p")
             container = self.need(_ROOTS[node.kind])
-            self.assign(name, _call(N.Attribute(value=container, attr="get", ctx=py.Load()),
+            self.assign(name, _call(N.Attribute(value=container, attr="get", ctx=LOAD),
                                     _const(node.root)), self.line(node))
             self.paths[key] = _name(name)
         return self.hoisted_fields(key, fields)
@@ -108,7 +108,7 @@ class PathGen(GenBase):
             if key not in self.paths:
                 name = self.fresh("_p")
                 with self.at(self.line(step)):
-                    get = _call(N.Attribute(value=value, attr="get", ctx=py.Load()),
+                    get = _call(N.Attribute(value=value, attr="get", ctx=LOAD),
                                 _const(step.name))
                     slow = _call(self.bind(rt.field_slow), value, _const(step.name))
                     test = _is(_call(_name("type"), value), _name("dict"))
@@ -116,6 +116,7 @@ class PathGen(GenBase):
                                 self.line(step))
                 self.paths[key] = _name(name)
             value = self.paths[key]
+        self.main_local()
         return _name(value.id)
 
     def root(self, node: ast.Reference) -> py.expr:
@@ -127,7 +128,7 @@ class PathGen(GenBase):
             return _call(self.bind(rt.data_group), self.need("dataSources"), _const(node.root),
                          _const(node.group), params, self.need("dscache"))
         container = self.need(_ROOTS[node.kind])
-        return _call(N.Attribute(value=container, attr="get", ctx=py.Load()),
+        return _call(N.Attribute(value=container, attr="get", ctx=LOAD),
                      _const(node.root))
 
     def coerced(self, node: ast.Node, value: py.expr) -> py.expr:
@@ -142,10 +143,10 @@ class PathGen(GenBase):
         if fast is None:
             return coerce
         tmp, kind = self.fresh(), self.fresh("_k")
-        typ: py.expr = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()),
+        typ: py.expr = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE),
                                                          value=value))
         if declared == "decimal":  # integers widen inline (the common payload 120 for 120.0)
-            typ = N.NamedExpr(target=N.Name(id=kind, ctx=py.Store()), value=typ)
+            typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=typ)
         test = N.BoolOp(op=py.Or(), values=[_is(typ, _name(fast)), _is(_name(tmp), _const(None))])
         assert isinstance(coerce, py.Call)
         coerce.args[0] = _name(tmp)
@@ -160,7 +161,7 @@ class PathGen(GenBase):
     def host_int(self, value: py.expr) -> py.expr:
         """An undeclared payload integer outside 64 bits is E-EVAL-PAYLOAD (spec §5.4)."""
         tmp = self.fresh()
-        bound = N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value)
+        bound = N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=value)
         in_range = N.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                               comparators=[_name(tmp), _const(values.INT_MAX)])
         test = N.BoolOp(op=py.Or(), values=[
@@ -189,7 +190,7 @@ class PathGen(GenBase):
 
     def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
         if isinstance(value, py.Name) and value.id in self.dict_flags and not on_list:
-            get = _call(N.Attribute(value=value, attr="get", ctx=py.Load()), _const(name))
+            get = _call(N.Attribute(value=value, attr="get", ctx=LOAD), _const(name))
             return N.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
                 self.bind(rt.field_slow), _name(value.id), _const(name)))
         bound: py.expr
@@ -197,13 +198,13 @@ class PathGen(GenBase):
             tmp, bound = value.id, _name(value.id)
         else:
             tmp = self.fresh()
-            bound = N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value)
+            bound = N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=value)
         if on_list:  # projection over the kept elements of all(…)
             return N.IfExp(test=_is(bound, _const(None)), body=_const(None),
                             orelse=_call(self.bind(rt.project_field), _name(tmp),
                                          _const(name)))
         test = _is(_call(_name("type"), bound), _name("dict"))
-        get = _call(N.Attribute(value=_name(tmp), attr="get", ctx=py.Load()), _const(name))
+        get = _call(N.Attribute(value=_name(tmp), attr="get", ctx=LOAD), _const(name))
         return N.IfExp(test=test, body=get, orelse=_call(
             self.bind(rt.field_slow), _name(tmp), _const(name)))
 
@@ -219,7 +220,7 @@ class PathGen(GenBase):
         def on_match() -> list[py.stmt]:
             if step.kind == "all":
                 append = _call(N.Attribute(value=_name("_out"), attr="append",
-                                            ctx=py.Load()), _name(param))
+                                            ctx=LOAD), _name(param))
                 return [N.Expr(value=append)]
             return [N.Return(value=_name(param))]
 
@@ -238,50 +239,40 @@ class PathGen(GenBase):
         flag = self.fresh("_d")
         self.dict_flags[param] = flag
         outer, self.def_target = self.def_target, body
+        self.capturing.append(False)
         try:
             test = self.boolean(cond)
             matched = on_match()
         finally:
             self.def_target = outer
+            captured = self.capturing.pop()
         items: py.expr = _name("_items")
         if reverse:
             items = _call(_name("reversed"), items)
-        is_dict = N.Assign(targets=[N.Name(id=flag, ctx=py.Store())], value=_is(
+        is_dict = N.Assign(targets=[N.Name(id=flag, ctx=STORE)], value=_is(
             _call(_name("type"), _name(param)), _name("dict")))
-        loop = N.For(target=N.Name(id=param, ctx=py.Store()), iter=items,
+        loop = N.For(target=N.Name(id=param, ctx=STORE), iter=items,
                       body=[is_dict, N.If(test=test, body=matched, orelse=[])], orelse=[])
         init: list[py.stmt] = []
         if result is not None:
-            init = [N.Assign(targets=[N.Name(id=result, ctx=py.Store())],
-                              value=start or N.List(elts=[], ctx=py.Load()))]
+            init = [N.Assign(targets=[N.Name(id=result, ctx=STORE)],
+                              value=start or N.List(elts=[], ctx=LOAD))]
         ret = N.Return(value=_name(result) if result else _const(None))
         args = py.arguments(posonlyargs=[], args=[N.arg(arg="_items")], kwonlyargs=[],
                             kw_defaults=[], defaults=[])
         fn = N.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
                            decorator_list=[], returns=None)
-        if self.def_target is self.prologue and self.closed(fn):
+        if self.def_target is self.prologue and not captured:
             self.module_defs.append(fn)  # defined once, at compile time
         else:
             self.def_target.append(fn)
         return _name(name)
 
-    def closed(self, fn: py.FunctionDef) -> bool:
-        """Whether a function reads only its own locals, bound objects and builtins."""
-        stored: set[str] = set()
-        loaded: set[str] = set()
-        for node in py.walk(fn):
-            if isinstance(node, py.Name):
-                (stored if isinstance(node.ctx, py.Store) else loaded).add(node.id)
-            elif isinstance(node, py.arg):
-                stored.add(node.arg)
-        builtins = self.namespace["__builtins__"]
-        return all(n in stored or n in self.namespace or n in builtins for n in loaded)
-
     def call_on_list(self, loop: py.Name, value: py.expr, step: str,
                      if_null: py.expr) -> py.expr:
         """``loop(value)`` when the value is a list; ``if_null`` for null; E-EVAL-TYPE else."""
         tmp = self.fresh()
-        bound = N.NamedExpr(target=N.Name(id=tmp, ctx=py.Store()), value=value)
+        bound = N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=value)
         items = N.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
                          body=_name(tmp), orelse=_call(self.bind(rt.as_list), _name(tmp),
                                                         _const(step)))
