@@ -118,8 +118,22 @@ def _name(n: str) -> py.Name:
     return node
 
 
+_CONSTANTS: dict[tuple[type, Any], py.Constant] = {}
+
+
 def _const(v: Any) -> py.Constant:
-    return N.Constant(value=v)
+    """A constant; like loads, constants cannot fail, so those of the hashable types whose
+    equal values are interchangeable (not floats: ``0.0 == -0.0``) are made once."""
+    t = type(v)
+    if t is not str and t is not int and t is not bool and v is not None:
+        return N.Constant(value=v)
+    node = _CONSTANTS.get((t, v))
+    if node is None:
+        if len(_CONSTANTS) > 100_000:
+            _CONSTANTS.clear()
+        node = _CONSTANTS[(t, v)] = py.Constant(value=v, lineno=1, col_offset=0, end_lineno=1,
+                                                end_col_offset=1)
+    return node
 
 
 def _call(fn: py.expr, *args: py.expr) -> py.Call:

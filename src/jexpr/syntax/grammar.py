@@ -43,17 +43,17 @@ class KeywordCase:
         "and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false"))
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        previous = ""
+        after_dot = False
         for token in stream:
-            word = str(token.value)
-            lower = word.lower()
-            if token.type == "NAME" and lower in self.KEYWORDS and previous != "." and \
-                    word != lower:
-                report = on_repair.get(None)
-                if report is not None:
-                    report(token)
-                token = Token.new_borrow_pos(lower.upper(), word, token)
-            previous = word
+            if token.type == "NAME" and not after_dot:
+                word = str(token.value)
+                lower = word.lower()
+                if lower in self.KEYWORDS and word != lower:
+                    report = on_repair.get(None)
+                    if report is not None:
+                        report(token)
+                    token = Token.new_borrow_pos(lower.upper(), word, token)
+            after_dot = token == "."
             yield token
 
 

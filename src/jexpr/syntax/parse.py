@@ -438,16 +438,25 @@ class _Meta:
     __slots__ = ("end_pos", "start_pos")
 
     def __init__(self, children: list[Any]) -> None:
-        self.start_pos = next((p for c in children if (p := _edge(c, True)) is not None), 0)
-        self.end_pos = next((p for c in reversed(children)
-                             if (p := _edge(c, False)) is not None), self.start_pos)
+        start: int | None = None
+        for child in children:
+            start = _edge(child, True)
+            if start is not None:
+                break
+        self.start_pos = start or 0
+        end: int | None = None
+        for child in reversed(children):
+            end = _edge(child, False)
+            if end is not None:
+                break
+        self.end_pos = self.start_pos if end is None else end
 
 
 def _edge(child: Any, start: bool) -> int | None:
     """Start or end offset of a built child: token, AST node, (name, span) pair, list, tree."""
     if child is None:
         return None
-    if isinstance(child, Token):
+    if type(child) is Token:
         return child.start_pos if start else child.end_pos
     if isinstance(child, ast.Node):
         return child.span.start if start else child.span.end
