@@ -170,7 +170,9 @@ def costly(declared: str | None) -> bool:
 def _repeated_references(checked: Checked) -> set[tuple[object, ...]]:
     seen: set[tuple[object, ...]] = set()
     repeated: set[tuple[object, ...]] = set()
-    for node in ast.walk(checked.node):
+    for node, plan in checked.refs.items():  # every reference, without walking the tree
+        if not costly(plan.declared):
+            continue
         key = reference_key(checked, node)
         if key is not None and costly(key[-1]):  # type: ignore[arg-type]
             (repeated if key in seen else seen).add(key)
