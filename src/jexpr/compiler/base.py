@@ -140,6 +140,18 @@ def _call(fn: py.expr, *args: py.expr) -> py.Call:
     return N.Call(func=fn, args=list(args), keywords=[])
 
 
+def in_domain(value: py.expr, declared: str) -> py.expr | None:
+    """For a value already of the Python type of ``declared``: the test that it is also a
+    valid one (64-bit integers, finite decimals; §5.3), or None when the type is enough."""
+    if declared == "integer":
+        return N.Compare(left=_const(-(1 << 63)), ops=[py.LtE(), py.LtE()],
+                         comparators=[value, _const((1 << 63) - 1)])
+    if declared == "decimal":
+        return N.Compare(left=N.BinOp(left=value, op=py.Sub(), right=value), ops=[py.Eq()],
+                         comparators=[_const(0.0)])
+    return None
+
+
 def _is(a: py.expr, b: py.expr, negate: bool = False) -> py.Compare:
     return N.Compare(left=a, ops=[py.IsNot() if negate else py.Is()], comparators=[b])
 

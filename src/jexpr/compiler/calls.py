@@ -18,6 +18,7 @@ from jexpr.compiler.inline import lookup_signature as lookup_signature  # re-exp
 from jexpr.compiler.switch import build_switch
 from jexpr.functions.registry import CallPlan, Signature
 from jexpr.runtime import ops as rt
+from jexpr.runtime import values
 from jexpr.syntax import ast
 
 _PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
@@ -93,8 +94,16 @@ class CallGen(InlineGen):
             if want not in _PY_TYPE:
                 return check
             tmp = self.fresh()  # the common case inline: already the right Python type
-            test = _is(_call(_name("type"), N.NamedExpr(
+            test: py.expr = _is(_call(_name("type"), N.NamedExpr(
                 target=N.Name(id=tmp, ctx=STORE), value=code)), _name(_PY_TYPE[want]))
+            if want == "integer":  # and a valid value of it (§5.4): else expect() says why
+                test = N.BoolOp(op=py.And(), values=[test, N.Compare(
+                    left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                    comparators=[_name(tmp), _const(values.INT_MAX)])])
+            elif want == "decimal":
+                test = N.BoolOp(op=py.And(), values=[test, N.Compare(
+                    left=N.BinOp(left=_name(tmp), op=py.Sub(), right=_name(tmp)),
+                    ops=[py.Eq()], comparators=[_const(0.0)])])
             check.args[0] = _name(tmp)
             return N.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)

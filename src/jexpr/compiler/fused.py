@@ -19,7 +19,7 @@ import ast as py
 from collections.abc import Callable
 
 from jexpr import types as T
-from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name
+from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name, in_domain
 from jexpr.compiler.paths import PathGen
 from jexpr.functions.registry import CallPlan
 from jexpr.runtime import ops as rt
@@ -223,7 +223,10 @@ class FusedGen(PathGen):
                            comparators=[_name("_v"), _const(values.INT_MAX)])])
             fix = [N.If(test=in_range, body=[_store("_v", _call(_name("float"), _name("_v")))],
                          orelse=fix)]
-        same = _is(_call(_name("type"), _name("_v")), _name(exact))
+        same: py.expr = _is(_call(_name("type"), _name("_v")), _name(exact))
+        valid = in_domain(_name("_v"), element)
+        if valid is not None:
+            same = N.BoolOp(op=py.And(), values=[same, valid])
         return [N.If(test=N.UnaryOp(op=py.Not(), operand=same), body=fix, orelse=[])]
 
 

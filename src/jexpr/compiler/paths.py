@@ -10,7 +10,18 @@ from __future__ import annotations
 import ast as py
 from collections.abc import Callable
 
-from jexpr.compiler.base import LOAD, STORE, GenBase, N, _call, _const, _is, _name, reference_key
+from jexpr.compiler.base import (
+    LOAD,
+    STORE,
+    GenBase,
+    N,
+    _call,
+    _const,
+    _is,
+    _name,
+    in_domain,
+    reference_key,
+)
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
 from jexpr.syntax import ast
@@ -147,7 +158,11 @@ class PathGen(GenBase):
                                                          value=value))
         if declared == "decimal":  # integers widen inline (the common payload 120 for 120.0)
             typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=typ)
-        test = N.BoolOp(op=py.Or(), values=[_is(typ, _name(fast)), _is(_name(tmp), _const(None))])
+        exact: py.expr = _is(typ, _name(fast))
+        valid = in_domain(_name(tmp), declared)
+        if valid is not None:
+            exact = N.BoolOp(op=py.And(), values=[exact, valid])
+        test = N.BoolOp(op=py.Or(), values=[exact, _is(_name(tmp), _const(None))])
         assert isinstance(coerce, py.Call)
         coerce.args[0] = _name(tmp)
         if declared == "decimal":
