@@ -330,6 +330,8 @@ def report(results: dict[str, Any], compiled: dict[str, Any] | None) -> None:
         print(f"  peers faster than jexpr {mode}: "
               f"{', '.join(f['peers_faster']) if f['peers_faster'] else 'none (PASS)'}; "
               f"closest peer: {closest[1]} at {closest[0]:.2f}× jexpr's time")
+    print("\n### summary (the README's table)\n")
+    print("\n".join(summary_table(results)))
     not_timed: dict[str, list[str]] = {}
     for row in results["expressions"]:
         for group in ("varied", "complete"):
@@ -344,6 +346,29 @@ def report(results: dict[str, Any], compiled: dict[str, Any] | None) -> None:
     if compiled:
         report_compile(compiled)
     print(f"\nPython {sys.version.split()[0]} on {sys.platform}; {versions()}")
+
+
+def summary_table(results: dict[str, Any]) -> list[str]:
+    """One row per expression: hand, jexpr typed and untyped with their ratios, and the
+    fastest peer (its time over jexpr untyped's, on the complete contexts)."""
+    lines = ["| expression | hand µs | jexpr typed µs | ×hand | jexpr untyped µs | ×hand |"
+             " fastest peer (×jexpr untyped) |", "|---|---:|---:|---:|---:|---:|---|"]
+    for row in results["expressions"]:
+        v, c = row["varied"], row["complete"]
+        hand = v["hand"].get("us")
+        cells = [row["name"], _cell(v["hand"])]
+        for mode in MODES:
+            jx = v[f"jexpr {mode}"].get("us")
+            cells += [_cell(v[f"jexpr {mode}"]), f"{jx / hand:.2f}" if jx and hand else "-"]
+        base = c["jexpr untyped"].get("us")
+        peers = [(c[p.name]["us"], p.name) for p in PEERS if c[p.name].get("status") == "ok"]
+        if peers and base:
+            us, name = min(peers)
+            cells.append(f"{name} ({fmt_x(us / base)})")
+        else:
+            cells.append("none can express it")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def report_compile(compiled: dict[str, Any]) -> None:

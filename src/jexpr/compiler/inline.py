@@ -121,10 +121,6 @@ class InlineGen(FusedGen):
                 value=N.BinOp(left=a, op=py.Sub(), right=b), attr="days", ctx=LOAD), None)
         if name == "listSize":
             return self.guarded(args, lambda lst: _call(_name("len"), lst), 0)
-        if name == "in" and wants[1] in _SIMPLE_LISTS and wants[0] == _SIMPLE_LISTS[wants[1]]:
-            # the list's elements are of that Python type or null (coerced, checked or
-            # widened): Python's ``in`` is jexpr equality (§6.3)
-            return self.guarded(args, lambda v, lst: _cmp(v, py.In(), lst), False)
         if name == "getListItem" and isinstance(args[1], py.Constant) and \
                 type(args[1].value) is int and args[1].value >= 0:
             index = args[1]
@@ -139,6 +135,10 @@ class InlineGen(FusedGen):
             if len(kinds) == 1:  # one kind: hashing agrees with jexpr equality
                 members = frozenset(e.value for e in args[1].elts)  # type: ignore[attr-defined]
                 return _cmp(args[0], py.In(), self.bind(members))
+        if name == "in" and wants[1] in _SIMPLE_LISTS and wants[0] == _SIMPLE_LISTS[wants[1]]:
+            # the list's elements are of that Python type or null (coerced, checked or
+            # widened): Python's ``in`` is jexpr equality (§6.3)
+            return self.guarded(args, lambda v, lst: _cmp(v, py.In(), lst), False)
         return None
 
     def regex_call(self, name: str, args: list[py.expr]) -> py.expr | None:
