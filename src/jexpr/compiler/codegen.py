@@ -43,6 +43,8 @@ _SIMPLE_EQ = frozenset(("string", "integer", "decimal", "boolean", "dateTime", "
 _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
           "%": values.mod}
 _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_NEVER_NULL_CALLS = frozenset(("count", "countOnlyNull", "countWithNull", "distinctCount",
+                               "distinctCountWithNull", "listSize", "sum"))
 _EXACT = 2**53  # integers up to this convert to doubles exactly
 
 class CodeGen(CallGen):
@@ -138,7 +140,8 @@ class CodeGen(CallGen):
         if node.op in ("==", "!="):
             return self.equality(node.op, left, right, lt, rt_)
         if lt == rt_ and lt in T.ORDERABLE:
-            return self.ordered(node.op, left, right)
+            return self.ordered(node.op, left, right, never_null=(
+                self.never_null(node.left), self.never_null(node.right)))
         if {lt, rt_} == T.NUMBERS:  # mixed: Java promotes the integer to a double
             return self.ordered(node.op, left, right, (lt == "integer", rt_ == "integer"))
         if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant) and (
@@ -163,16 +166,29 @@ class CodeGen(CallGen):
         result: py.expr = _call(self.bind(values.equals), left, right)
         return N.UnaryOp(op=py.Not(), operand=result) if op == "!=" else result
 
+    def never_null(self, node: ast.Expr) -> bool:
+        """A number that is never null: a literal, or a count or size (spec §9)."""
+        while isinstance(node, ast.Paren):
+            node = node.expr
+        return isinstance(node, ast.IntLit | ast.DecLit) or (
+            isinstance(node, ast.Call) and node.name in _NEVER_NULL_CALLS)
+
     def ordered(self, op: str, left: py.expr, right: py.expr,
-                widen: tuple[bool, bool] = (False, False)) -> py.expr:
+                widen: tuple[bool, bool] = (False, False),
+                never_null: tuple[bool, bool] = (False, False)) -> py.expr:
         """``a < b`` for two values of one orderable type: false when either is null;
-        ``widen`` marks integer operands compared with decimals (converted after the test)."""
+        ``widen`` marks integer operands compared with decimals (converted after the test);
+        ``never_null`` operands (counts, sizes) need no test when the other is a constant."""
         checks: list[py.expr] = []
         operands: list[py.expr] = []
-        for side, to_float in zip((left, right), widen, strict=True):
-            if isinstance(side, py.Constant) and side.value is not None:
+        constant = [isinstance(s, py.Constant) and s.value is not None for s in (left, right)]
+        for i, (side, to_float) in enumerate(zip((left, right), widen, strict=True)):
+            if isinstance(side, py.Constant) and constant[i]:
                 operands.append(_const(float(side.value)) if to_float and
                                 type(side.value) is int else side)
+                continue
+            if never_null[i] and constant[1 - i] and not to_float:
+                operands.append(side)
                 continue
             tmp = self.fresh()
             checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side),

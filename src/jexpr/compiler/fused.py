@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast as py
 from collections.abc import Callable
+from typing import Any
 
 from jexpr import types as T
 from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name, in_domain
@@ -24,12 +25,14 @@ from jexpr.compiler.paths import PathGen
 from jexpr.functions.registry import CallPlan
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
+from jexpr.runtime.lib import aggregates as agg
 from jexpr.syntax import ast
 
 # the Python types a value of a declared element type already has (no coercion needed)
 _EXACT = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool"}
 _FUSED = {"count": 0, "sum": 0, "avg": 0, "max": 0, "min": 0, "distinctCount": 0, "in": 1}
 _SET_ELEMENTS = frozenset(("string", "integer", "boolean"))
+_BY_ELEMENTS = frozenset(("sum", "avg", "max", "min"))
 Stmts = list[py.stmt]
 
 
@@ -45,15 +48,19 @@ class FusedGen(PathGen):
         """One loop for an aggregate over a projection, the ``ordinary`` call code as the
         fallback; None when the call does not have that shape."""
         position = _FUSED.get(node.name)
-        if position is None or plan.dynamic or plan.extra or \
-                len(node.args) != position + 1:
+        if position is None or plan.extra or len(node.args) != position + 1:
             return None
         shape = self.projection(node.args[position])
         if shape is None:
             return None
         ref, prefix, filter_step, last, element = shape
-        want = T.element(_concrete(plan.candidates[0].params[position], plan.bindings[0]))
-        if element is None and want not in ("any", *_EXACT):
+        if plan.dynamic:  # an undeclared list: the elements decide (§10.4), in one pass
+            if node.name not in _BY_ELEMENTS or element is not None:
+                return None
+            want = "number" if node.name in ("sum", "avg") else "number53"
+        else:
+            want = T.element(_concrete(plan.candidates[0].params[position], plan.bindings[0]))
+        if element is None and want not in ("any", "number", "number53", *_EXACT):
             return None
         target = element or want
         if node.name == "distinctCount" and element is None:
@@ -124,6 +131,8 @@ class FusedGen(PathGen):
             mean = _call(self.bind(_mean), _name(acc), _name(n))
             return ([_store(acc, zero), _store(n, _const(0))],
                     lambda v: [*add(acc, v), *add(n, _const(1))], mean)
+        if target in ("number", "number53"):
+            return self.by_elements(name, acc, n, add)
         if name in ("max", "min") and target in T.ORDERABLE:
             better = py.Gt() if name == "max" else py.Lt()
             first = _is(_name(acc), _const(None))
@@ -141,6 +150,27 @@ class FusedGen(PathGen):
                     lambda v: [N.If(test=found, body=[_store(acc, _const(True))], orelse=[])],
                     _name(acc))
         return None
+
+    def by_elements(self, name: str, acc: str, n: str, add: Callable[[str, py.expr], Stmts]
+                    ) -> tuple[Stmts, Callable[[py.expr], Stmts], py.expr]:
+        """``sum``/``avg``/``max``/``min`` of plain numbers typed at run time: an exact integer
+        accumulator and a double one side by side (``_floats`` says which is the result), as
+        the listInteger/listDecimal choice of the dispatcher gives."""
+        total = self.fresh("_b")
+        init: Stmts = [_store(acc, _const(0)), _store(total, _const(0.0)),
+                _store("_floats", _const(False)), _store(n, _const(0))]
+        if name in ("sum", "avg"):
+            end = _call(self.bind(agg.mean_of if name == "avg" else _sum_of), _name(acc),
+                        _name(total), _name("_floats"), _name(n))
+            counted = name == "avg"
+            return init, lambda v: [*add(acc, v), *add(total, v),
+                                    *(add(n, _const(1)) if counted else [])], end
+        better = N.Compare(left=_name("_v"), ops=[py.Gt() if name == "max" else py.Lt()],
+                           comparators=[_name(acc)])
+        test = N.BoolOp(op=py.Or(), values=[_is(_name(acc), _const(None)), better])
+        init[0] = _store(acc, _const(None))
+        end = _call(self.bind(_extreme_of), _name(acc), _name("_floats"))
+        return init, lambda v: [N.If(test=test, body=[_store(acc, v)], orelse=[])], end
 
     def fused_loop(self, node: ast.Call, ref: ast.Reference, filter_step: ast.FilterStep | None,
                    last: str, element: str | None, target: str,
@@ -190,6 +220,9 @@ class FusedGen(PathGen):
             self.def_target.append(fn)
         return _name(name)
 
+    def plain_number(self, bound: int) -> Stmts:
+        return _plain_number_check(bound, self.bind(rt.UNSET))
+
     def checked_value(self, ref: ast.Reference, element: str | None, target: str) -> Stmts:
         """Statements making ``_v`` a value of the target type, or returning UNSET: a list to
         splice, an undeclared value of another type. Declared values of another Python type go
@@ -200,6 +233,8 @@ class FusedGen(PathGen):
             _is(_call(_name("type"), _name("_v")), _name("tuple"))]), body=[unset], orelse=[])
         if target == "any":
             return [splice]
+        if target in ("number", "number53"):
+            return self.plain_number(1 << (63 if target == "number" else 53))
         exact = _EXACT.get(target)
         if element is None:  # undeclared: only values of the wanted type, in range
             if exact is None:
@@ -228,6 +263,31 @@ class FusedGen(PathGen):
         if valid is not None:
             same = N.BoolOp(op=py.And(), values=[same, valid])
         return [N.If(test=N.UnaryOp(op=py.Not(), operand=same), body=fix, orelse=[])]
+
+
+def _plain_number_check(bound: int, unset: py.expr) -> Stmts:
+    """``_v`` is a finite float (``_floats`` then set) or an int within ``bound``; else the
+    loop returns UNSET and the dispatcher decides."""
+    kind = _name("_k")
+    finite = N.Compare(left=N.BinOp(left=_name("_v"), op=py.Sub(), right=_name("_v")),
+                       ops=[py.NotEq()], comparators=[_const(0.0)])
+    in_range = N.BoolOp(op=py.And(), values=[_is(kind, _name("int")), N.Compare(
+        left=_const(-bound), ops=[py.LtE(), py.Lt() if bound == 1 << 63 else py.LtE()],
+        comparators=[_name("_v"), _const(bound)])])
+    return [_store("_k", _call(_name("type"), _name("_v"))),
+            N.If(test=_is(kind, _name("float")),
+                 body=[N.If(test=finite, body=[N.Return(value=unset)], orelse=[]),
+                       _store("_floats", _const(True))],
+                 orelse=[N.If(test=N.UnaryOp(op=py.Not(), operand=in_range),
+                              body=[N.Return(value=unset)], orelse=[])])]
+
+
+def _sum_of(exact: int, total: float, floats: bool, n: int) -> Any:
+    return values.check_float(total) if floats else values.check_int(exact)
+
+
+def _extreme_of(best: Any, floats: bool) -> Any:
+    return float(best) if floats and best is not None else best
 
 
 def _mean(total: float | int, n: int) -> float | None:
