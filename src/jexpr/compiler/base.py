@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast as py
 import threading
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from jexpr.checker.check import Checked
@@ -252,7 +253,7 @@ class GenBase:
         ctx = _name("ctx")
         get = _call(N.Attribute(value=ctx, attr="get", ctx=LOAD), _const(what))
         makers: dict[str, Callable[[], py.expr]] = {
-            "now": lambda: _call(self.bind(rt.context_now), ctx),
+            "now": lambda: self.context_now(ctx),
             "rng": lambda: _call(self.bind(rt.context_rng), ctx),
             "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
             "dscache": lambda: N.Dict(keys=[], values=[]),
@@ -268,6 +269,16 @@ class GenBase:
             test = _is(_call(_name("type"), _name(target)), _name("dict"), negate=True)
             stmt = N.If(test=test, body=[fix], orelse=[])
             self.prologue.append(stmt)
+
+    def context_now(self, ctx: py.expr) -> py.expr:
+        """``context_now(ctx)`` with its common case inline: ``now`` given at a fixed offset."""
+        now = N.NamedExpr(target=N.Name(id="_now", ctx=STORE), value=_call(
+            N.Attribute(value=ctx, attr="get", ctx=LOAD), _const("now")))
+        fixed = N.BoolOp(op=py.And(), values=[
+            _is(_call(_name("type"), now), self.bind(datetime)),
+            _is(_call(_name("type"), N.Attribute(value=_name("_now"), attr="tzinfo", ctx=LOAD)),
+                self.bind(timezone))])
+        return N.IfExp(test=fixed, body=_name("_now"), orelse=_call(self.bind(rt.context_now), ctx))
 
     def assign(self, target: str, value: py.expr, line: int | None = None) -> None:
         """``target = value`` in the prologue (the value is made by the caller, under the

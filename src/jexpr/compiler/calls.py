@@ -8,6 +8,7 @@ statically (aggregates over projections are fused in :mod:`jexpr.compiler.fused`
 from __future__ import annotations
 
 import ast as py
+from datetime import UTC
 from typing import Any
 
 from jexpr import types as T
@@ -77,6 +78,10 @@ class CallGen(InlineGen):
             fused = self.string_call(node.name, args, types)
         if fused is not None:
             return fused
+        if node.name == "now" and not node.args:  # now() at offset UTC, the common case inline
+            now = self.need("now")
+            return N.IfExp(test=_is(N.Attribute(value=now, attr="tzinfo", ctx=LOAD),
+                                    self.bind(UTC)), body=now, orelse=_call(self.bind(sig.impl), now))
         if sig.needs == ("timeout",):
             compiled = self.regex_call(node.name, converted)
             if compiled is not None:

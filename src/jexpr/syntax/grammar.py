@@ -53,7 +53,7 @@ class KeywordCase:
                     if report is not None:
                         report(token)
                     token = Token.new_borrow_pos(lower.upper(), word, token)
-            after_dot = token == "."
+            after_dot = token.type == "DOT"
             yield token
 
 

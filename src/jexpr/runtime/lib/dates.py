@@ -159,6 +159,11 @@ def to_date_only_string(s: str | None) -> dt.date | None:
     date-time."""
     if s is None:
         return None
+    if len(s) == 10 and s[4] == "-" == s[7] and s.isascii():
+        try:  # the common case, a date: as parse_date does, one call less
+            return dt.date.fromisoformat(s)
+        except ValueError:
+            pass
     parsed = parse_date(s) or parse_local_datetime(s) or parse_offset_datetime(s)
     if isinstance(parsed, dt.datetime):
         return parsed.date()
