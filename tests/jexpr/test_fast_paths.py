@@ -13,10 +13,13 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jexpr
 from jexpr.compiler.interpret import NodeFault
 from jexpr.compiler.interpret import evaluate as interpret
+from jexpr.runtime import temporal
 from jexpr.syntax import ast
 from jexpr.syntax import parse as parsing
 
@@ -201,3 +204,31 @@ def test_reduction_built_ast_equals_the_tree_built_one(text: str,
     assert quick[0] is not None and slow[0] is not None
     assert ast.dump(quick[0], spans=True) == ast.dump(slow[0], spans=True)
     assert [d.to_dict() for d in quick[1]] == [d.to_dict() for d in slow[1]]
+
+
+# ---- offset date-times recognised by position ---------------------------------------------
+
+_DATE_TIMES = ["2024-03-16T10:00:00+05:30", "2024-03-16T10:00+18:00", "2024-03-16T10:00+18:01",
+               "2024-03-16T10:00:00.123456Z", "2024-02-30T10:00Z", "2024-03-16T10:00:00+05:75",
+               "9999-12-31T23:59:59.999999-18:00", "2024-03-16T10:00:00.1234567Z",
+               "2024-03-16t10:00Z", "2024-03-16T24:00Z", "2024-03-16T10:00:00-00:00"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(_DATE_TIMES), st.lists(st.tuples(st.integers(0, 40),
+                                                        st.sampled_from("0123456789-:T.Z+z t")),
+                                              max_size=2))
+def test_offset_date_times_parse_as_the_exact_grammar(text: str, edits: list[Any]) -> None:
+    """The position check before ``fromisoformat`` accepts exactly what the grammar of §12.2
+    does, with the same value and offset."""
+    chars = list(text)
+    for index, char in edits:
+        chars[index % len(chars)] = char
+    text = "".join(chars)
+    fast = temporal.parse_offset_datetime(text)
+    m = temporal._OFFSET_RE.fullmatch(text)
+    exact = None
+    if m is not None:
+        local, tz = temporal._build_local(m.groups()[:7]), temporal._build_offset(m.groups()[7:])
+        exact = None if local is None or tz is None else local.replace(tzinfo=tz)
+    assert fast == exact and (fast is None or fast.utcoffset() == exact.utcoffset())
