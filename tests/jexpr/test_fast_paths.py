@@ -155,6 +155,31 @@ def test_substr_out_of_range_points_at_the_call() -> None:
         "substr(@event{E.s}, 0, 3)"
 
 
+# ---- declared fields compared with literals ---------------------------------------------------
+
+COMPARED = ["@event{E.i} > 3", "@event{E.i} == 3", "@event{E.i} != 3", "3 <= @event{E.i}",
+            "@event{E.i} < 2.5", "@event{E.i} == 3.0", "@event{E.d} >= 2", "@event{E.d} == 2",
+            "2.5 > @event{E.d}", '@event{E.s} == "ab"', '"ab" != @event{E.s}',
+            "@event{E.b} == true", "@event{E.b} != false", "@event{E.x.y} > 1",
+            "@event{E.b} or false", "not ((@event{E.b}))", "if (@event{E.b}) then 1 else 2"]
+FIELD_VALUES = [None, 3, 2, 2**53 + 1, 2**63, 2.0, 2.5, float("nan"), float("inf"), "3", " 3",
+                "2.5", "ab", "x", True, False, "true", [3], {"y": 2}]
+
+
+@pytest.mark.parametrize("value", FIELD_VALUES)
+@pytest.mark.parametrize("text", COMPARED)
+def test_declared_fields_compared_with_literals_agree(text: str, value: Any) -> None:
+    types = {"E.i": "integer", "E.d": "decimal", "E.s": "string", "E.b": "boolean",
+             "E.x.y": "integer"}
+    payload = {"i": value, "d": value, "s": value, "b": value, "x": {"y": value}}
+    agree(text, payload, types)
+    agree(text, {}, types)
+
+
+def test_declared_field_comparison_error_points_at_the_reference() -> None:
+    assert error_text("1 < 2 and @event{E.i} > 3", {"i": "x"}, {"E.i": "integer"}) == "@event{E.i}"
+
+
 # ---- hoisted data-source groups and once-per-evaluation coercions -----------------------------
 
 

@@ -337,8 +337,11 @@ class GenBase:
         """A Python bool for a jexpr condition operand (null → False)."""
         code = self.gen(node)
         t = self.type_of(node)
-        if t == "boolean" and (isinstance(node, _NEVER_NULL_BOOL) or (
-                isinstance(node, ast.Call) and node.name in NEVER_NULL)):
+        inner = node
+        while isinstance(inner, ast.Paren):
+            inner = inner.expr
+        if t == "boolean" and (isinstance(inner, _NEVER_NULL_BOOL) or (
+                isinstance(inner, ast.Call) and inner.name in NEVER_NULL)):
             return code
         if t in ("boolean", "null"):
             return _is(code, _const(True))

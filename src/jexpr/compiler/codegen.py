@@ -43,6 +43,8 @@ _SIMPLE_EQ = frozenset(("string", "integer", "decimal", "boolean", "dateTime", "
 _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
           "%": values.mod}
 _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_LITERALS = (ast.IntLit, ast.DecLit, ast.StrLit, ast.BoolLit)
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NEVER_NULL_CALLS = frozenset(("count", "countOnlyNull", "countWithNull", "distinctCount",
                                "distinctCountWithNull", "listSize", "sum"))
 _EXACT = 2**53  # integers up to this convert to doubles exactly
@@ -127,6 +129,16 @@ class CodeGen(CallGen):
     def _Negate(self, node: ast.Negate) -> py.expr:
         return _call(self.bind(values.neg), self.gen(node.operand))
 
+    def boolean(self, node: ast.Expr) -> py.expr:
+        inner = node
+        while isinstance(inner, ast.Paren):
+            inner = inner.expr
+        if isinstance(inner, ast.Reference):  # a field declared boolean: one type test
+            direct = self.field_compare(inner, "==", True)
+            if direct is not None:
+                return direct
+        return super().boolean(node)
+
     def _Not(self, node: ast.Not) -> py.expr:
         return N.UnaryOp(op=py.Not(), operand=self.boolean(node.operand))
 
@@ -135,6 +147,13 @@ class CodeGen(CallGen):
         return N.BoolOp(op=op, values=[self.boolean(node.left), self.boolean(node.right)])
 
     def _Compare(self, node: ast.Compare) -> py.expr:
+        direct = None
+        if isinstance(node.right, _LITERALS):
+            direct = self.field_compare(node.left, node.op, node.right.value)
+        elif isinstance(node.left, _LITERALS):  # literal OP field: field FLIP literal
+            direct = self.field_compare(node.right, _FLIP[node.op], node.left.value)
+        if direct is not None:
+            return direct
         lt, rt_ = self.type_of(node.left), self.type_of(node.right)
         left, right = self.gen(node.left), self.gen(node.right)
         if node.op in ("==", "!="):

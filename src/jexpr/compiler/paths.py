@@ -26,6 +26,8 @@ from jexpr.runtime import ops as rt
 from jexpr.runtime import values
 from jexpr.syntax import ast
 
+T_OF = {str: "string", int: "integer", float: "decimal", bool: "boolean"}
+_ORDER = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _FAST_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
               "object": "dict"}
 _ROOTS = {"event": "events", "legacy": "events", "action": "actions", "lookup": "datasetLookups",
@@ -172,6 +174,55 @@ class PathGen(GenBase):
                 _is(_name(kind), _name("int")), in_range]),
                 body=_call(_name("float"), _name(tmp)), orelse=coerce)
         return N.IfExp(test=test, body=_name(tmp), orelse=coerce)
+
+    def field_compare(self, ref: ast.Expr, op: str, literal: float | str) -> py.expr | None:
+        """``@event{E.x} OP literal`` for a field declared string, integer, decimal or boolean:
+        the comparison on the value when it already has the declared Python type (and range),
+        else null's answer, else the coercion (whose errors are the reference's) then the
+        comparison; None for any other shape. One test instead of a coercion and a null
+        test."""
+        plan = self.checked.refs.get(ref) if isinstance(ref, ast.Reference) else None
+        declared = plan.declared if plan else None
+        if not isinstance(ref, ast.Reference) or declared not in _FAST_TYPE or \
+                declared == "object" or ref.default is not None or type(literal) not in T_OF or \
+                ref.kind == "journey" or (ref.kind == "data" and ref.params is not None) or \
+                not all(isinstance(s, ast.FieldStep) for s in ref.steps):
+            return None
+        equality = op in ("==", "!=")
+        numbers = {declared, T_OF[type(literal)]} <= {"integer", "decimal"}
+        if (equality and not (T_OF[type(literal)] == declared or numbers)) or \
+                (not equality and not numbers):
+            return None
+        if numbers and (declared == "decimal" or type(literal) is float):
+            literal = float(literal)  # Java promotes the integer to a double
+        with self.at(self.line(ref)):
+            raw = self.hoisted(ref, ref.steps) if ref.kind != "data" else \
+                self.hoisted_group(ref, ref.steps)
+            tmp = self.fresh()
+            coerced = self.coerced(ref, _name(tmp))
+        cmp_op = {"==": py.Eq, "!=": py.NotEq}[op]() if equality else _ORDER[op]()
+
+        def compare(value: py.expr) -> py.Compare:
+            return N.Compare(left=value, ops=[cmp_op], comparators=[_const(literal)])
+        typ = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=raw))
+        ok: py.expr = _is(typ, _name(_FAST_TYPE[declared]))
+        valid = in_domain(_name(tmp), declared)
+        if valid is not None:
+            ok = N.BoolOp(op=py.And(), values=[ok, valid])
+        fast = compare(_call(_name("float"), _name(tmp)) if numbers and declared == "integer"
+                       and type(literal) is float else _name(tmp))
+        if literal is True and op == "==":
+            fast = _name(tmp)  # a boolean's truth is itself
+        null = _const(op == "!=")
+        slow_value = self.fresh()
+        slow: py.expr = compare(N.NamedExpr(target=N.Name(id=slow_value, ctx=STORE),
+                                            value=coerced))
+        if not equality:  # the coercion may give null (a payload null inside …): false
+            slow = N.BoolOp(op=py.And(), values=[
+                _is(N.NamedExpr(target=N.Name(id=slow_value, ctx=STORE), value=coerced),
+                    _const(None), negate=True), compare(_name(slow_value))])
+        rest = N.IfExp(test=_is(_name(tmp), _const(None)), body=null, orelse=slow)
+        return N.IfExp(test=ok, body=fast, orelse=rest)
 
     def host_int(self, value: py.expr) -> py.expr:
         """An undeclared payload integer outside 64 bits is E-EVAL-PAYLOAD (spec §5.4)."""
