@@ -161,7 +161,7 @@ COMPARED = ["@event{E.i} > 3", "@event{E.i} == 3", "@event{E.i} != 3", "3 <= @ev
             "@event{E.i} < 2.5", "@event{E.i} == 3.0", "@event{E.d} >= 2", "@event{E.d} == 2",
             "2.5 > @event{E.d}", '@event{E.s} == "ab"', '"ab" != @event{E.s}',
             "@event{E.b} == true", "@event{E.b} != false", "@event{E.x.y} > 1",
-            "@event{E.b} or false", "not ((@event{E.b}))", "if (@event{E.b}) then 1 else 2"]
+            "@event{E.b} or false", "not ((@event{E.b}))", "if (@event{E.b}) then (1) else (2)"]
 FIELD_VALUES = [None, 3, 2, 2**53 + 1, 2**63, 2.0, 2.5, float("nan"), float("inf"), "3", " 3",
                 "2.5", "ab", "x", True, False, "true", [3], {"y": 2}]
 
