@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import UnexpectedInput
 
 import jexpr
 from jexpr.compiler.interpret import NodeFault
 from jexpr.compiler.interpret import evaluate as interpret
 from jexpr.runtime import temporal
-from jexpr.syntax import ast
+from jexpr.source import Source
+from jexpr.syntax import ast, builder, grammar
 from jexpr.syntax import parse as parsing
 
 TYPED = {"E.items": "listObject", "E.items.p": "decimal", "E.items.q": "integer",
@@ -229,6 +231,33 @@ def test_reduction_built_ast_equals_the_tree_built_one(text: str,
     assert quick[0] is not None and slow[0] is not None
     assert ast.dump(quick[0], spans=True) == ast.dump(slow[0], spans=True)
     assert [d.to_dict() for d in quick[1]] == [d.to_dict() for d in slow[1]]
+
+
+REDUCED = ["1 +", "in(@event{E.a}, [1, 2]", "", "   ", "@event{E.a} >= 1 and (", ")", "1 2",
+           "@event{E.a.all(currentEventField.b > 1).c}", "not not true", "'x' + \"y\""]
+
+
+@pytest.mark.parametrize("text", REDUCED)
+def test_lean_lalr_loop_is_larks_parse(text: str) -> None:
+    parser = grammar.inline_expression_parser(builder.INLINE)
+    source = Source(text, "<expr>")
+
+    def run(parse: Any) -> Any:
+        current = builder.CURRENT.set(builder.AstBuilder(source))
+        try:
+            node = parse()
+            return "ok", ast.dump(node, spans=True)
+        except UnexpectedInput as exc:
+            return "error", type(exc).__name__, getattr(exc, "pos_in_stream", None)
+        finally:
+            builder.CURRENT.reset(current)
+    assert run(lambda: grammar.parse_reducing(parser, text)) == run(lambda: parser.parse(text))
+
+
+def test_lean_lalr_loop_falls_back_to_lark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grammar, "_reducing_tables", lambda parser: None)
+    node, diags = parsing.parse("@event{E.a} > 1 and true")
+    assert node is not None and not diags
 
 
 # ---- offset date-times recognised by position ---------------------------------------------

@@ -150,11 +150,8 @@ class PathGen(GenBase):
         if declared is None:
             return value
         fast = _FAST_TYPE.get(declared)
-        direct = rt.COERCERS.get(declared)
-        coerce: py.expr = (_call(self.bind(direct), value) if direct is not None
-                           else _call(self.bind(rt.coerce), value, _const(declared)))
         if fast is None:
-            return coerce
+            return self.coercion(declared, value)
         tmp, kind = self.fresh(), self.fresh("_k")
         typ: py.expr = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE),
                                                          value=value))
@@ -165,15 +162,22 @@ class PathGen(GenBase):
         if valid is not None:
             exact = N.BoolOp(op=py.And(), values=[exact, valid])
         test = N.BoolOp(op=py.Or(), values=[exact, _is(_name(tmp), _const(None))])
-        assert isinstance(coerce, py.Call)
-        coerce.args[0] = _name(tmp)
-        if declared == "decimal":
+        return N.IfExp(test=test, body=_name(tmp),
+                       orelse=self.coercion(declared, _name(tmp), kind))
+
+    def coercion(self, declared: str, value: py.expr, kind: str | None = None) -> py.expr:
+        """The declared type's coercion of ``value``; a decimal whose ``type()`` is in
+        ``kind`` widens a 64-bit integer inline (the common payload 120 for 120.0)."""
+        direct = rt.COERCERS.get(declared)
+        coerce: py.expr = (_call(self.bind(direct), value) if direct is not None
+                           else _call(self.bind(rt.coerce), value, _const(declared)))
+        if declared == "decimal" and kind is not None:
             in_range = N.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
-                                  comparators=[_name(tmp), _const(values.INT_MAX)])
+                                  comparators=[value, _const(values.INT_MAX)])
             coerce = N.IfExp(test=N.BoolOp(op=py.And(), values=[
                 _is(_name(kind), _name("int")), in_range]),
-                body=_call(_name("float"), _name(tmp)), orelse=coerce)
-        return N.IfExp(test=test, body=_name(tmp), orelse=coerce)
+                body=_call(_name("float"), value), orelse=coerce)
+        return coerce
 
     def field_compare(self, ref: ast.Expr, op: str, literal: float | str) -> py.expr | None:
         """``@event{E.x} OP literal`` for a field declared string, integer, decimal or boolean:
@@ -198,13 +202,16 @@ class PathGen(GenBase):
         with self.at(self.line(ref)):
             raw = self.hoisted(ref, ref.steps) if ref.kind != "data" else \
                 self.hoisted_group(ref, ref.steps)
-            tmp = self.fresh()
-            coerced = self.coerced(ref, _name(tmp))
+            tmp, kind = self.fresh(), self.fresh("_k")
+            coerced = self.coercion(declared, _name(tmp), kind)  # off the fast path only
         cmp_op = {"==": py.Eq, "!=": py.NotEq}[op]() if equality else _ORDER[op]()
 
         def compare(value: py.expr) -> py.Compare:
             return N.Compare(left=value, ops=[cmp_op], comparators=[_const(literal)])
-        typ = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=raw))
+        typ: py.expr = _call(_name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE),
+                                                         value=raw))
+        if declared == "decimal":
+            typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=typ)
         ok: py.expr = _is(typ, _name(_FAST_TYPE[declared]))
         valid = in_domain(_name(tmp), declared)
         if valid is not None:
@@ -214,10 +221,9 @@ class PathGen(GenBase):
         if literal is True and op == "==":
             fast = _name(tmp)  # a boolean's truth is itself
         null = _const(op == "!=")
-        slow_value = self.fresh()
-        slow: py.expr = compare(N.NamedExpr(target=N.Name(id=slow_value, ctx=STORE),
-                                            value=coerced))
+        slow: py.expr = compare(coerced)
         if not equality:  # the coercion may give null (a payload null inside …): false
+            slow_value = self.fresh()
             slow = N.BoolOp(op=py.And(), values=[
                 _is(N.NamedExpr(target=N.Name(id=slow_value, ctx=STORE), value=coerced),
                     _const(None), negate=True), compare(_name(slow_value))])

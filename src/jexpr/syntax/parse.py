@@ -23,7 +23,12 @@ from jexpr.source import Source
 from jexpr.syntax import ast
 from jexpr.syntax.builder import CURRENT, INLINE
 from jexpr.syntax.builder import AstBuilder as AstBuilder  # re-exported
-from jexpr.syntax.grammar import expression_parser, inline_expression_parser, on_repair
+from jexpr.syntax.grammar import (
+    expression_parser,
+    inline_expression_parser,
+    on_repair,
+    parse_reducing,
+)
 from jexpr.syntax.parse_errors import KEYWORDS as KEYWORDS  # re-exported
 from jexpr.syntax.parse_errors import NAMESPACE as NAMESPACE  # re-exported
 from jexpr.syntax.parse_errors import ErrorCollector as ErrorCollector  # re-exported
@@ -73,7 +78,7 @@ def _parse_inline(source: Source, lark_text: str
         str(tok.value), source.span(tok.start_pos or 0, tok.end_pos or 0))))
     current = CURRENT.set(builder)
     try:
-        node = cast(ast.Expr, inline_expression_parser(INLINE).parse(lark_text))
+        node = cast(ast.Expr, parse_reducing(inline_expression_parser(INLINE), lark_text))
     except UnexpectedInput:
         return None
     finally:
