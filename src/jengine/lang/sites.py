@@ -15,7 +15,7 @@ parameter of an action that a step leaves out).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 from jengine.lang import ast as A
 from jengine.lang.declared import Schema, usage_type
@@ -50,8 +50,8 @@ class SiteCompiler:
         self.sites: dict[X.Expr, Site] = {}
         self.source = Source("")
         self.available: frozenset[str] | None = None
-        self.succeeded: frozenset[str] | None = None
-        self.ran: frozenset[str] = frozenset()
+        self.succeeded: Container[str] | None = None
+        self.ran: Container[str] = frozenset()
         self.custom_steps: frozenset[str] = frozenset()
 
     # -- declarations
@@ -93,8 +93,8 @@ class SiteCompiler:
             elif isinstance(item, A.Step) and flow.steps.get(item.name.text) is not None:
                 self.available = frozenset(entry_event) | flow.events.get(
                     item.name.text, frozenset())
-                self.succeeded = flow.succeeded.get(item.name.text, frozenset())
-                self.ran = flow.before.get(item.name.text, frozenset())
+                self.succeeded = flow.succeeded_before(item.name.text)
+                self.ran = flow.ran_before(item.name.text)
                 self.step(item.body, decls)
             self.ran = frozenset()
         self.available = self.succeeded = None
@@ -146,14 +146,15 @@ class SiteCompiler:
         action = self.actions.get(body.action.text)
         for p in body.params:
             usage = "value"
-            if action is not None and p.name.text not in action.body:
-                hint = did_you_mean(p.name.text, action.body)
+            declared = action.http.params if action is not None else {}
+            if action is not None and p.name.text not in declared:
+                hint = did_you_mean(p.name.text, declared)
                 self.report(error("J-PARAM", f"action '{action.name}' has no parameter "
-                                  f"'{p.name.text}' in its body", p.name.span,
-                                  f"did you mean {hint}?" if hint else
-                                  "declared parameters: " + (", ".join(action.body) or "none")))
-            elif action is not None and action.body[p.name.text] != "any":
-                usage = f"action:{action.body[p.name.text]}"
+                                  f"'{p.name.text}' in its body, headers, query or path",
+                                  p.name.span, f"did you mean {hint}?" if hint else
+                                  "declared parameters: " + (", ".join(declared) or "none")))
+            elif action is not None and declared[p.name.text] != "any":
+                usage = f"action:{declared[p.name.text]}"
             self.compile(p.value, usage, decls)
         given = {p.name.text for p in body.params}
         missing = [name for name in (action.body if action else ()) if name not in given]

@@ -194,11 +194,11 @@ async def complete(client: LanguageClient, uri: str, text: str, marker: str) -> 
 async def test_completion(client: LanguageClient, root: Path) -> None:
     uri, text = open_doc(client, root / "welcome.journey")
     await diagnostics(client, uri, 1)
-    assert "tips" in await complete(client, uri, text, "opened hello -> ")
+    assert "tips" in await complete(client, uri, text, "opened reminder -> ")
     assert "firstName" in await complete(client, uri, text, "@event{SubscriptionCreated.")
     assert "address" in await complete(client, uri, text,
                                        "#{ExperiencePlatform.ProfileFieldGroup.personalEmail.")
-    assert "step" in await complete(client, uri, text, "all(\n                   "
+    assert "step" in await complete(client, uri, text, "all(\n        "
                                     "currentDataPackField.")
     assert "Unsubscribed" in await complete(client, uri, text, "exit on event ")
     assert {"entry", "exit", "version"} <= set(await complete(client, uri, text,
