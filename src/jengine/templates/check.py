@@ -272,8 +272,10 @@ class _Checker:
         found = self.schema.field(items.item or ANY, arg.text) if items.is_list else ANY
         if found is None:
             guess = did_you_mean(arg.text, list(self.schema.fields(items)))
+            fields = ", ".join(self.schema.fields(items))
             self.report(error("T-FIELD-UNKNOWN", f"the elements have no field '{arg.text}'",
-                              arg.span, f"did you mean '{guess}'?" if guess else None))
+                              arg.span, f"did you mean '{guess}'?" if guess else
+                              f"their fields are {fields}" if fields else None))
             found = ANY
         self.result.types[arg] = found
         return found
