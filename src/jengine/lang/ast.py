@@ -13,29 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from jengine.lang.ast_base import Literal_, Name, Node
+from jengine.lang.ast_channels import (
+    CapRule,
+    ChannelDecl,
+    ChannelSetting,
+    QuietRule,
+    Rule,
+    RulesDecl,
+    SuppressRule,
+)
 from jexpr.source import Span
 from jexpr.syntax import ast as X
 
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Node:
-    span: Span
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Name(Node):
-    """A name, label or keyword-as-label, with its span."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Literal_(Node):
-    """A DURATION, INSTANT, CLOCK, INT or STRING token: its raw text and decoded value."""
-
-    text: str
-    value: Any
-
+__all__ = ["CapRule", "ChannelDecl", "ChannelSetting", "Literal_", "Name", "Node", "QuietRule",
+           "Rule", "RulesDecl", "SuppressRule"]
 
 # ---- types and fields ----
 
@@ -424,7 +416,7 @@ class Journey(Node):
     items: tuple[Setting | Entry | Step, ...]
 
 
-Declaration = Event | Datasource | Action | Audience | Journey
+Declaration = Event | Datasource | Action | Audience | Journey | ChannelDecl | RulesDecl
 
 
 @dataclass(frozen=True, slots=True, eq=False)

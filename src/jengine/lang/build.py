@@ -13,6 +13,7 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 
 from jengine.lang import ast as A
+from jengine.lang.build_channels import ChannelBuilding
 from jengine.lang.literals import duration_ms, instant
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
@@ -25,7 +26,7 @@ def _meta(fn: Any) -> Any:
     return v_args(meta=True, inline=True)(fn)
 
 
-class JourneyBuilder(Transformer[Token, Any]):
+class JourneyBuilder(ChannelBuilding, Transformer[Token, Any]):
     """Builds :mod:`jengine.lang.ast` nodes bottom-up."""
 
     def __init__(self, source: Source) -> None:

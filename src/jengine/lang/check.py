@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jengine.lang import ast as A
+from jengine.lang.channels import check_channels
 from jengine.lang.declared import Schema, declare_fields, load_json_schema, usage_type
 from jengine.lang.flow import check_journey_flow, check_jump_cycles
 from jengine.lang.index import Index, Reporter
@@ -81,8 +82,10 @@ class _Checker:
         audiences = {n: self.audience(d, sites) for n, d in self.index.audiences.items()}
         journeys = {n: self.journey(d, sites) for n, d in self.index.journeys.items()}
         check_jump_cycles(self.index, self.reporter)
+        channels, rules = check_channels(self.index, self.reporter)
         return Model(freeze(events), freeze(datasources), freeze(actions), freeze(audiences),
-                     freeze(journeys), freeze(sites.sites))
+                     freeze(journeys), freeze(sites.sites), freeze(dict(self.schema)),
+                     freeze(channels), rules)
 
     # -- shared checks
 

@@ -37,7 +37,9 @@ from jexpr.syntax.grammar import build_parser
 from jexpr.syntax.parse import KEYWORDS, AstBuilder, ErrorCollector, check_int_ranges
 
 RESERVED = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false", "numeric", "integer", "decimal", "event", "business", "namespace", "key", "where", "fields", "schema", "string", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration", "list", "map", "datasource", "url", "method", "cache", "timeout", "fieldgroup", "params", "action", "headers", "body", "response", "retries", "capping", "throttle", "per", "secret", "GET", "POST", "PUT", "audience", "journey", "version", "timezone", "profile", "reentrance", "never", "always", "after", "window", "to", "exit", "on", "entry", "enters", "exits", "read", "at", "every", "rate", "when", "email", "sms", "push", "inapp", "update", "wait", "until", "jump", "condition", "split", "await", "end", "error", "time", "date", "between", "cap", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "opened", "clicked", "delivered", "failed"])
-TOP_LEVEL = ("event", "datasource", "action", "audience", "journey")
+TOP_LEVEL = ("event", "datasource", "action", "audience", "journey", "channel", "rules")
+# "channel", "rules", "quiet", "suppress" and "drop" are keywords only where the grammar takes
+# them (a channel or rules declaration): they are not reserved, so existing names stay valid.
 _DESCRIBE = {
     "NAME": "a name", "INT": "an integer", "STRING": "a string",
     "DURATION": "a duration such as 3d or 1h30m", "INSTANT": "an instant such as "
