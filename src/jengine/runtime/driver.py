@@ -32,6 +32,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
+from jengine.runtime.channels.senders import ChannelConfigError, Deliveries, deliveries_for
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
@@ -52,6 +53,7 @@ from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, Ti
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
 from jengine.runtime.world import World
+from jengine.templates.workspace import load_templates
 from jexpr.report import format_diagnostic
 
 __all__ = ["drive"]
@@ -62,21 +64,22 @@ def drive(options: RunOptions) -> RunResult:
     result = RunResult()
     started = time.perf_counter()
     ws = load_workspace(options.workspace)
-    for d in ws.diagnostics:
+    templates = load_templates(ws)
+    for d in (*ws.diagnostics, *templates.diagnostics):
         if d.is_error:
             print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
-    if ws.has_errors:
+    if ws.has_errors or templates.has_errors:
         result.status = 1
         return result
     store = Store(options.state)
     try:
-        return _drive(options, ws, store, result, started, err)
+        return _drive(options, ws, store, result, started, err, templates)
     finally:
         store.close()
 
 
 def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, started: float,
-           err: Any) -> RunResult:
+           err: Any, templates: Any) -> RunResult:
     core = Options(options.dry_run, options.test_mode, to_us(options.test_wait))
     with store.transaction():
         reg = register(store, ws, core)
@@ -88,6 +91,13 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
+    try:
+        loop.deliveries = loop.effects.deliveries = deliveries_for(
+            options, store, ws.model.channels, templates)
+    except ChannelConfigError as exc:
+        print(f"{options.workspace}: error {exc}", file=err)
+        result.status = 1
+        return result
     loop.setup(reg.opened)
     try:
         loop.run()
@@ -192,6 +202,7 @@ class Loop:
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
+        self.deliveries: Deliveries | None = None  # channel messages (set by _drive)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -259,6 +270,8 @@ class Loop:
         if self.options.until is not None and not self.live:
             self.fire_timers(self.options.until)
         self.flush()
+        if self.deliveries is not None and self.options.until is not None and not self.live:
+            self.deliveries.drain(self, self.options.until)
 
     def _reload(self) -> None:
         """Live mode: when a workspace file changed, register the versions again (§4.5).
@@ -272,8 +285,9 @@ class Loop:
             return
         err = self.options.err or sys.stderr
         ws = load_workspace(self.options.workspace)
-        if ws.has_errors:
-            for d in ws.diagnostics:
+        templates = load_templates(ws)
+        if ws.has_errors or templates.has_errors:
+            for d in (*ws.diagnostics, *templates.diagnostics):
                 if d.is_error:
                     print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)),
                           file=err)
@@ -285,11 +299,13 @@ class Loop:
                 reg = register(self.store, ws, self.spec.options)
                 if reg.spec is None:
                     raise _Refused(reg.problems)
+                if self.deliveries is not None:
+                    self.deliveries.configure(ws.model.channels, templates)
                 self._use(reg.spec)
                 self._opened(reg.opened)
                 self.timers.write(self.store)
-        except _Refused as refused:
-            self._refuse(refused.problems)
+        except (_Refused, ChannelConfigError) as refused:
+            self._refuse(refused.problems if isinstance(refused, _Refused) else [str(refused)])
 
     def _refuse(self, problems: list[str]) -> None:
         err = self.options.err or sys.stderr
@@ -349,6 +365,8 @@ class Loop:
             self.store.set_offset(self.offset)
             self.offset = None
         self.batcher.flush()
+        if self.deliveries is not None:
+            self.deliveries.dispatch(self, to_micros(self.now()))
 
     # -- one line ----------------------------------------------------------------------------
 

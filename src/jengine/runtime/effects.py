@@ -192,6 +192,7 @@ class Effects:
         self.rows: list[tuple[str, str]] = []
         self.timers = TimerQueue(store)
         self.log = EffectLog(store)
+        self.deliveries: Any = None  # jengine.runtime.channels.deliveries.Deliveries
 
     def output(self, stream: str, obj: Json) -> None:
         """Buffer an output row; :meth:`write_outputs` inserts the batch in order."""
@@ -214,8 +215,12 @@ class Effects:
                 self._journal(e.obj)
             elif t is OutboxOut:
                 if self.log.record(Effect(e.instance, e.step, e.attempt, "outbox", e.obj)):
-                    self.output(OUTBOX, e.obj)
-                    self.result.outbox += 1
+                    obj, more = (e.obj, ()) if self.deliveries is None else \
+                        self.deliveries.accept(self.spec, self.world, e, now)
+                    if obj is not None:
+                        self.output(OUTBOX, obj)
+                        self.result.outbox += 1
+                    follow.extend(more)
             elif t is DeadOut:
                 self.output(DEADLETTER, e.obj)
                 self.result.dead_letters += 1

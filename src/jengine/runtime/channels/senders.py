@@ -1,0 +1,41 @@
+"""The sender of each provider, and building the deliveries of a run.
+
+:class:`Senders` gives every channel its :class:`~.base.Sender`: one :class:`~.smtp.SmtpSender`
+for ``smtp`` channels, one :class:`~.providers.HttpSender` (over the run's HTTP transport)
+for ``twilio``, ``fcm`` and ``webhook``. A run may pass its own (``RunOptions.senders``: the
+scenario runner records messages instead of sending them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jengine.lang.model import ChannelModel
+from jengine.runtime.channels.base import Sender
+from jengine.runtime.channels.deliveries import ChannelConfigError, Deliveries
+from jengine.runtime.channels.providers import HttpSender
+from jengine.runtime.channels.smtp import SmtpSender
+from jengine.runtime.http import HttpxTransport, Transport
+from jengine.templates.workspace import Templates
+
+__all__ = ["ChannelConfigError", "Deliveries", "Senders", "deliveries_for"]
+
+
+class Senders:
+    def __init__(self, env: Mapping[str, str], transport: Transport) -> None:
+        self.smtp = SmtpSender(env)
+        self.http = HttpSender(transport, env)
+
+    def __call__(self, channel: ChannelModel) -> Sender:
+        return self.smtp if channel.provider == "smtp" else self.http
+
+
+def deliveries_for(options: Any, store: Any, channels: Mapping[str, ChannelModel],
+                   templates: Templates) -> Deliveries:
+    """The deliveries of a run (raises :class:`~.deliveries.ChannelConfigError`)."""
+    env: Mapping[str, str] = options.env if options.env is not None else os.environ
+    senders: Callable[[ChannelModel], Sender] = options.senders or Senders(
+        env, options.transport or HttpxTransport())
+    return Deliveries(store, templates, senders, env, channels)

@@ -1,0 +1,253 @@
+"""A workspace's templates: found in ``templates/``, checked against the journeys that use them.
+
+A template is a set of part files sharing a name: ``templates/welcome.subject`` (the email
+subject), ``.html`` (the HTML body), ``.txt`` (the text body, or the SMS / push text),
+``.title`` (a push title) and ``.json`` (a webhook body). Each channel step sent through a
+declared channel (``template: "welcome"``) checks every part of its template against what that
+step can read:
+
+* ``profile.…`` — the fields of the ``ExperiencePlatform`` field groups (all but ``Events``),
+  merged as AJO merges a profile's field groups;
+* ``context.journey.events.E.…`` — the events the journey can hold (its entry event and the
+  events its awaits wait for), ``context.journey.actions.S.…`` — the responses of its
+  custom-action steps, ``context.journey.technicalProperties.…`` — journeyUID,
+  journeyVersionUID, journeyVersion, instanceUID, profileId, stepName;
+* ``params.p`` — the step's own parameters, with their expression types.
+
+A template no step uses is checked against the profile and every event (warning
+``T-UNUSED``); a step whose template or a required part is missing is ``T-TEMPLATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jengine.lang import ast as A
+from jengine.lang.channels import literal_param, step_channel
+from jengine.lang.index import FileDiagnostic
+from jengine.lang.model import ChannelModel, JourneyModel, Model
+from jengine.lang.workspace import Workspace
+from jengine.templates import CheckedTemplate, CompiledTemplate, compile_template, prepare
+from jexpr.diagnostics import Diagnostic, did_you_mean, error, sort_diagnostics, warning
+from jexpr.source import Source
+
+__all__ = ["ESCAPE", "PARTS", "StepTemplate", "Templates", "load_templates", "step_schema"]
+
+PARTS = ("subject", "html", "txt", "title", "json")
+ESCAPE = {"subject": "text", "html": "html", "txt": "text", "title": "text", "json": "json"}
+_REQUIRED = {"email": (("subject",), ("html", "txt")), "sms": (("txt",),),
+             "push": (("txt",),)}
+_TECHNICAL = {"journeyUID": "string", "journeyVersionUID": "string", "journeyVersion": "integer",
+              "instanceUID": "string", "profileId": "string", "stepName": "string"}
+PROFILE_STORE, EVENTS_GROUP = "ExperiencePlatform", "Events"
+
+
+@dataclass
+class StepTemplate:
+    """The template of one channel step, checked against that step's schema."""
+
+    name: str
+    channel: ChannelModel
+    parts: dict[str, CheckedTemplate] = field(default_factory=dict)
+    compiled: dict[str, CompiledTemplate] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(c.has_errors for c in self.parts.values())
+
+    def compile(self, part: str) -> CompiledTemplate:
+        found = self.compiled.get(part)
+        if found is None:
+            found = self.compiled[part] = compile_template(
+                self.parts[part], ESCAPE[part], f"templates/{self.name}.{part}")
+        return found
+
+
+@dataclass
+class Templates:
+    """Every template of a workspace: the files, the per-step checks, the diagnostics."""
+
+    root: Path
+    files: dict[str, dict[str, Path]] = field(default_factory=dict)
+    steps: dict[tuple[str, str], StepTemplate] = field(default_factory=dict)
+    diagnostics: list[FileDiagnostic] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    def for_step(self, journey: str, step: str) -> StepTemplate | None:
+        return self.steps.get((journey, step))
+
+
+def template_files(root: Path) -> dict[str, dict[str, Path]]:
+    """``name → {part → path}`` of every part file below ``root/templates``."""
+    folder = root / "templates"
+    out: dict[str, dict[str, Path]] = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.rglob("*")):
+        part = path.suffix[1:]
+        if path.is_file() and part in PARTS:
+            name = path.relative_to(folder).with_suffix("").as_posix()
+            out.setdefault(name, {})[part] = path
+    return out
+
+
+def profile_schema(model: Model) -> dict[str, str]:
+    """``profile.…`` entries: every ``ExperiencePlatform`` field group but ``Events``, merged."""
+    out: dict[str, str] = {"profile": "object"}
+    for path, kind in model.schema.items():
+        parts = path.split(".")
+        if len(parts) > 2 and parts[0] == PROFILE_STORE and parts[1] != EVENTS_GROUP:
+            out.setdefault(".".join(["profile", *parts[2:]]), kind)
+    return out
+
+
+def _context(model: Model, events: set[str], actions: Mapping[str, str]) -> dict[str, str]:
+    out = {"context": "object", "context.journey": "object", "context.journey.events": "object",
+           "context.journey.actions": "object", "context.journey.technicalProperties": "object"}
+    for name, kind in _TECHNICAL.items():
+        out[f"context.journey.technicalProperties.{name}"] = kind
+    for event in sorted(events):
+        decl = model.events.get(event)
+        out[f"context.journey.events.{event}"] = "object"
+        for path, kind in (decl.schema.items() if decl else ()):
+            out[f"context.journey.events.{path}"] = kind
+    for step, action in actions.items():
+        out[f"context.journey.actions.{step}"] = "object"
+        act = model.actions.get(action)
+        for path, kind in (act.response.items() if act else ()):
+            out[f"context.journey.actions.{step}.{path}"] = kind
+    return out
+
+
+def _journey_events(journey: JourneyModel) -> set[str]:
+    out: set[str] = set()
+    if isinstance(journey.entry, A.EntryEvent | A.EntryBusiness):
+        out.add(journey.entry.event.text)
+    for step in journey.steps.values():
+        body = step.node.body
+        if isinstance(body, A.Await):
+            out.update(t.event.text for t in body.items if isinstance(t, A.EventTrigger))
+    return out
+
+
+def step_schema(model: Model, journey: JourneyModel, body: A.Channel) -> dict[str, str]:
+    """What a template of this channel step may read (see the module docstring)."""
+    actions = {s.name: s.node.body.action.text for s in journey.steps.values()
+               if isinstance(s.node.body, A.Custom)}
+    out = {**profile_schema(model), **_context(model, _journey_events(journey), actions)}
+    out["params"] = "object"
+    for p in body.params:
+        site = model.sites.get(p.value)
+        kind = site.checked.type if site is not None and site.checked is not None else "any"
+        out[f"params.{p.name.text}"] = kind
+    return out
+
+
+def load_templates(ws: Workspace) -> Templates:
+    """Find, parse and check every template of a workspace against its uses."""
+    root = ws.root if ws.root.is_dir() else ws.root.parent
+    out = Templates(root, template_files(root))
+    found: dict[tuple[Path, int, int, str, str], FileDiagnostic] = {}
+    used: set[str] = set()
+    for journey, step, body, channel in _channel_steps(ws.model):
+        name = literal_param(body, "template")
+        if name is None:
+            continue
+        used.add(name)
+        parts = out.files.get(name)
+        if not _parts_present(ws, out, journey, body, channel, name, parts, found):
+            continue
+        assert parts is not None
+        schema = step_schema(ws.model, journey, body)
+        st = out.steps[(journey.name, step.name.text)] = StepTemplate(name, channel)
+        for part, path in parts.items():
+            st.parts[part] = checked = prepare(path.read_text(encoding="utf-8"), schema,
+                                               str(path.relative_to(root)))
+            _collect(found, path, checked)
+    for name, parts in out.files.items():
+        if name not in used:
+            _unused(ws.model, name, parts, root, found)
+    by_source: dict[str, tuple[Path, Source, list[Diagnostic]]] = {}
+    for item in found.values():
+        by_source.setdefault(item.source.name, (item.path, item.source, []))[2].append(
+            item.diagnostic)
+    for name in sorted(by_source):
+        path, source, diags = by_source[name]
+        out.diagnostics.extend(FileDiagnostic(path, source, d) for d in sort_diagnostics(diags))
+    return out
+
+
+def _channel_steps(model: Model) -> Iterator[tuple[JourneyModel, A.Step, A.Channel,
+                                                   ChannelModel]]:
+    for journey in model.journeys.values():
+        for step in journey.steps.values():
+            body = step.node.body
+            if isinstance(body, A.Channel):
+                channel = step_channel(model.channels, body)
+                if channel is not None and channel.provider != "outbox":
+                    yield journey, step.node, body, channel
+
+
+def _parts_present(ws: Workspace, out: Templates, journey: JourneyModel, body: A.Channel,
+                   channel: ChannelModel, name: str, parts: dict[str, Path] | None,
+                   found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> bool:
+    """Report a missing template or part at the step's ``template`` parameter."""
+    param = next(p for p in body.params if p.name.text == "template")
+    source = _source_of(ws, journey)
+    if parts is None:
+        guess = did_you_mean(name, out.files)
+        hint = f"did you mean '{guess}'?" if guess else (
+            f"create templates/{name}.html (and .subject, .txt …) in the workspace")
+        _add(found, source, error("T-TEMPLATE", f"no template '{name}' in templates/",
+                                  param.value.span, hint))
+        return False
+    needs = (("json",),) if channel.provider == "webhook" else _REQUIRED.get(body.kind, ())
+    for alternatives in needs:
+        if not any(a in parts for a in alternatives):
+            files = " or ".join(f"templates/{name}.{a}" for a in alternatives)
+            _add(found, source, error("T-TEMPLATE", f"template '{name}' has no {files}",
+                                      param.value.span, f"a {body.kind} message needs {files}"))
+    return True
+
+
+def _source_of(ws: Workspace, journey: JourneyModel) -> tuple[Path, Source]:
+    for path, file in ws.files.items():
+        if journey.node in file.declarations:
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            return path, Source(text, str(path))
+    return Path("."), Source("", ".")
+
+
+def _add(found: dict[tuple[Path, int, int, str, str], FileDiagnostic],
+         where: tuple[Path, Source], d: Diagnostic) -> None:
+    path, source = where
+    found.setdefault((path, d.span.start, d.span.end, d.code, d.message),
+                     FileDiagnostic(path, source, d))
+
+
+def _collect(found: dict[tuple[Path, int, int, str, str], FileDiagnostic], path: Path,
+             checked: CheckedTemplate) -> None:
+    assert checked.source is not None
+    for d in checked.diagnostics:
+        _add(found, (path, checked.source), d)
+
+
+def _unused(model: Model, name: str, parts: dict[str, Path], root: Path,
+            found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> None:
+    schema = {**profile_schema(model), **_context(model, set(model.events), {})}
+    schema["params"] = "any"
+    for part, path in parts.items():
+        checked = prepare(path.read_text(encoding="utf-8"), schema,
+                          str(path.relative_to(root)))
+        _collect(found, path, checked)
+        assert checked.source is not None
+        if part == next(iter(parts)):
+            _add(found, (path, checked.source), warning(
+                "T-UNUSED", f"no channel step uses template '{name}'",
+                checked.source.span(0, 0), f'send it from a step: email {{ template: "{name}" '
+                "… }"))
