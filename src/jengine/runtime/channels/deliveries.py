@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from jengine.core.governance import decide
+from jengine.core.governance import consent_reason, decide, merged_attributes
 from jengine.core.instants import from_micros, render_instant, to_micros
 from jengine.core.state import Input, OutboxOut, ReactionIn
 from jengine.lang import ast as A
@@ -195,6 +195,10 @@ class Deliveries:
 
     def _deliver(self, loop: LoopPort, row: sends.SendRow) -> None:
         channel = loop.spec.model.channels.get(row.channel)
+        reason = self._still_allowed(loop, row, channel)
+        if reason is not None:
+            self._suppress(loop, row, reason)
+            return
         if channel is None:
             result = SendResult("failed", detail=f"channel {row.channel} is no longer declared")
         else:
@@ -212,6 +216,24 @@ class Deliveries:
             sends.reschedule(self.store, row.key, attempts, due, result.detail or "")
         else:
             self._done(loop, row, result, attempts, now)
+        loop.flush()
+
+    def _still_allowed(self, loop: LoopPort, row: sends.SendRow,
+                       channel: ChannelModel | None) -> str | None:
+        """Suppression and consent are checked again at send time (a bounce or an
+        unsubscribe may have come in since the message was queued)."""
+        if row.kind == "email" and row.recipient and self._suppressed(row.recipient):
+            return "suppression_list"
+        if channel is not None and channel.category == "marketing":
+            profile = loop.world.state.profiles.get(row.profile)
+            return consent_reason(merged_attributes(profile), row.kind)
+        return None
+
+    def _suppress(self, loop: LoopPort, row: sends.SendRow, reason: str) -> None:
+        loop.batcher.begin()
+        sends.complete(self.store, row.key, "suppressed", row.attempts, None, reason)
+        loop.effects.output(OUTBOX, {**row.outbox, "status": "suppressed", "reason": reason})
+        loop.result.outbox += 1
         loop.flush()
 
     def _done(self, loop: LoopPort, row: sends.SendRow, result: SendResult, attempts: int,

@@ -14,7 +14,8 @@ key: the same for every attempt) and RFC 8058 ``List-Unsubscribe``/``List-Unsubs
 Header values never contain line breaks (personalized subjects are flattened).
 
 Answers: 250 → ``sent`` (the id is the Message-ID); 4xx, a network error or a timeout →
-``retry``; 5xx → ``failed`` (a refused recipient is a hard bounce).
+``retry``; 5xx → ``failed`` (a refused recipient, or an enhanced status 5.1.x, is a hard
+bounce).
 """
 
 from __future__ import annotations
@@ -161,4 +162,6 @@ def _answer(code: int, text: bytes | str, recipient: bool = False) -> SendResult
     detail = f"SMTP {code} {message}"
     if 400 <= code < 500:
         return SendResult("retry", detail=detail)
-    return SendResult("failed", detail=detail, bounce="hard" if recipient else None)
+    # a refused recipient, or an enhanced status 5.1.x (bad mailbox or domain, RFC 3463)
+    hard = recipient or message.lstrip().startswith("5.1.")
+    return SendResult("failed", detail=detail, bounce="hard" if hard else None)
