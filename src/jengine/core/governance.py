@@ -2,7 +2,7 @@
 
 :func:`decide` answers send, suppress (with the reason) or wait (until the end of quiet
 hours) for one message about to be given to a channel. The order is AJO's: a missing recipient;
-the suppression list (email addresses and domains); then, for marketing messages only,
+the suppression list (email addresses and domains, phone numbers, push tokens); then, for marketing messages only,
 consent, quiet hours and frequency caps. Transactional channels skip everything but the
 suppression list.
 
@@ -150,10 +150,9 @@ def decide(rules: RulesModel, kind: str, category: str, profile: Mapping[str, An
     """Send, suppress or wait (see the module docstring)."""
     if recipient is None or recipient == "":
         return Verdict("suppress", "no_recipient")
-    if kind == "email":
-        reason = suppressed(recipient)
-        if reason is not None:
-            return Verdict("suppress", reason)
+    reason = suppressed(recipient)
+    if reason is not None:
+        return Verdict("suppress", reason)
     if category != "marketing":
         return Verdict("send")
     reason = consent_reason(merged_attributes(profile), kind)

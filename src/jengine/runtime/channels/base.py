@@ -43,6 +43,7 @@ class Message:
     def from_json(obj: Mapping[str, Any]) -> Message:
         data = dict(obj)
         data["unsubscribe"] = tuple(data.get("unsubscribe", ()))
+        data.setdefault("to", None)
         return Message(**data)
 
 

@@ -222,7 +222,7 @@ class Deliveries:
                        channel: ChannelModel | None) -> str | None:
         """Suppression and consent are checked again at send time (a bounce or an
         unsubscribe may have come in since the message was queued)."""
-        if row.kind == "email" and row.recipient and self._suppressed(row.recipient):
+        if row.recipient and self._suppressed(row.recipient):
             return "suppression_list"
         if channel is not None and channel.category == "marketing":
             profile = loop.world.state.profiles.get(row.profile)
