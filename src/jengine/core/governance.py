@@ -12,7 +12,8 @@ suppression list.
 * **Quiet hours** — a period is a daily window (``start``–``end`` minutes; a window ending
   before it starts crosses midnight and belongs to the day it starts) on some weekdays, or whole
   days; it is read in a fixed zone, or in the profile's ``timeZone`` (with an optional
-  fallback; without either, the rule does not apply, as in AJO). Back-to-back periods join.
+  fallback; without either, the rule does not apply, as in AJO). Back-to-back periods join;
+  a message that would wait 7 days or more is dropped, as AJO drops messages queued that long.
 * **Frequency caps** — at most N marketing messages on the rule's channels (one counter) in the
   sliding window of length D ending now; ``history`` lists the profile's earlier marketing
   messages still counted (queued or sent) as (time µs, channel kind).
@@ -32,7 +33,7 @@ from jengine.lang.model import QuietModel, RulesModel
 __all__ = ["Verdict", "consent_reason", "decide", "merged_attributes", "quiet_until"]
 
 _OPT_OUT = frozenset(("n", "dn"))
-_LOOKAHEAD = 30          # joined quiet periods followed at most this many times
+MAX_WAIT_US = 7 * 86_400_000_000   # AJO drops a message queued longer than 7 days
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,12 @@ def _period_end(rule: QuietModel, t: dt.datetime) -> dt.datetime | None:
 def quiet_until(rules: Sequence[QuietModel], now_us: int,
                 profile_zone: str | None) -> tuple[str, int] | None:
     """(action, end µs) when ``now`` is in quiet hours of one of ``rules`` (joined periods
-    followed to their common end); ``drop`` wins over ``wait``."""
+    followed to their common end); ``drop`` wins over ``wait``, and a wait of more than 7 days
+    is a drop (AJO drops messages queued that long)."""
     end_us: int | None = None
     action = "wait"
     t_us = now_us
-    for _ in range(_LOOKAHEAD):
+    while t_us < now_us + MAX_WAIT_US:
         found = False
         for rule in rules:
             zone = _zone(rule, profile_zone)
@@ -130,6 +132,8 @@ def quiet_until(rules: Sequence[QuietModel], now_us: int,
         if not found or end_us is None or end_us <= t_us:
             break
         t_us = end_us
+    if end_us is not None and end_us >= now_us + MAX_WAIT_US:
+        action = "drop"
     return None if end_us is None else (action, end_us)
 
 
