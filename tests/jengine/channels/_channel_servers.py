@@ -77,9 +77,18 @@ class Received:
 class _Handler:
     answers: dict[str, list[str]] = field(default_factory=dict)
     on_data: Callable[[EmailMessage], str | None] | None = None
+    on_mail: Callable[[], None] | None = None
     inbox: list[Received] = field(default_factory=list)
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if self.on_mail is not None:
+            self.on_mail()
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)

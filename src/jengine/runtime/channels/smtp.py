@@ -68,6 +68,13 @@ class SmtpSender:
         self.env = env
         self.timeout = timeout
         self.connections: dict[str, smtplib.SMTP] = {}
+        self._context: ssl.SSLContext | None = None
+
+    def context(self) -> ssl.SSLContext:
+        """The TLS context (made once: loading the trusted certificates takes ~50 ms)."""
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self.env.get("SSL_CERT_FILE"))
+        return self._context
 
     def send(self, channel: ChannelModel, message: Message) -> SendResult:
         try:
@@ -121,15 +128,14 @@ class SmtpSender:
         if conn is not None:
             return conn
         host, port, security, user, password = self._server(channel)
-        context = ssl.create_default_context(cafile=self.env.get("SSL_CERT_FILE"))
         if security == "ssl":
-            conn = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
+            conn = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=self.context())
         else:
             conn = smtplib.SMTP(host, port, timeout=self.timeout)
         try:
             conn.ehlo()
             if security == "starttls":
-                conn.starttls(context=context)
+                conn.starttls(context=self.context())
                 conn.ehlo()
             if user:
                 conn.login(user, password or "")
