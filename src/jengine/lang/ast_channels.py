@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from jengine.lang.ast_base import Literal_, Name, Node
-from jexpr.source import Span
 
 __all__ = ["CapRule", "ChannelDecl", "ChannelSetting", "QuietRule", "Rule", "RulesDecl",
            "SuppressRule"]
@@ -27,8 +26,7 @@ class ChannelDecl(Node):
     """``channel NAME kind { setting … }``: a delivery channel (provider and its settings)."""
 
     name: Name
-    kind: Literal["email", "sms", "push", "inapp"]
-    kind_span: Span
+    kind: Name              # email, sms, push (inapp is reported)
     settings: tuple[ChannelSetting, ...]
 
 

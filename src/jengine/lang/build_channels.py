@@ -53,9 +53,8 @@ class ChannelBuilding:
     @_meta
     def channel_decl(self, meta: Any, name: Token, kind: Any,
                      *settings: A.ChannelSetting) -> A.ChannelDecl:
-        word: Token = kind.children[0]
-        return A.ChannelDecl(self._span(meta), self._name(name), str(word),  # type: ignore[arg-type]
-                             self._tspan(word), settings)
+        return A.ChannelDecl(self._span(meta), self._name(name), self._name(kind.children[0]),
+                             settings)
 
     @_meta
     def channel_setting(self, meta: Any, name: A.Name, value: Any) -> A.ChannelSetting:

@@ -107,11 +107,11 @@ class _Checker:
         if provider is None:
             self.report("J-CHANNEL", f"channel '{node.name.text}' needs a provider", node.name,
                         "add for example 'provider: smtp' (smtp, twilio, fcm, webhook, outbox)")
-        elif provider in _KINDS and node.kind not in _KINDS[provider]:
-            self.report("J-CHANNEL", f"provider {provider} does not send {node.kind}",
+        elif provider in _KINDS and node.kind.text not in _KINDS[provider]:
+            self.report("J-CHANNEL", f"provider {provider} does not send {node.kind.text}",
                         given["provider"].value, f"{provider} sends "
                         f"{' and '.join(_KINDS[provider])}")
-        if node.kind == "inapp":
+        if node.kind.text == "inapp":
             self.report("J-CHANNEL", "in-app messages have no delivery provider",
                         node.name, "declare email, sms or push channels")
         spec = {**_COMMON, **PROVIDERS.get(provider or "", {})}
@@ -125,7 +125,7 @@ class _Checker:
                   for n, s in given.items() if not s.secret}
         secrets = {n: str(s.value.value) for n, s in given.items()
                    if s.secret and isinstance(s.value, A.Literal_)}
-        return ChannelModel(node.name.text, node.kind, provider or "outbox",
+        return ChannelModel(node.name.text, node.kind.text, provider or "outbox",
                             str(values.get("category", "marketing")), values, secrets, node)
 
     def word(self, s: A.ChannelSetting | None) -> str | None:

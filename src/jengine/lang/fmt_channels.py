@@ -18,7 +18,7 @@ def _setting(w: Writer, s: A.ChannelSetting) -> None:
 
 
 def channel_decl(w: Writer, d: A.ChannelDecl) -> None:
-    block(w, f"channel {w.src(d.name)} {d.kind}", d, d.settings, _setting)
+    block(w, f"channel {w.src(d.name)} {w.src(d.kind)}", d, d.settings, _setting)
 
 
 def _kinds(w: Writer, names: tuple[A.Name, ...]) -> str:

@@ -32,7 +32,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
-from jengine.runtime.channels.senders import ChannelConfigError, Deliveries, deliveries_for
+from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
@@ -68,7 +68,10 @@ def drive(options: RunOptions) -> RunResult:
     for d in (*ws.diagnostics, *templates.diagnostics):
         if d.is_error:
             print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
-    if ws.has_errors or templates.has_errors:
+    problems = delivery.channel_problems(ws.model.channels, options.env)
+    for problem in problems:
+        print(f"{options.workspace}: error {problem}", file=err)
+    if ws.has_errors or templates.has_errors or problems:
         result.status = 1
         return result
     store = Store(options.state)
@@ -91,13 +94,8 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
-    try:
-        loop.deliveries = loop.effects.deliveries = deliveries_for(
-            options, store, ws.model.channels, templates)
-    except ChannelConfigError as exc:
-        print(f"{options.workspace}: error {exc}", file=err)
-        result.status = 1
-        return result
+    loop.deliveries = loop.effects.deliveries = delivery.deliveries_for(
+        options, store, ws.model.channels, templates)
     loop.setup(reg.opened)
     try:
         loop.run()
@@ -202,7 +200,7 @@ class Loop:
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
-        self.deliveries: Deliveries | None = None  # channel messages (set by _drive)
+        self.deliveries: delivery.Deliveries | None = None  # channel messages (set by _drive)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -269,9 +267,9 @@ class Loop:
                 self.flush()
         if self.options.until is not None and not self.live:
             self.fire_timers(self.options.until)
+        if self.deliveries is not None and not self.live:
+            self.deliveries.finish(self)
         self.flush()
-        if self.deliveries is not None and self.options.until is not None and not self.live:
-            self.deliveries.drain(self, self.options.until)
 
     def _reload(self) -> None:
         """Live mode: when a workspace file changed, register the versions again (§4.5).
@@ -304,7 +302,7 @@ class Loop:
                 self._use(reg.spec)
                 self._opened(reg.opened)
                 self.timers.write(self.store)
-        except (_Refused, ChannelConfigError) as refused:
+        except (_Refused, delivery.ChannelConfigError) as refused:
             self._refuse(refused.problems if isinstance(refused, _Refused) else [str(refused)])
 
     def _refuse(self, problems: list[str]) -> None:
@@ -365,8 +363,6 @@ class Loop:
             self.store.set_offset(self.offset)
             self.offset = None
         self.batcher.flush()
-        if self.deliveries is not None:
-            self.deliveries.dispatch(self, to_micros(self.now()))
 
     # -- one line ----------------------------------------------------------------------------
 
@@ -417,7 +413,10 @@ class Loop:
             self.batcher.begin()
             self.result.timers += 1
             inp = TimerIn(seq=seq, kind=kind, due=due, instance=instance, payload=payload)
-            self.process(inp, self.wall.now() if self.live else now)
+            if payload.get("t") == "send" and self.deliveries is not None:
+                self.deliveries.fire(self, row, self.wall.now() if self.live else now)
+            else:
+                self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
 
     def _event(self, ev: InputEvent, t_us: int) -> None:

@@ -1,5 +1,6 @@
 """Playing a scenario: write its workspace and inputs to a folder, run them with the scripted
-HTTP transport, read the outputs back and compare them with the expectations.
+HTTP transport and recording channel senders (no message leaves the test), read the outputs
+back and compare them with the expectations.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from jengine.testing.scenario import (
     ScenarioResult,
     stub_transport,
 )
+from jengine.testing.stubchannels import RecordingSenders
 from jengine.testing.stubhttp import StubTransport
 
 __all__ = ["run_scenario"]
@@ -48,7 +50,8 @@ def _execute(scenario: Scenario, folder: Path, transport: Transport,
         outbox=folder / "outbox.jsonl", journal=folder / "journal.jsonl",
         dead_letters=folder / "deadletters.jsonl", mode="simulated", until=scenario.until,
         dry_run=scenario.dry_run, test_mode=scenario.test_mode,
-        batch_size=scenario.batch_size, transport=transport, env=dict(scenario.env))
+        batch_size=scenario.batch_size, transport=transport, env=dict(scenario.env),
+        senders=RecordingSenders())
     if scenario.test_wait is not None:
         options.test_wait = scenario.test_wait
     result = run(options)

@@ -173,7 +173,7 @@ def _symbol(decl: A.Declaration) -> Symbol:
     elif isinstance(decl, A.Audience):
         kind, detail = "audience", "rule audience" if decl.where else "audience"
     elif isinstance(decl, A.ChannelDecl):
-        kind, detail = "channel", f"{decl.kind} channel"
+        kind, detail = "channel", f"{decl.kind.text} channel"
     elif isinstance(decl, A.RulesDecl):
         kind, detail = "rules", "business rules"
     else:

@@ -56,9 +56,13 @@ class SendResult:
 
 
 class Sender(Protocol):
-    """Delivers messages of one provider; keeps connections between calls until ``close``."""
+    """Delivers messages of one provider; keeps connections between calls until ``close``.
+    ``idempotent``: the provider ignores a repeat of a message key it has already accepted
+    (then the answers need not be committed one by one)."""
 
     def send(self, channel: ChannelModel, message: Message) -> SendResult: ...
+
+    def idempotent(self, channel: ChannelModel) -> bool: ...
 
     def close(self) -> None: ...
 

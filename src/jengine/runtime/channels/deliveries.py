@@ -5,25 +5,31 @@ outbox line of a channel step that has a declared channel): the governance decis
 (:func:`jengine.core.governance.decide` — suppression list, consent, quiet hours, frequency
 caps); a suppressed message is written to the outbox at once (``suppressed``, with the
 reason); otherwise the message is rendered and *queued* in the ``sends`` table (due now, or at
-the end of quiet hours), keyed by the effect's idempotency key. A template that fails to
-render is a ``failed`` outbox line and a ``failed`` reaction.
+the end of quiet hours), keyed by the effect's idempotency key, with a ``send`` timer at
+that time. A template that fails to render is a ``failed`` outbox line and a ``failed``
+reaction.
 
-**After every commit** (:meth:`Deliveries.dispatch`, called by the run loop): each queued
-message that is due goes to its provider, one at a time, and its outcome commits before the
-next is sent — ``sent`` or ``failed`` (the outbox line, with the provider's id, the attempts
-and the error), or back to the queue for a retry (transient errors, up to the channel's
-``retries``, 10 s × 2^(k−1) later on the engine clock). A send that a crash interrupts is sent
-again after the restart: HTTP providers receive the same ``Idempotency-Key`` and the same
-body; an SMTP server the same ``Message-ID`` (SMTP has no way to ask whether the message
-arrived: only a crash between the server's "250 OK" and the commit of that answer can repeat
-an email — RFC 1047's window, milliseconds wide). A permanent failure becomes a ``failed``
-reaction of the step (``await { failed S -> … }``); a hard bounce puts the address on the
-suppression list, a provider-side opt-out (SMS STOP) withdraws the profile's consent.
+**When its timer fires** (:meth:`Deliveries.fire`, from the run loop's timer processing, so a
+message goes out at its place in the engine's order of inputs and timers — the outputs do not
+depend on where commits fall): suppression and consent are checked again, the message goes to
+its provider and the answer is recorded — ``sent`` or ``failed`` (the outbox line, with the
+provider's id, the attempts and the error), or a retry timer (transient errors, up to the
+channel's ``retries``, 10 s × 2^(k−1) later on the engine clock). For SMTP the queue row and
+the timer commit before the attempt and the answer right after it: a crash in between sends
+the message again, and a crash anywhere else neither repeats nor loses it (SMTP cannot tell
+whether a message arrived, so only a crash between the server's "250 OK" and the commit of
+that answer repeats an email, with the same ``Message-ID`` — RFC 1047's window, milliseconds
+wide). HTTP providers receive the same ``Idempotency-Key`` and body on every attempt. A
+permanent failure becomes a ``failed`` reaction of the step (``await { failed S -> … }``); a
+hard bounce puts the address on the suppression list, a provider-side opt-out (SMS STOP)
+withdraws the profile's consent. At the end of a run, messages due by the engine clock are
+sent (:meth:`Deliveries.finish`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -42,15 +48,25 @@ from jengine.runtime.records import OUTBOX, Json
 from jengine.templates import RenderError
 from jengine.templates.workspace import StepTemplate, Templates
 
-__all__ = ["RETRY_BASE_US", "ChannelConfigError", "Deliveries"]
+__all__ = ["RETRY_BASE_US", "ChannelConfigError", "Deliveries", "channel_problems"]
 
 KINDS = frozenset(("email", "sms", "push"))
 RETRY_BASE_US = 10_000_000
+SEND_TIMER_KIND = 1     # an ordinary timer (§4.4 kind 1)
 DEFAULT_RETRIES = 3
 
 
 class ChannelConfigError(Exception):
     """The run cannot deliver: a channel needs something the environment lacks."""
+
+
+def channel_problems(channels: Mapping[str, ChannelModel],
+                     env: Mapping[str, str] | None) -> list[str]:
+    """What the environment lacks for these channels (the run refuses to start)."""
+    values = env if env is not None else os.environ
+    return [f"channel {c.name} tracks opens and clicks: set {TRACKING_KEY_ENV} (the key that "
+            "signs links)" for c in channels.values()
+            if c.settings.get("tracking") and not values.get(TRACKING_KEY_ENV)]
 
 
 class LoopPort(Protocol):
@@ -61,13 +77,12 @@ class LoopPort(Protocol):
     effects: Any
     result: Any
     batcher: Any
+    timers: Any
     clock_us: int
 
     def flush(self) -> None: ...
 
     def process(self, inp: Input, now: dt.datetime) -> None: ...
-
-    def advance(self, t: dt.datetime, t_us: int) -> dt.datetime: ...
 
     def now(self) -> dt.datetime: ...
 
@@ -79,27 +94,24 @@ class Deliveries:
                  senders: Callable[[ChannelModel], Sender], env: Mapping[str, str],
                  channels: Mapping[str, ChannelModel]) -> None:
         self.store, self.templates, self.senders, self.env = store, templates, senders, env
-        self.busy = False
         self.used: set[Sender] = set()
         self.trackers: dict[str, Tracker] = {}
         self.configure(channels, templates)
 
     def configure(self, channels: Mapping[str, ChannelModel], templates: Templates) -> None:
         """Take (new) channel declarations and templates; check the tracking key."""
+        problems = channel_problems(channels, self.env)
+        if problems:
+            raise ChannelConfigError("; ".join(problems))
         self.templates = templates
-        key = self.env.get(TRACKING_KEY_ENV)
-        self.trackers = {}
-        for c in channels.values():
-            if c.settings.get("tracking"):
-                if not key:
-                    raise ChannelConfigError(f"channel {c.name} tracks opens and clicks: set "
-                                             f"{TRACKING_KEY_ENV} (the key that signs links)")
-                self.trackers[c.name] = Tracker(str(c.settings["tracking"]), key.encode())
+        key = self.env.get(TRACKING_KEY_ENV, "").encode()
+        self.trackers = {c.name: Tracker(str(c.settings["tracking"]), key)
+                         for c in channels.values() if c.settings.get("tracking")}
 
     # -- in the step's commit ----------------------------------------------------------------
 
-    def accept(self, spec: Any, world: Any, e: OutboxOut,
-               now: dt.datetime) -> tuple[Json | None, list[Input]]:
+    def accept(self, spec: Any, world: Any, e: OutboxOut, now: dt.datetime,
+               timers: Any) -> tuple[Json | None, list[Input]]:
         """The outbox line to write now (None: queued) and follow-up inputs."""
         obj = e.obj
         if not spec.model.channels or obj["action"] not in KINDS or obj["status"] != "sent":
@@ -139,6 +151,7 @@ class Deliveries:
             line["sendAt"] = render_instant(from_micros(due))
         sends.insert(self.store, key, channel.name, channel.kind, channel.category,
                      obj["profile"], to, now_us, due, message.to_json(), line)
+        timers.add(due, SEND_TIMER_KIND, None, {"t": "send", "key": key})
         return None, []
 
     def _history(self, spec: Any, profile: str, now_us: int) -> list[tuple[int, str]]:
@@ -165,35 +178,18 @@ class Deliveries:
         return ReactionIn(0, None, obj["journey"], obj["version"], obj["profile"], obj["step"],
                           kind)
 
-    # -- after each commit ----------------------------------------------------------------------
+    # -- when its timer fires ------------------------------------------------------------------
 
-    def dispatch(self, loop: LoopPort, limit_us: int) -> int:
-        """Send every queued message due at or before ``limit_us``, one commit each; the
-        number of attempts made."""
-        if self.busy:
-            return 0
-        self.busy = True
-        made = 0
-        try:
-            while (row := sends.next_due(self.store, limit_us)) is not None:
-                self._deliver(loop, row)
-                made += 1
-            return made
-        finally:
-            self.busy = False
-            for sender in self.used:
-                sender.close()
-            self.used.clear()
-
-    def drain(self, loop: Any, until: dt.datetime) -> None:
-        """``--until T``: send what is due by T, then fire the timers that causes, until
-        nothing more is due by T (messages waiting past T stay queued)."""
-        limit = to_micros(until)
-        while self.dispatch(loop, limit):
-            loop.fire_timers(until)
-            loop.flush()
-
-    def _deliver(self, loop: LoopPort, row: sends.SendRow) -> None:
+    def fire(self, loop: LoopPort, timer: tuple[int, int, int, str | None, Json],
+             now: dt.datetime) -> None:
+        """Send the message of a ``send`` timer (already taken off the queue) and record the
+        answer. For a sender that is not idempotent (SMTP), the queue row and the timer are
+        committed first and the answer right after, so a crash in between sends it again and
+        nothing else; an idempotent sender's message is sent and recorded inside the batch
+        (a crash repeats the batch and the provider ignores the repeat)."""
+        row = sends.get(self.store, str(timer[4]["key"]))
+        if row is None or row.status != "queued":
+            return
         channel = loop.spec.model.channels.get(row.channel)
         reason = self._still_allowed(loop, row, channel)
         if reason is not None:
@@ -201,22 +197,50 @@ class Deliveries:
             return
         if channel is None:
             result = SendResult("failed", detail=f"channel {row.channel} is no longer declared")
-        else:
-            sender = self.senders(channel)
-            self.used.add(sender)
-            result = sender.send(channel, Message.from_json(row.message))
+            self._record(loop, row, channel, result, now)
+            return
+        sender = self.senders(channel)
+        self.used.add(sender)
+        safe = sender.idempotent(channel)
+        if not safe:
+            loop.timers.keep(timer)
+            loop.flush()
+        result = sender.send(channel, Message.from_json(row.message))
         loop.batcher.begin()
-        if row.due > loop.clock_us:
-            loop.advance(from_micros(row.due), row.due)
-        now = loop.now()
+        if not safe:
+            loop.timers.release(timer[0])
+        self._record(loop, row, channel, result, now)
+        if not safe:
+            loop.flush()
+
+    def finish(self, loop: LoopPort) -> None:
+        """End of a run: send the messages due by now (their timers would otherwise wait for
+        the next input), then close the connections."""
+        due = sorted((r for r in loop.timers.live.values()
+                      if r[4].get("t") == "send" and r[1] <= loop.clock_us),
+                     key=lambda r: (r[1], r[2], r[0]))
+        for timer in due:
+            if loop.timers.take(timer[0]) is not None:
+                loop.batcher.begin()
+                self.fire(loop, timer, loop.now())
+        loop.flush()
+        self.close()
+
+    def close(self) -> None:
+        for sender in self.used:
+            sender.close()
+        self.used.clear()
+
+    def _record(self, loop: LoopPort, row: sends.SendRow, channel: ChannelModel | None,
+                result: SendResult, now: dt.datetime) -> None:
         attempts = row.attempts + 1
         retries = int(channel.settings.get("retries", DEFAULT_RETRIES)) if channel else 0
         if result.outcome == "retry" and attempts <= retries:
             due = to_micros(now) + RETRY_BASE_US * (1 << (attempts - 1))
             sends.reschedule(self.store, row.key, attempts, due, result.detail or "")
+            loop.timers.add(due, SEND_TIMER_KIND, None, {"t": "send", "key": row.key})
         else:
             self._done(loop, row, result, attempts, now)
-        loop.flush()
 
     def _still_allowed(self, loop: LoopPort, row: sends.SendRow,
                        channel: ChannelModel | None) -> str | None:
@@ -230,11 +254,9 @@ class Deliveries:
         return None
 
     def _suppress(self, loop: LoopPort, row: sends.SendRow, reason: str) -> None:
-        loop.batcher.begin()
         sends.complete(self.store, row.key, "suppressed", row.attempts, None, reason)
         loop.effects.output(OUTBOX, {**row.outbox, "status": "suppressed", "reason": reason})
         loop.result.outbox += 1
-        loop.flush()
 
     def _done(self, loop: LoopPort, row: sends.SendRow, result: SendResult, attempts: int,
               now: dt.datetime) -> None:

@@ -135,5 +135,10 @@ class HttpSender:
             return SendResult("retry", detail=str(exc))
         return _interpret(channel.provider, response.status, response.body)
 
+    def idempotent(self, channel: ChannelModel) -> bool:
+        """Webhook receivers must honour ``Idempotency-Key`` (docs/channels.md); Twilio and
+        FCM do not promise to, so their answers commit one by one."""
+        return channel.provider == "webhook"
+
     def close(self) -> None:
         return None

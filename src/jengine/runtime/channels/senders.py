@@ -14,13 +14,13 @@ from typing import Any
 
 from jengine.lang.model import ChannelModel
 from jengine.runtime.channels.base import Sender
-from jengine.runtime.channels.deliveries import ChannelConfigError, Deliveries
+from jengine.runtime.channels.deliveries import ChannelConfigError, Deliveries, channel_problems
 from jengine.runtime.channels.providers import HttpSender
 from jengine.runtime.channels.smtp import SmtpSender
 from jengine.runtime.http import HttpxTransport, Transport
 from jengine.templates.workspace import Templates
 
-__all__ = ["ChannelConfigError", "Deliveries", "Senders", "deliveries_for"]
+__all__ = ["ChannelConfigError", "Deliveries", "Senders", "channel_problems", "deliveries_for"]
 
 
 class Senders:

@@ -12,14 +12,15 @@ from typing import Any
 from jengine.runtime.records import Json
 from jengine.runtime.store import Store, dumps, loads
 
-__all__ = ["SendRow", "add_suppression", "complete", "history", "insert", "next_due",
-           "reschedule", "suppression"]
+__all__ = ["SendRow", "add_suppression", "complete", "get", "history", "insert", "reschedule",
+           "suppression"]
 
 
 @dataclass(frozen=True)
 class SendRow:
     seq: int
     key: str
+    status: str
     channel: str
     kind: str
     profile: str
@@ -31,7 +32,8 @@ class SendRow:
     outbox: Json
 
 
-_COLUMNS = "seq, key, channel, kind, profile, recipient, time, due, attempts, message, outbox"
+_COLUMNS = ("seq, key, status, channel, kind, profile, recipient, time, due, attempts, message, "
+            "outbox")
 
 
 def insert(store: Store, key: str, channel: str, kind: str, category: str, profile: str,
@@ -44,14 +46,14 @@ def insert(store: Store, key: str, channel: str, kind: str, category: str, profi
          dumps(outbox)))
 
 
-def next_due(store: Store, limit: int) -> SendRow | None:
-    """The first queued message due at or before ``limit`` (by due time, then queue order)."""
-    row = store.execute(f"SELECT {_COLUMNS} FROM sends WHERE status = 'queued' AND due <= ? "
-                        "ORDER BY due, seq LIMIT 1", (limit,)).fetchone()
+def get(store: Store, key: str) -> SendRow | None:
+    """The send record of an idempotency key."""
+    row = store.execute(f"SELECT {_COLUMNS} FROM sends WHERE key = ?", (key,)).fetchone()
     if row is None:
         return None
-    return SendRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), row[5],
-                   int(row[6]), int(row[7]), int(row[8]), loads(row[9]), loads(row[10]))
+    return SendRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
+                   row[6], int(row[7]), int(row[8]), int(row[9]), loads(row[10]),
+                   loads(row[11]))
 
 
 def complete(store: Store, key: str, status: str, attempts: int, provider_id: str | None,

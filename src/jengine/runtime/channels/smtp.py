@@ -112,6 +112,9 @@ class SmtpSender:
             return SendResult("sent", provider_id=message.message_id)
         return SendResult("retry", detail="SMTP server disconnected")
 
+    def idempotent(self, channel: ChannelModel) -> bool:
+        return False
+
     def _server(self, channel: ChannelModel) -> tuple[str, int, str, str | None, str | None]:
         url = self.env.get(SMTP_URL_ENV) or str(channel.settings.get("server", ""))
         parts = urlsplit(url)
