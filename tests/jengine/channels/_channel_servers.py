@@ -185,7 +185,7 @@ class HttpServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = Request("POST", self.path, {k.lower(): v for k, v in
                                                       self.headers.items()},
