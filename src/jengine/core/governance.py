@@ -138,20 +138,25 @@ def quiet_until(rules: Sequence[QuietModel], now_us: int,
 
 
 def _capped(rules: RulesModel, kind: str, now_us: int,
-            history: Sequence[tuple[int, str]]) -> bool:
-    for cap in rules.caps:
-        if kind not in cap.kinds:
-            continue
+            history: Callable[[], Sequence[tuple[int, str]]]) -> bool:
+    caps = [cap for cap in rules.caps if kind in cap.kinds]
+    if not caps:
+        return False
+    earlier = history()
+    for cap in caps:
         since = now_us - cap.per_ms * 1000
-        if sum(1 for t, k in history if k in cap.kinds and t > since) >= cap.count:
+        if sum(1 for t, k in earlier if k in cap.kinds and t > since) >= cap.count:
             return True
     return False
 
 
 def decide(rules: RulesModel, kind: str, category: str, profile: Mapping[str, Any] | None,
-           recipient: str | None, now_us: int, history: Sequence[tuple[int, str]],
-           suppressed: Callable[[str], str | None]) -> Verdict:
-    """Send, suppress or wait (see the module docstring)."""
+           recipient: str | None, now_us: int,
+           history: Callable[[], Sequence[tuple[int, str]]],
+           suppressed: Callable[[str], str | None],
+           attrs: Mapping[str, Any] | None = None) -> Verdict:
+    """Send, suppress or wait (see the module docstring). ``history`` is asked for only when
+    a cap applies; ``attrs`` are the profile's merged attributes when already at hand."""
     if recipient is None or recipient == "":
         return Verdict("suppress", "no_recipient")
     reason = suppressed(recipient)
@@ -159,7 +164,7 @@ def decide(rules: RulesModel, kind: str, category: str, profile: Mapping[str, An
         return Verdict("suppress", reason)
     if category != "marketing":
         return Verdict("send")
-    reason = consent_reason(merged_attributes(profile), kind)
+    reason = consent_reason(attrs if attrs is not None else merged_attributes(profile), kind)
     if reason is not None:
         return Verdict("suppress", reason)
     quiet = quiet_until([q for q in rules.quiet if kind in q.kinds], now_us,

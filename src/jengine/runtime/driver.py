@@ -65,13 +65,13 @@ def drive(options: RunOptions) -> RunResult:
     started = time.perf_counter()
     ws = load_workspace(options.workspace)
     templates = load_templates(ws)
-    for d in (*ws.diagnostics, *templates.diagnostics):
+    for d in (*ws.diagnostics, *templates.run_errors):
         if d.is_error:
             print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
     problems = delivery.channel_problems(ws.model.channels, options.env)
     for problem in problems:
         print(f"{options.workspace}: error {problem}", file=err)
-    if ws.has_errors or templates.has_errors or problems:
+    if ws.has_errors or templates.run_errors or problems:
         result.status = 1
         return result
     store = Store(options.state)
@@ -284,8 +284,8 @@ class Loop:
         err = self.options.err or sys.stderr
         ws = load_workspace(self.options.workspace)
         templates = load_templates(ws)
-        if ws.has_errors or templates.has_errors:
-            for d in (*ws.diagnostics, *templates.diagnostics):
+        if ws.has_errors or templates.run_errors:
+            for d in (*ws.diagnostics, *templates.run_errors):
                 if d.is_error:
                     print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)),
                           file=err)

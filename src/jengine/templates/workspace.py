@@ -78,6 +78,14 @@ class Templates:
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
+    @property
+    def run_errors(self) -> list[FileDiagnostic]:
+        """The errors that stop a run: a step's missing template or part, or an error in a
+        template a step uses (an unused template's errors are reported by ``check`` only)."""
+        used = {self.files[st.name][part] for st in self.steps.values() for part in st.parts}
+        return [d for d in self.diagnostics if d.is_error and (
+            d.diagnostic.code == "T-TEMPLATE" or d.path in used)]
+
     def for_step(self, journey: str, step: str) -> StepTemplate | None:
         return self.steps.get((journey, step))
 

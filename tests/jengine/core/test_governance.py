@@ -45,29 +45,29 @@ def test_order_suppression_then_consent_then_quiet_then_caps() -> None:
                        (quiet(21 * 60, 8 * 60),))
     night = us("2026-03-02T22:00:00+01:00")
     history = [(night - 1, "email")]
-    assert decide(rules, "email", "marketing", profile(email="n"), "a@x.io", night, history,
+    assert decide(rules, "email", "marketing", profile(email="n"), "a@x.io", night, lambda: history,
                   lambda a: "suppression_list").reason == "suppression_list"
-    assert decide(rules, "email", "marketing", profile(email="n"), "a@x.io", night, history,
+    assert decide(rules, "email", "marketing", profile(email="n"), "a@x.io", night, lambda: history,
                   never).reason == "consent"
-    assert decide(rules, "email", "marketing", profile(), "a@x.io", night, history,
+    assert decide(rules, "email", "marketing", profile(), "a@x.io", night, lambda: history,
                   never).action == "wait"
     noon = us("2026-03-02T12:00:00+01:00")
-    assert decide(rules, "email", "marketing", profile(), "a@x.io", noon, [(noon - 1, "email")],
+    assert decide(rules, "email", "marketing", profile(), "a@x.io", noon, lambda: [(noon - 1, "email")],
                   never).reason == "frequency_cap"
     assert decide(rules, "email", "transactional", profile(email="n"), "a@x.io", night,
-                  history, never).action == "send"
-    assert decide(rules, "email", "marketing", profile(), None, noon, [], never).reason == \
+                  lambda: history, never).action == "send"
+    assert decide(rules, "email", "marketing", profile(), None, noon, list, never).reason == \
         "no_recipient"
 
 
 def test_consent_any_and_per_channel() -> None:
     rules = RulesModel()
     noon = us("2026-03-02T12:00:00+00:00")
-    assert decide(rules, "sms", "marketing", profile(any="n"), "+1", noon, [], never).reason \
+    assert decide(rules, "sms", "marketing", profile(any="n"), "+1", noon, list, never).reason \
         == "consent"
-    assert decide(rules, "sms", "marketing", profile(email="n"), "+1", noon, [], never).action \
+    assert decide(rules, "sms", "marketing", profile(email="n"), "+1", noon, list, never).action \
         == "send"
-    assert decide(rules, "sms", "marketing", profile(sms="dn"), "+1", noon, [], never).reason \
+    assert decide(rules, "sms", "marketing", profile(sms="dn"), "+1", noon, list, never).reason \
         == "consent"
 
 
@@ -78,12 +78,12 @@ def test_caps_count_every_listed_channel_in_a_sliding_window() -> None:
     day = 86_400_000_000
     history = [(now - 8 * day, "email"), (now - 6 * day, "email"), (now - 2 * day, "sms"),
                (now - day, "push")]
-    assert decide(rules, "email", "marketing", None, "a@x.io", now, history, never).action == \
+    assert decide(rules, "email", "marketing", None, "a@x.io", now, lambda: history, never).action == \
         "send"
     history.append((now - 1, "email"))
-    assert decide(rules, "sms", "marketing", None, "+1", now, history, never).reason == \
+    assert decide(rules, "sms", "marketing", None, "+1", now, lambda: history, never).reason == \
         "frequency_cap"
-    assert decide(rules, "push", "marketing", None, "t", now, history, never).action == "send"
+    assert decide(rules, "push", "marketing", None, "t", now, lambda: history, never).action == "send"
 
 
 def test_quiet_hours_cross_midnight_belong_to_the_start_day() -> None:

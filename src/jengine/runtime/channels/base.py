@@ -11,7 +11,7 @@ what may be sent later: ``hard`` (the address is put on the suppression list) or
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from jengine.lang.model import ChannelModel
@@ -37,7 +37,9 @@ class Message:
     status_callback: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, ())}
+        out = {k: getattr(self, k) for k in _FIELDS}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()
+                if v is not None and v != ()}
 
     @staticmethod
     def from_json(obj: Mapping[str, Any]) -> Message:
@@ -45,6 +47,10 @@ class Message:
         data["unsubscribe"] = tuple(data.get("unsubscribe", ()))
         data.setdefault("to", None)
         return Message(**data)
+
+
+_FIELDS = ("key", "kind", "to", "subject", "html", "text", "title", "body", "message_id", "date",
+           "unsubscribe", "status_callback")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ and adds the ``Message-ID`` (from the idempotency key), the ``Date`` (the step's
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -60,9 +61,14 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=64)
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "jengine"
+
+
 def message_id(key: str, channel: ChannelModel) -> str:
-    domain = parseaddr(str(channel.settings.get("from", "")))[1].rpartition("@")[2]
-    return f"<{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain or 'jengine'}>"
+    domain = _domain(str(channel.settings.get("from", "")))
+    return f"<{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
 
 
 def compose(template: StepTemplate, channel: ChannelModel, key: str, to: str | None,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from jengine.core.governance import consent_reason, decide, merged_attributes
@@ -95,6 +96,8 @@ class Deliveries:
                  channels: Mapping[str, ChannelModel]) -> None:
         self.store, self.templates, self.senders, self.env = store, templates, senders, env
         self.used: set[Sender] = set()
+        self.suppressions: set[str] | None = None
+        self.queued: dict[str, sends.SendRow] = {}    # rows queued by this process
         self.trackers: dict[str, Tracker] = {}
         self.configure(channels, templates)
 
@@ -130,7 +133,8 @@ class Deliveries:
         line: Json = {**obj, "channel": channel.name, "provider": channel.provider, "to": to}
         verdict = decide(spec.model.rules, channel.kind, channel.category, profile,
                          to or (channel.name if channel.provider == "webhook" else None),
-                         now_us, self._history(spec, obj["profile"], now_us), self._suppressed)
+                         now_us, lambda: self._history(spec, obj["profile"], now_us),
+                         self._suppressed, data["profile"])
         if verdict.action == "suppress":
             return {**line, "status": "suppressed", "reason": verdict.reason}, []
         key = f"{e.instance}:{e.step}"
@@ -149,8 +153,11 @@ class Deliveries:
         due = verdict.until if verdict.action == "wait" and verdict.until else now_us
         if due > now_us:
             line["sendAt"] = render_instant(from_micros(due))
+        stored = message.to_json()
         sends.insert(self.store, key, channel.name, channel.kind, channel.category,
-                     obj["profile"], to, now_us, due, message.to_json(), line)
+                     obj["profile"], to, now_us, due, stored, line)
+        self.queued[key] = sends.SendRow(0, key, "queued", channel.name, channel.kind,
+                                         obj["profile"], to, now_us, due, 0, stored, line)
         timers.add(due, SEND_TIMER_KIND, None, {"t": "send", "key": key})
         return None, []
 
@@ -161,7 +168,19 @@ class Deliveries:
         return sends.history(self.store, profile, now_us - max(c.per_ms for c in caps) * 1000)
 
     def _suppressed(self, address: str) -> str | None:
-        return "suppression_list" if sends.suppression(self.store, address) else None
+        """The suppression list (loaded once; every later entry goes through
+        :meth:`_suppress_address`): an address, a number, a token, or an email's domain."""
+        if self.suppressions is None:
+            self.suppressions = sends.suppressions(self.store)
+        value = address.strip().lower()
+        if value in self.suppressions or value.rpartition("@")[2] in self.suppressions:
+            return "suppression_list"
+        return None
+
+    def _suppress_address(self, value: str, reason: str, at: int) -> None:
+        sends.add_suppression(self.store, value, "hard", reason, at)
+        if self.suppressions is not None:
+            self.suppressions.add(value.strip().lower())
 
     def _template(self, obj: Json, body: Any) -> StepTemplate:
         found = self.templates.for_step(obj["journey"], obj["step"])
@@ -187,7 +206,8 @@ class Deliveries:
         committed first and the answer right after, so a crash in between sends it again and
         nothing else; an idempotent sender's message is sent and recorded inside the batch
         (a crash repeats the batch and the provider ignores the repeat)."""
-        row = sends.get(self.store, str(timer[4]["key"]))
+        key = str(timer[4]["key"])
+        row = self.queued.pop(key, None) or sends.get(self.store, key)
         if row is None or row.status != "queued":
             return
         channel = loop.spec.model.channels.get(row.channel)
@@ -238,17 +258,20 @@ class Deliveries:
         if result.outcome == "retry" and attempts <= retries:
             due = to_micros(now) + RETRY_BASE_US * (1 << (attempts - 1))
             sends.reschedule(self.store, row.key, attempts, due, result.detail or "")
+            self.queued[row.key] = replace(row, attempts=attempts, due=due)
             loop.timers.add(due, SEND_TIMER_KIND, None, {"t": "send", "key": row.key})
         else:
             self._done(loop, row, result, attempts, now)
 
     def _still_allowed(self, loop: LoopPort, row: sends.SendRow,
                        channel: ChannelModel | None) -> str | None:
-        """Suppression and consent are checked again at send time (a bounce or an
-        unsubscribe may have come in since the message was queued)."""
+        """The suppression list is checked again at send time (a bounce may have come in since
+        the message was queued), and consent for a message that waited (quiet hours, a
+        retry)."""
         if row.recipient and self._suppressed(row.recipient):
             return "suppression_list"
-        if channel is not None and channel.category == "marketing":
+        waited = row.due > row.time or row.attempts > 0
+        if waited and channel is not None and channel.category == "marketing":
             profile = loop.world.state.profiles.get(row.profile)
             return consent_reason(merged_attributes(profile), row.kind)
         return None
@@ -270,7 +293,7 @@ class Deliveries:
         loop.effects.output(OUTBOX, line)
         loop.result.outbox += 1
         if result.bounce == "hard" and row.recipient:
-            sends.add_suppression(self.store, row.recipient, "hard", result.detail or "",
+            self._suppress_address(row.recipient, result.detail or "",
                                   to_micros(now))
         elif result.bounce == "optout":
             withdraw_consent(loop.world, loop.spec.model, row.profile, row.kind)

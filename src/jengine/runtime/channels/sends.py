@@ -76,6 +76,11 @@ def history(store: Store, profile: str, since: int) -> list[tuple[int, str]]:
     return [(int(t), str(k)) for t, k in rows]
 
 
+def suppressions(store: Store) -> set[str]:
+    """Every suppressed value."""
+    return {str(v) for (v,) in store.execute("SELECT value FROM suppressions").fetchall()}
+
+
 def suppression(store: Store, address: str) -> str | None:
     """The category of the suppression entry for an address or its domain, if any."""
     address = address.strip().lower()
