@@ -427,6 +427,8 @@ class Loop:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)
         etime = t_us if late else None
+        if self.deliveries is not None and self.deliveries.intercept(self, ev.event, ev.payload):
+            return                                      # @consent, or a bounce's side effect
         if ev.event == AUDIENCE:
             p = ev.payload
             self.process(AudienceIn(ev.line, etime, p["profile"], p["audience"], p["status"]),

@@ -43,8 +43,9 @@ from jengine.lang.model import ChannelModel
 from jengine.runtime.channels import sends
 from jengine.runtime.channels.base import Message, Sender, SendResult
 from jengine.runtime.channels.compose import compose, digest, template_data
-from jengine.runtime.channels.consent import withdraw_consent
+from jengine.runtime.channels.consent import set_consent, withdraw_consent
 from jengine.runtime.channels.links import TRACKING_KEY_ENV, Delivery, Tracker
+from jengine.runtime.io import CONSENT, REACTION
 from jengine.runtime.records import OUTBOX, Json
 from jengine.templates import RenderError
 from jengine.templates.workspace import StepTemplate, Templates
@@ -196,6 +197,26 @@ class Deliveries:
     def _reaction(obj: Json, kind: str) -> ReactionIn:
         return ReactionIn(0, None, obj["journey"], obj["version"], obj["profile"], obj["step"],
                           kind)
+
+    # -- feedback inputs ----------------------------------------------------------------------
+
+    def intercept(self, loop: LoopPort, event: str | None, payload: Json) -> bool:
+        """Handle what an input changes for deliveries: an ``@consent`` input (consumed:
+        the profile's consent is set), or a ``failed`` ``@reaction`` with ``"bounce":
+        "hard"`` (the message's recipient goes on the suppression list; the reaction then
+        goes on to the journey)."""
+        if event == CONSENT:
+            set_consent(loop.world, loop.spec.model, payload["profile"], payload["channel"],
+                        payload["choice"])
+            return True
+        if event == REACTION and payload.get("kind") == "failed" and \
+                payload.get("bounce") == "hard":
+            uid = f"{payload['journey']}/{payload['version']}/{payload['profile']}/"
+            recipient = sends.recipient(self.store, uid, str(payload["step"]))
+            if recipient:
+                self._suppress_address(recipient, "hard bounce (provider feedback)",
+                                       loop.clock_us)
+        return False
 
     # -- when its timer fires ------------------------------------------------------------------
 

@@ -68,6 +68,19 @@ def reschedule(store: Store, key: str, attempts: int, due: int, detail: str) -> 
                   (attempts, due, detail, key))
 
 
+def recipient(store: Store, instance_prefix: str, step: str) -> str | None:
+    """The recipient of the latest message of a step for instances ``{journey}/{version}/
+    {profile}/…`` (the instance number is not in a reaction)."""
+    row = store.execute("SELECT recipient FROM sends WHERE key LIKE ? ESCAPE '\\' "
+                        "AND key LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT 1",
+                        (_like(instance_prefix) + "%", "%:" + _like(step))).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def history(store: Store, profile: str, since: int) -> list[tuple[int, str]]:
     """(time, kind) of the profile's marketing messages queued or sent after ``since``."""
     rows = store.execute(
