@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-
 from _channel_servers import SmtpServer
 from _channel_workspace import event, lines, run_engine, write_workspace
+
 from jengine.runtime.channels.links import Delivery, Tracker, sign
 from jengine.runtime.channels.tracking import PIXEL, tracking_app
 
