@@ -7,6 +7,7 @@
     jengine graph JOURNEY [--workspace DIR] [--format svg|dot|mermaid] [-o FILE]
     jengine run DIR --events FILE|- [--profiles FILE] [--state DB] [--mode simulated|live] …
     jengine report [--state DB] [--json]
+    jengine render TEMPLATE --profile ID|FILE [--event FILE] [--params FILE]
     jengine test DIR [--journey J]
     jengine lsp
 
@@ -22,14 +23,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, fmt, graph, lsp, report, run, test
+from jengine.cli import check, fmt, graph, lsp, render, report, run, test
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "lsp": lsp, "test": test, "run": run,
-    "report": report,
+    "report": report, "render": render,
 }
 
 

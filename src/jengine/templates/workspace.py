@@ -33,7 +33,8 @@ from jengine.templates import CheckedTemplate, CompiledTemplate, compile_templat
 from jexpr.diagnostics import Diagnostic, did_you_mean, error, sort_diagnostics, warning
 from jexpr.source import Source
 
-__all__ = ["ESCAPE", "PARTS", "StepTemplate", "Templates", "load_templates", "step_schema"]
+__all__ = ["ESCAPE", "PARTS", "StepTemplate", "Templates", "base_schema", "load_templates",
+           "step_schema"]
 
 PARTS = ("subject", "html", "txt", "title", "json")
 ESCAPE = {"subject": "text", "html": "html", "txt": "text", "title": "text", "json": "json"}
@@ -245,10 +246,17 @@ def _collect(found: dict[tuple[Path, int, int, str, str], FileDiagnostic], path:
         _add(found, (path, checked.source), d)
 
 
-def _unused(model: Model, name: str, parts: dict[str, Path], root: Path,
-            found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> None:
+def base_schema(model: Model) -> dict[str, str]:
+    """What a template no step uses is checked against: the profile, every event, any
+    ``params``."""
     schema = {**profile_schema(model), **_context(model, set(model.events), {})}
     schema["params"] = "any"
+    return schema
+
+
+def _unused(model: Model, name: str, parts: dict[str, Path], root: Path,
+            found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> None:
+    schema = base_schema(model)
     for part, path in parts.items():
         checked = prepare(path.read_text(encoding="utf-8"), schema,
                           str(path.relative_to(root)))
