@@ -30,6 +30,7 @@ from jengine.lang.declared import Schema, declare_fields
 from jengine.lang.model import Model, Site
 from jengine.lang.workspace import Workspace, journey_files, load_texts
 from jengine.lsp.convert import Document
+from jengine.templates.workspace import Templates, load_templates, template_part
 from jexpr.checker.schema import join_path
 from jexpr.diagnostics import Diagnostic
 from jexpr.source import Source
@@ -50,7 +51,8 @@ class Analysis:
         self.codec = codec or PositionCodec()
         self.names = {path: _name(root, path) for path in self.texts}
         self.workspace: Workspace = load_texts(
-            {self.names[p]: t for p, t in self.texts.items()}, root)
+            {self.names[p]: t for p, t in self.texts.items()
+             if template_part(root, p) is None}, root)
         self._documents: dict[Path, Document] = {}
 
     # -- files
@@ -93,11 +95,18 @@ class Analysis:
         """Every file's diagnostics (an empty list for a clean file), sorted by position."""
         by_key = {self._key(p): p for p in self.texts}
         out: dict[Path, list[Diagnostic]] = {p: [] for p in self.texts}
-        for item in self.workspace.diagnostics:
+        for item in [*self.workspace.diagnostics, *self.templates.diagnostics]:
             path = by_key.get(item.path)
             if path is not None:
                 out[path].append(item.diagnostic)
         return out
+
+    @cached_property
+    def templates(self) -> Templates:
+        """The workspace's templates (``templates/``), the open ones with their editor text,
+        checked against the journeys that use them (as ``jengine check`` does)."""
+        overlay = {p: t for p, t in self.texts.items() if template_part(self.root, p)}
+        return load_templates(self.workspace, overlay)
 
     @cached_property
     def schema(self) -> Schema:

@@ -27,10 +27,11 @@ from pygls.uris import to_fs_path
 from jengine.lsp import convert
 from jengine.lsp.analysis import Analysis, AnalysisCache
 from jengine.lsp.convert import Document
-from jengine.lsp.features import completion, folding, formatting, hover, semantic_tokens
+from jengine.lsp.features import completion, folding, formatting, hover, semantic_tokens, templates
 from jengine.lsp.features import signature as signature_help
 from jengine.lsp.features.diagnostics import Debouncer, Publisher
 from jengine.lsp.features.types import RenameError
+from jexpr.runtime.temporal import parse_offset_datetime
 from jexpr.source import Source
 
 try:  # navigation and code actions: a separate work package
@@ -286,6 +287,40 @@ def on_code_action(ls: JourneyServer,
              if d.source in (None, convert.SOURCE_NAME)]
     found = actions.code_actions(analysis, path, doc.span(params.range), diags)
     return [convert.code_action(analysis.document, a, doc) for a in found]
+
+
+# ---- templates (jengine.lsp.features.templates)
+
+PREVIEW = "jengine/previewTemplate"
+
+
+@server.feature(PREVIEW)
+@_safe({"text": None, "errors": ["the preview failed; see the server log"]})
+def on_preview_template(ls: JourneyServer, params: Any) -> dict[str, Any]:
+    """``jengine/previewTemplate {uri, profile, profileId?, event?, params?, now?}`` →
+    ``{text, errors}``: an open template rendered for a fixture profile (an object, or a
+    profile JSON / profiles JSONL file relative to the workspace)."""
+    def get(key: str) -> Any:
+        value = params.get(key) if isinstance(params, dict) else getattr(params, key, None)
+        return _plain(value)
+
+    analysis = ls.analysis()
+    profile = templates.load_profile(analysis.root, get("profile"), get("profileId"))
+    now = parse_offset_datetime(get("now")) if get("now") else None
+    found = templates.preview(analysis, ls.path(str(get("uri"))), profile, get("event"),
+                              get("params"), now)
+    return {"text": found.text, "errors": found.errors}
+
+
+def _plain(value: Any) -> Any:
+    """JSON data from pygls' parameter objects (named tuples)."""
+    if hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 # ---- start

@@ -34,7 +34,7 @@ from jexpr.diagnostics import Diagnostic, did_you_mean, error, sort_diagnostics,
 from jexpr.source import Source
 
 __all__ = ["ESCAPE", "PARTS", "StepTemplate", "Templates", "base_schema", "load_templates",
-           "step_schema"]
+           "step_schema", "template_part"]
 
 PARTS = ("subject", "html", "txt", "title", "json")
 ESCAPE = {"subject": "text", "html": "html", "txt": "text", "title": "text", "json": "json"}
@@ -74,6 +74,12 @@ class Templates:
     files: dict[str, dict[str, Path]] = field(default_factory=dict)
     steps: dict[tuple[str, str], StepTemplate] = field(default_factory=dict)
     diagnostics: list[FileDiagnostic] = field(default_factory=list)
+    texts: dict[Path, str] = field(default_factory=dict)
+
+    def text(self, path: Path) -> str:
+        """A template file's text (an overlay's, else the file's)."""
+        found = self.texts.get(path)
+        return found if found is not None else path.read_text(encoding="utf-8")
 
     @property
     def has_errors(self) -> bool:
@@ -157,10 +163,27 @@ def step_schema(model: Model, journey: JourneyModel, body: A.Channel) -> dict[st
     return out
 
 
-def load_templates(ws: Workspace) -> Templates:
-    """Find, parse and check every template of a workspace against its uses."""
+def template_part(root: Path, path: Path) -> tuple[str, str] | None:
+    """(template name, part) of a file below ``root/templates``, else None."""
+    try:
+        relative = path.relative_to(root / "templates")
+    except ValueError:
+        return None
+    part = relative.suffix[1:]
+    return (relative.with_suffix("").as_posix(), part) if part in PARTS else None
+
+
+def load_templates(ws: Workspace, overlay: Mapping[Path, str] | None = None) -> Templates:
+    """Find, parse and check every template of a workspace against its uses; ``overlay``
+    holds texts that replace (or add) template files (an editor's unsaved documents)."""
     root = ws.root if ws.root.is_dir() else ws.root.parent
     out = Templates(root, template_files(root))
+    texts = dict(overlay or {})
+    for path in texts:
+        found_part = template_part(root, path)
+        if found_part is not None:
+            out.files.setdefault(found_part[0], {})[found_part[1]] = path
+    out.texts = texts
     found: dict[tuple[Path, int, int, str, str], FileDiagnostic] = {}
     used: set[str] = set()
     for journey, step, body, channel in _channel_steps(ws.model):
@@ -175,12 +198,12 @@ def load_templates(ws: Workspace) -> Templates:
         schema = step_schema(ws.model, journey, body)
         st = out.steps[(journey.name, step.name.text)] = StepTemplate(name, channel)
         for part, path in parts.items():
-            st.parts[part] = checked = prepare(path.read_text(encoding="utf-8"), schema,
+            st.parts[part] = checked = prepare(out.text(path), schema,
                                                str(path.relative_to(root)))
             _collect(found, path, checked)
     for name, parts in out.files.items():
         if name not in used:
-            _unused(ws.model, name, parts, root, found)
+            _unused(ws.model, name, parts, out, found)
     by_source: dict[str, tuple[Path, Source, list[Diagnostic]]] = {}
     for item in found.values():
         by_source.setdefault(item.source.name, (item.path, item.source, []))[2].append(
@@ -254,12 +277,11 @@ def base_schema(model: Model) -> dict[str, str]:
     return schema
 
 
-def _unused(model: Model, name: str, parts: dict[str, Path], root: Path,
+def _unused(model: Model, name: str, parts: dict[str, Path], out: Templates,
             found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> None:
     schema = base_schema(model)
     for part, path in parts.items():
-        checked = prepare(path.read_text(encoding="utf-8"), schema,
-                          str(path.relative_to(root)))
+        checked = prepare(out.text(path), schema, str(path.relative_to(out.root)))
         _collect(found, path, checked)
         assert checked.source is not None
         if part == next(iter(parts)):
