@@ -4,6 +4,7 @@ check``, against the journeys that use them) and a preview for a fixture profile
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -14,7 +15,6 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-from waiting import until
 
 EXAMPLES = Path(__file__).parents[4] / "examples"
 
@@ -37,6 +37,13 @@ async def client(lsp_client: LanguageClient, root: Path) -> AsyncIterator[None]:
     await lsp_client.shutdown_session()
 
 
+async def _until(ready: Any) -> None:
+    """Poll (no notification futures: a cancelled one breaks the next request)."""
+    async with asyncio.timeout(60):
+        while not ready():
+            await asyncio.sleep(0.05)
+
+
 def _open(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=path.as_uri(), language_id="html",
@@ -50,7 +57,7 @@ async def test_template_diagnostics_and_preview(client: LanguageClient, root: Pa
     text = path.read_text(encoding="utf-8").replace("profile.person.firstName",
                                                     "profile.person.frstName")
     uri = _open(client, path, text)
-    await until(client, lambda: bool(client.diagnostics.get(uri)))
+    await _until(lambda: bool(client.diagnostics.get(uri)))
     [diag] = client.diagnostics[uri]
     assert diag.code == "T-FIELD-UNKNOWN" and "frstName" in diag.message
     # "<h1>Welcome, {{profile.person.frstName}}": the field is at line 1 (0-based), column 30
