@@ -1,5 +1,10 @@
-// Bundles src/extension.ts (and vscode-languageclient) into dist/extension.js.
+// Bundles src/extension.ts (and vscode-languageclient) into dist/extension.js, and copies the
+// Graphviz WebAssembly build (@viz-js/viz, pinned in package.json) the graph panel loads.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+
+mkdirSync('media', { recursive: true });
+copyFileSync('node_modules/@viz-js/viz/dist/viz-global.js', 'media/viz-global.js');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');

@@ -6,7 +6,7 @@ let server: JourneyLanguageServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   server = new JourneyLanguageServer();
-  context.subscriptions.push(server, registerGraphCommand());
+  context.subscriptions.push(server, registerGraphCommand(context.extensionUri));
   await server.start();
 }
 

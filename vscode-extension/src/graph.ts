@@ -1,4 +1,5 @@
 import { execFile } from 'child_process';
+import { randomBytes } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { INSTALL_HINT, resolvePython } from './python';
@@ -14,11 +15,13 @@ interface RunResult {
 
 class GraphError extends Error {}
 
-/** Registers "Journey: Show Graph". */
-export function registerGraphCommand(): vscode.Disposable {
+type Renderer = 'bundled' | 'graphviz';
+
+/** Registers "Journey: Show Graph" (``extensionUri`` locates the bundled Graphviz build). */
+export function registerGraphCommand(extensionUri: vscode.Uri): vscode.Disposable {
   return vscode.commands.registerCommand('journey.showGraph', async (uri?: unknown) => {
     try {
-      await showGraph(uri instanceof vscode.Uri ? uri : undefined);
+      await showGraph(extensionUri, uri instanceof vscode.Uri ? uri : undefined);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       void vscode.window.showErrorMessage(`Journey: Show Graph failed: ${message}`);
@@ -69,7 +72,7 @@ async function pickJourney(document: vscode.TextDocument): Promise<string | unde
   return picked;
 }
 
-async function showGraph(uri: vscode.Uri | undefined): Promise<void> {
+async function showGraph(extensionUri: vscode.Uri, uri: vscode.Uri | undefined): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target) {
     throw new GraphError('open a .journey file first');
@@ -87,16 +90,29 @@ async function showGraph(uri: vscode.Uri | undefined): Promise<void> {
   const subject = journey ?? path.relative(cwd, target.fsPath);
 
   const python = await resolvePython(target);
-  const args = ['-m', 'jengine', 'graph', subject, '--format', 'svg'];
+  const renderer = vscode.workspace
+    .getConfiguration('journey', target)
+    .get<Renderer>('graph.renderer', 'bundled');
+  // --workspace names the file: jengine graph loads the workspace the file belongs to.
+  const format = renderer === 'graphviz' ? 'svg' : 'dot';
+  const args = ['-m', 'jengine', 'graph', subject, '--workspace', target.fsPath, '--format', format];
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `Journey: rendering ${subject}` },
     () => run(python.executable, args, cwd),
   );
+  if (renderer === 'bundled') {
+    if (!/^\s*(strict\s+)?digraph\b/.test(result.stdout)) {
+      throw new GraphError(`"${python.executable} ${args.join(' ')}" did not print DOT text`);
+    }
+    showPanel(subject, folder, (panel) => renderDotHtml(panel.webview, extensionUri, subject, result.stdout), true, extensionUri);
+    return;
+  }
   const start = result.stdout.indexOf('<svg');
   if (start < 0) {
     throw new GraphError(`"${python.executable} ${args.join(' ')}" did not print an SVG document`);
   }
-  showPanel(subject, folder, result.stdout.slice(start));
+  const svg = result.stdout.slice(start);
+  showPanel(subject, folder, () => renderHtml(subject, svg), false, extensionUri);
 }
 
 function run(executable: string, args: string[], cwd: string): Promise<RunResult> {
@@ -134,22 +150,71 @@ function lastLines(text: string, n: number): string {
   return text.trim().split(/\r?\n/).slice(-n).join('\n');
 }
 
-function showPanel(subject: string, folder: vscode.WorkspaceFolder | undefined, svg: string): void {
-  const key = `${folder?.uri.toString() ?? ''}|${subject}`;
+function showPanel(
+  subject: string,
+  folder: vscode.WorkspaceFolder | undefined,
+  html: (panel: vscode.WebviewPanel) => string,
+  scripts: boolean,
+  extensionUri: vscode.Uri,
+): void {
+  const key = `${folder?.uri.toString() ?? ''}|${subject}|${scripts ? 'bundled' : 'graphviz'}`;
   let panel = panels.get(key);
   if (panel) {
     panel.reveal(undefined, true);
   } else {
+    const media = vscode.Uri.joinPath(extensionUri, 'media');
     panel = vscode.window.createWebviewPanel(
       'journey.graph',
       `Journey: ${subject}`,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: false, enableCommandUris: false, localResourceRoots: [] },
+      { enableScripts: scripts, enableCommandUris: false, localResourceRoots: scripts ? [media] : [] },
     );
     panels.set(key, panel);
     panel.onDidDispose(() => panels.delete(key));
   }
-  panel.webview.html = renderHtml(subject, svg);
+  panel.webview.html = html(panel);
+}
+
+/**
+ * The DOT text drawn in the panel by the bundled Graphviz WebAssembly build (media/viz-global.js).
+ * The CSP allows only that script and the one inline script carrying the DOT text (by nonce),
+ * WebAssembly compilation, inline styles and no network.
+ */
+export function renderDotHtml(webview: vscode.Webview, extensionUri: vscode.Uri, subject: string, dot: string): string {
+  const nonce = randomBytes(16).toString('base64');
+  const viz = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'viz-global.js'));
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval'`,
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+  ].join('; ');
+  const dotJson = JSON.stringify(dot).replace(/</g, '\\u003c');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Journey: ${escapeHtml(subject)}</title>
+<style>
+  body { margin: 0; padding: 12px; background: var(--vscode-editor-background); }
+  .graph { display: inline-block; background: #ffffff; border-radius: 4px; padding: 8px; }
+  .error { color: var(--vscode-errorForeground); font-family: var(--vscode-editor-font-family); white-space: pre-wrap; }
+</style>
+</head>
+<body>
+<div class="graph" id="graph" aria-label="Graph of journey ${escapeHtml(subject)}"></div>
+<script nonce="${nonce}" src="${viz.toString()}"></script>
+<script nonce="${nonce}">
+  const dot = ${dotJson};
+  const target = document.getElementById('graph');
+  Viz.instance()
+    .then((viz) => { target.appendChild(viz.renderSVGElement(dot)); document.body.dataset.graph = 'ready'; })
+    .catch((err) => { target.className = 'error'; target.textContent = 'Graphviz (bundled) failed: ' + err; });
+</script>
+</body>
+</html>`;
 }
 
 function escapeHtml(text: string): string {

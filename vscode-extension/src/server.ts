@@ -25,7 +25,7 @@ export class JourneyLanguageServer implements vscode.Disposable {
       this.traceChannel,
       vscode.commands.registerCommand('journey.restartServer', () => this.restart()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('journey.server')) {
+        if (e.affectsConfiguration('journey.server') || e.affectsConfiguration('journey.workspaces')) {
           void this.restart();
         }
       }),
@@ -93,7 +93,12 @@ export class JourneyLanguageServer implements vscode.Disposable {
         { scheme: 'untitled', language: 'journey' },
       ],
       synchronize: {
-        fileEvents: vscode.workspace.createFileSystemWatcher('**/*.journey'),
+        // journeys.toml: a workspace appeared, vanished or changed its settings
+        fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.journey,journeys.toml}'),
+      },
+      // journey.workspaces: the folders analysed as workspaces (empty: the server discovers them)
+      initializationOptions: {
+        workspaces: vscode.workspace.getConfiguration('journey').get<string[]>('workspaces', []),
       },
       outputChannel: this.outputChannel,
       traceOutputChannel: this.traceChannel,

@@ -8,7 +8,8 @@ from typing import TextIO
 
 from jengine.cli.common import existing
 from jengine.lang.graph import GraphError, render
-from jengine.lang.workspace import load_workspace
+from jengine.lang.roots import enclosing_root
+from jengine.lang.workspace import load_files, load_workspace
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -18,13 +19,18 @@ HELP = 'draw a journey as a diagram'
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("journey", help="the journey's name")
     p.add_argument("--workspace", "-w", type=Path, default=Path("."),
-                   help="the workspace folder (default: the current folder)")
+                   help="the workspace folder (default: the current folder), or a .journey "
+                        "file: the workspace it belongs to (journeys.toml, else its folder)")
     p.add_argument("--format", "-f", choices=("svg", "dot", "mermaid"), default="mermaid")
     p.add_argument("--output", "-o", type=Path, help="write to a file instead of stdout")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    ws = load_workspace(existing(args.workspace))
+    if existing(args.workspace).is_file():
+        root = enclosing_root(args.workspace.resolve())
+        ws = load_files(root.folder, root.files, root.config)
+    else:
+        ws = load_workspace(args.workspace)
     journey = ws.model.journeys.get(args.journey)
     if journey is None:
         names = ", ".join(sorted(ws.model.journeys)) or "none"

@@ -8,6 +8,7 @@ finished :mod:`jexpr.syntax.ast` expressions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
@@ -18,6 +19,7 @@ from jengine.lang.literals import duration_ms, instant
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
 from jexpr.syntax.literals import decode_string
+from jexpr.syntax.parse import AstBuilder
 
 _TAIL = (A.Goto, A.OnError)
 
@@ -383,3 +385,52 @@ class JourneyBuilder(ChannelBuilding, Transformer[Token, Any]):
 
 
 setattr(JourneyBuilder, "await", JourneyBuilder.await_)
+
+
+# ---- building without Lark's visitor machinery
+
+Entry = tuple[Callable[..., Any], bool]
+
+
+def _dispatch(cls: type) -> dict[str, Entry]:
+    """Rule name → (plain function, takes meta and inline children): what Lark's
+    ``Transformer`` would call for each rule, unwrapped from ``v_args``."""
+    table: dict[str, Entry] = {}
+    mro = cls.__mro__
+    own = mro[:mro.index(Transformer)] if Transformer in mro else mro[:1]
+    for klass in reversed(own):            # mixins first (build_channels), the class last
+        for name, member in vars(klass).items():
+            if name.startswith("_") or name in ("transform", "build"):
+                continue
+            base = getattr(member, "base_func", None)
+            if base is not None:
+                table[name] = (base, True)
+            elif callable(member):
+                table[name] = (member, False)
+    return table
+
+
+_JOURNEY = _dispatch(JourneyBuilder)
+_EXPRESSION = _dispatch(AstBuilder)
+_PREFIX = "jexpr__"
+
+
+def build_tree(tree: Tree[Token], journey: JourneyBuilder, expr: AstBuilder) -> Any:
+    """Transform a parse tree bottom-up by direct dispatch: journey rules to ``journey``,
+    ``jexpr__*`` rules to jexpr's ``expr`` — what ``merge_transformers(journey, jexpr=expr)
+    .transform(tree)`` does, without its per-node visitor overhead (parsing is on the editor's
+    path after every keystroke). A rule without a method stays a ``Tree``."""
+    children = [build_tree(c, journey, expr) if isinstance(c, Tree) else c
+                for c in tree.children]
+    name = str(tree.data)
+    builder: Any
+    if name.startswith(_PREFIX):
+        entry, builder = _EXPRESSION.get(name[len(_PREFIX):]), expr
+    else:
+        entry, builder = _JOURNEY.get(name), journey
+    if entry is None:
+        return Tree(tree.data, children, tree.meta)
+    function, with_meta = entry
+    if with_meta:
+        return function(builder, tree.meta, *children)
+    return function(builder, children)

@@ -10,12 +10,13 @@ reports and moves on, so one load reports every problem of the workspace.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jengine.lang import ast as A
 from jengine.lang.channels import check_channels
-from jengine.lang.declared import Schema, declare_fields, load_json_schema, usage_type
+from jengine.lang.declared import Schema, declare_fields, usage_type
 from jengine.lang.flow import check_journey_flow, check_jump_cycles
 from jengine.lang.index import Index, Reporter
 from jengine.lang.literals import MAX_TIMEOUT_MS, format_duration
@@ -27,13 +28,19 @@ from jengine.lang.model import (
     FieldGroupDecl,
     JourneyModel,
     Model,
+    Site,
     freeze,
 )
 from jengine.lang.parse import RESERVED
+from jengine.lang.schemafile import load_json_schema
 from jengine.lang.sites import SiteCompiler
 from jengine.lang.walk import first, nodes
 from jexpr.diagnostics import Diagnostic, error, warning
 from jexpr.source import Source
+from jexpr.syntax import ast as X
+
+if TYPE_CHECKING:
+    from jengine.lang.incremental import JourneyMemo
 
 PROFILE_STORE = "ExperiencePlatform"
 EVENTS_GROUP = "Events"
@@ -48,17 +55,22 @@ _SINGLE = {A.Namespace: "namespace", A.Key: "key", A.Where: "where", A.Schema: "
            A.Url: "url", A.Method: "method", A.Timeout: "timeout", A.Cache: "cache",
            A.Headers: "headers", A.Retries: "retries"}
 MAX_STEPS = 50
+D = TypeVar("D", bound=A.Declaration)
+R = TypeVar("R")
 
 
-def check_index(index: Index, reporter: Reporter) -> Model:
-    """Check every declaration of the index and build the model."""
-    return _Checker(index, reporter).run()
+def check_index(index: Index, reporter: Reporter, memo: JourneyMemo | None = None) -> Model:
+    """Check every declaration of the index and build the model; with ``memo``, journeys
+    whose dependencies did not change are replayed (:mod:`jengine.lang.incremental`)."""
+    return _Checker(index, reporter, memo).run()
 
 
 class _Checker:
-    def __init__(self, index: Index, reporter: Reporter) -> None:
+    def __init__(self, index: Index, reporter: Reporter, memo: JourneyMemo | None = None
+                 ) -> None:
         self.index = index
         self.reporter = reporter
+        self.memo = memo
         self.source: Source = Source("")
         self.schema: Schema = dict(BUILTIN_EVENTS)
         self.group_fields: dict[str, dict[str, A.Field]] = {}
@@ -70,22 +82,42 @@ class _Checker:
         self.source = self.index.source_of(decl)
 
     def run(self) -> Model:
-        events = {n: self.event(d) for n, d in self.index.events.items()}
-        datasources = {n: self.datasource(d) for n, d in self.index.datasources.items()}
+        events = self.each(self.index.events, self.event)
+        datasources = self.each(self.index.datasources, self.datasource)
         datasources.setdefault(PROFILE_STORE, _profile_store())
-        actions = {n: self.action(d) for n, d in self.index.actions.items()}
+        actions = self.each(self.index.actions, self.action)
         sites = SiteCompiler(self.index, self.reporter, self.schema, events, datasources,
                              actions, self.group_fields)
         for event in events.values():
             self.at(event.node)
-            sites.event(event, self.source)
-        audiences = {n: self.audience(d, sites) for n, d in self.index.audiences.items()}
-        journeys = {n: self.journey(d, sites) for n, d in self.index.journeys.items()}
+            self.guarded(event.node, partial(sites.event, event, self.source))
+        audiences = self.each(self.index.audiences, lambda d: self.audience(d, sites))
+        journeys = self.each(self.index.journeys, lambda d: self.checked_journey(d, sites))
         check_jump_cycles(self.index, self.reporter)
         channels, rules = check_channels(self.index, self.reporter)
         return Model(freeze(events), freeze(datasources), freeze(actions), freeze(audiences),
                      freeze(journeys), freeze(sites.sites), freeze(dict(self.schema)),
                      freeze(channels), rules)
+
+    # -- isolation: one declaration's internal failure is its own diagnostic
+
+    def each(self, table: Mapping[str, D], check: Callable[[D], R]) -> dict[str, R]:
+        out: dict[str, R] = {}
+        for name, decl in table.items():
+            result = self.guarded(decl, lambda d=decl: check(d))  # type: ignore[misc]
+            if result is not None:
+                out[name] = result
+        return out
+
+    def guarded(self, decl: A.Declaration, run: Callable[[], R]) -> R | None:
+        try:
+            return run()
+        except Exception as exc:  # reported on the declaration; the load goes on
+            self.at(decl)
+            self.report(error("J-INTERNAL", f"internal error while checking "
+                              f"'{decl.name.text}': {type(exc).__name__}: {exc}",
+                              decl.name.span, "please report it with the file"))
+            return None
 
     # -- shared checks
 
@@ -307,6 +339,19 @@ class _Checker:
         return AudienceDecl(node.name.text, node.where, node)
 
     # -- journeys
+
+    def checked_journey(self, node: A.Journey, sites: SiteCompiler) -> JourneyModel:
+        if self.memo is None:
+            return self.journey(node, sites)
+
+        def run(mine: dict[X.Expr, Site]) -> JourneyModel:
+            outer, sites.sites = sites.sites, mine
+            try:
+                return self.journey(node, sites)
+            finally:
+                sites.sites = outer
+
+        return self.memo.check(node, self.reporter, sites.sites, run)
 
     def journey(self, node: A.Journey, sites: SiteCompiler) -> JourneyModel:
         self.at(node)

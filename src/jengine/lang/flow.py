@@ -6,7 +6,9 @@ This module resolves the graph once and checks it: unknown targets and names, re
 clauses, ``J-CYCLE`` (depth-first search), ``J-UNREACHABLE``, ``J-SPLIT``, ``J-TIMEOUT`` of waits,
 ``J-EVENT-KIND``, ``J-JUMP`` and ``J-REACTION``. One forward data-flow pass computes, for every
 step, the steps that precede it on *every* path and the events delivered on every path; the
-reaction check and the ``J-EVENT-MAYBE-NULL`` warning (:mod:`jengine.lang.sites`) read it.
+reaction check and the ``J-EVENT-MAYBE-NULL`` warning (:mod:`jengine.lang.sites`) read it; a
+second pass computes the steps that ran *without error* on every path (an ``on error`` edge does
+not count its step), which the ``J-ACTION-MAYBE-NULL`` warning reads.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class Flow:
     edges: list[Edge] = field(default_factory=list)
     before: dict[str, frozenset[str]] = field(default_factory=dict)  # dominating steps
     events: dict[str, frozenset[str]] = field(default_factory=dict)  # events on every path
+    succeeded: dict[str, frozenset[str]] = field(default_factory=dict)  # ran without error
+    failing: set[int] = field(default_factory=set)  # indexes of the 'on error' edges
 
 
 def check_journey_flow(node: A.Journey, index: Index, reporter: Reporter, source: Source,
@@ -141,8 +145,9 @@ class _FlowChecker:
             return
         target = self.target(name)
         if target is not None:
+            if label == "on error":
+                self.flow.failing.add(len(self.flow.edges))
             self.flow.edges.append((src, target, name, event))
-        del label
 
     def step(self, step: A.Step, following: str | None) -> None:
         name, body = step.name.text, step.body
@@ -329,7 +334,30 @@ class _FlowChecker:
                             for n, f in facts.items()}
         self.flow.events = {n: frozenset(x[1:] for x in f if x.startswith("@"))
                             for n, f in facts.items()}
+        self.flow.succeeded = self.successes()
         self.reached = self.reachable(preds)
+
+    def successes(self) -> dict[str, frozenset[str]]:
+        """For every step, the steps that ran *without error* on every path to it: an edge
+        carries its source step unless it is the source's ``on error`` edge."""
+        assert self.flow.first is not None
+        incoming: dict[str, list[tuple[str, bool]]] = {n: [] for n in self.names}
+        for i, (src, target, _, _) in enumerate(self.flow.edges):
+            incoming[target].append((src, i not in self.flow.failing))
+        everything = frozenset(self.names)
+        ok = {n: everything for n in self.names}
+        ok[self.flow.first] = frozenset()
+        changed = True
+        while changed:
+            changed = False
+            for n in self.names:
+                if n == self.flow.first or not incoming[n]:
+                    continue
+                new = frozenset.intersection(*(ok[p] | {p} if success else ok[p]
+                                               for p, success in incoming[n]))
+                if new != ok[n]:
+                    ok[n], changed = new, True
+        return ok
 
     def reachable(self, preds: dict[str, list[Edge]]) -> set[str]:
         succ = self.successors()

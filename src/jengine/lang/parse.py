@@ -2,8 +2,8 @@
 
 ``grammar/journey.lark`` imports the expression grammar, so one LALR parser reads the whole
 file; the ``jexpr__*`` subtrees are handed to jexpr's own :class:`~jexpr.syntax.parse.AstBuilder`
-(``merge_transformers``), whose spans are positions in the whole file. Comments are collected
-by a lexer callback for the formatter.
+(by direct dispatch, :func:`jengine.lang.build.build_tree`), whose spans are positions in the
+whole file. Comments are collected by a lexer callback for the formatter.
 
 Errors. A file that parses cleanly takes the fast path. Otherwise the file is split into its
 top-level declarations (a brace-matching scan that respects strings and comments) and each one
@@ -26,11 +26,10 @@ from functools import cache
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
-from lark.visitors import merge_transformers
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from jengine.lang import ast as A
-from jengine.lang.build import JourneyBuilder
+from jengine.lang.build import JourneyBuilder, build_tree
 from jexpr.diagnostics import Diagnostic, error, sort_diagnostics
 from jexpr.source import Source
 from jexpr.syntax.grammar import build_parser
@@ -99,11 +98,7 @@ def scan_comments(source: Source) -> tuple[A.Comment, ...]:
 
 def _build(tree: Tree[Token], source: Source) -> tuple[list[A.Declaration], list[Diagnostic]]:
     expr_builder = AstBuilder(source)
-    builder = merge_transformers(JourneyBuilder(source), jexpr=expr_builder)  # type: ignore[no-untyped-call]
-    try:
-        decls: list[A.Declaration] = builder.transform(tree)
-    except VisitError as exc:
-        raise exc.orig_exc from exc
+    decls: list[A.Declaration] = build_tree(tree, JourneyBuilder(source), expr_builder)
     diags = list(expr_builder.diagnostics)
     for decl in decls:
         for node in _expressions(decl):

@@ -6,7 +6,11 @@ every journey site sees all events and data sources plus the journey's custom-ac
 (``S.<response>``, ``S.jo_status_code``, ``S.errorResponse.*``). The checker runs on the parsed
 expression AST in place, so jexpr's diagnostics already carry file positions. On top of jexpr's
 own codes this module reports ``J-UNSUPPORTED`` (``@datasetLookup``), ``J-PARAM`` (action and
-data-source parameters), ``J-UPDATE-PATH`` and the ``J-EVENT-MAYBE-NULL`` warning.
+data-source parameters), ``J-UPDATE-PATH`` and three warnings: ``J-EVENT-MAYBE-NULL`` (an event
+read where it may not have arrived), ``J-ACTION-MAYBE-NULL`` (``@action{S.…}`` read where step
+``S`` may not have run, or may have failed: only steps that ran without error on every path
+count, :attr:`jengine.lang.flow.Flow.succeeded`) and ``J-PARAM-MISSING`` (a declared body
+parameter of an action that a step leaves out).
 """
 
 from __future__ import annotations
@@ -46,12 +50,15 @@ class SiteCompiler:
         self.sites: dict[X.Expr, Site] = {}
         self.source = Source("")
         self.available: frozenset[str] | None = None
+        self.succeeded: frozenset[str] | None = None
+        self.ran: frozenset[str] = frozenset()
+        self.custom_steps: frozenset[str] = frozenset()
 
     # -- declarations
 
     def event(self, event: EventDecl, source: Source) -> None:
         self.source = source
-        self.available = None
+        self.available = self.succeeded = None
         decls = Declarations.build(None, dict(event.schema) or {f"{event.name}.*": "any"})
         if event.key is not None:
             self.compile(event.key, "action:string", decls)
@@ -60,7 +67,7 @@ class SiteCompiler:
 
     def audience(self, node: A.Audience, source: Source) -> None:
         self.source = source
-        self.available = None
+        self.available = self.succeeded = None
         store = {k: v for k, v in self.schema.items() if k.startswith("ExperiencePlatform.")}
         if node.where is not None:
             self.compile(node.where, "condition", Declarations.build(None, store))
@@ -73,7 +80,10 @@ class SiteCompiler:
         entry = first(node.items, _ENTRIES)
         entry_event = {entry.event.text} if isinstance(
             entry, A.EntryEvent | A.EntryBusiness) else set()
+        self.custom_steps = frozenset(i.name.text for i in node.items if isinstance(i, A.Step)
+                                      and isinstance(i.body, A.Custom))
         for item in node.items:
+            self.succeeded = frozenset()
             if isinstance(item, A.EntryEvent) and item.when is not None:
                 self.available = frozenset(entry_event)
                 self.compile(item.when, "condition", decls)
@@ -83,7 +93,11 @@ class SiteCompiler:
             elif isinstance(item, A.Step) and flow.steps.get(item.name.text) is not None:
                 self.available = frozenset(entry_event) | flow.events.get(
                     item.name.text, frozenset())
+                self.succeeded = flow.succeeded.get(item.name.text, frozenset())
+                self.ran = flow.before.get(item.name.text, frozenset())
                 self.step(item.body, decls)
+            self.ran = frozenset()
+        self.available = self.succeeded = None
 
     def action_steps(self, node: A.Journey) -> Schema:
         out: Schema = {}
@@ -141,6 +155,16 @@ class SiteCompiler:
             elif action is not None and action.body[p.name.text] != "any":
                 usage = f"action:{action.body[p.name.text]}"
             self.compile(p.value, usage, decls)
+        given = {p.name.text for p in body.params}
+        missing = [name for name in (action.body if action else ()) if name not in given]
+        if action is not None and missing:
+            names = ", ".join(f"'{m}'" for m in missing)
+            them = "it" if len(missing) == 1 else "them"
+            self.report(warning(
+                "J-PARAM-MISSING", f"this step leaves out {names}, declared in the body of "
+                f"action '{action.name}'; the request is sent without {them}",
+                body.action.span, "add " + ", ".join(f"{m}: …" for m in missing)
+                + " to the step"))
 
     def update_usage(self, update: A.Update) -> str:
         declared = self.update_type(update)
@@ -199,13 +223,14 @@ class SiteCompiler:
         checked = check(expr, self.source, decls, usage)
         diags = sort_diagnostics(checked.diagnostics)
         self.reporter.extend(self.source, diags)
-        self.data_params(expr, checked.types)
-        self.maybe_null(expr)
+        refs = [n for n in X.walk(expr) if isinstance(n, X.Reference)]
+        self.data_params(refs, checked.types)
+        self.maybe_null(refs)
         self.sites[expr] = Site(expr, usage, checked)
 
-    def data_params(self, expr: X.Expr, types: Mapping[X.Node, str]) -> None:
-        for ref in X.walk(expr):
-            if not isinstance(ref, X.Reference) or ref.kind != "data" or not ref.params:
+    def data_params(self, refs: list[X.Reference], types: Mapping[X.Node, str]) -> None:
+        for ref in refs:
+            if ref.kind != "data" or not ref.params:
                 continue
             ds = self.datasources.get(ref.root)
             group = ds.groups.get(ref.group or "") if ds else None
@@ -228,17 +253,41 @@ class SiteCompiler:
             self.report(error("J-PARAM", f"parameter '{param.name}' of {where}: got {got}, "
                               f"want {want}", param.value.span))
 
-    def maybe_null(self, expr: X.Expr) -> None:
-        if self.available is None:
+    def action_maybe_null(self, ref: X.Reference) -> None:
+        """``J-ACTION-MAYBE-NULL``: the response of ``S`` needs ``S`` to have run without
+        error on every path; its failure fields (``jo_status_code``, ``errorResponse``) only
+        that it ran (they are what an ``on error`` branch reads)."""
+        failure = _first_field(ref) in ("jo_status_code", "errorResponse")
+        if ref.root in (self.ran if failure else self.succeeded or frozenset()):
             return
-        for ref in X.walk(expr):
-            if (isinstance(ref, X.Reference) and ref.kind in ("event", "legacy")
+        why = "does not run" if failure or ref.root not in self.ran else \
+            "does not run without error"
+        self.report(warning(
+            "J-ACTION-MAYBE-NULL", f"@action{{{ref.root}…}} may be null here: step "
+            f"'{ref.root}' {why} on every path to this point", ref.span,
+            f"read it only after '{ref.root}' on every path" + (
+                "" if failure else ", outside its 'on error' branch") + " (or add a "
+            "defaultValue)"))
+
+    def maybe_null(self, refs: list[X.Reference]) -> None:
+        for ref in refs:
+            if ref.default is not None:
+                continue  # a defaultValue is never null
+            if ref.kind == "action" and self.succeeded is not None and \
+                    ref.root in self.custom_steps:
+                self.action_maybe_null(ref)
+            if (self.available is not None and ref.kind in ("event", "legacy")
                     and ref.root in self.events and ref.root not in self.available):
                 self.report(warning(
                     "J-EVENT-MAYBE-NULL", f"@event{{{ref.root}…}} may be null here: "
                     f"'{ref.root}' is not the entry event, not delivered by an await on every "
                     "path, and not the event of this 'when'", ref.span,
                     "add a defaultValue, or read it only after an await that delivers it"))
+
+
+def _first_field(ref: X.Reference) -> str | None:
+    step = ref.steps[0] if ref.steps else None
+    return step.name if isinstance(step, X.FieldStep) else None
 
 
 def _split(path: str) -> tuple[str, ...]:

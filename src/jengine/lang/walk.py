@@ -9,13 +9,20 @@ from typing import Any
 from jengine.lang import ast as A
 from jexpr.syntax import ast as X
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name != "span")
+    return names
+
 
 def children(node: A.Node) -> Iterator[A.Node | X.Node]:
     """Direct child nodes (journey or expression), in field order."""
-    for f in fields(node):
-        if f.name == "span":
-            continue
-        value = getattr(node, f.name)
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
         items = value if isinstance(value, tuple) else (value,)
         for item in items:
             if isinstance(item, A.Node | X.Node):

@@ -1,23 +1,29 @@
-"""The analysed workspace the features read, cached per set of document versions.
+"""The analysed workspaces the features read: one :class:`AnalysisCache` per workspace root.
 
 Names are global across a workspace (spec §1), so one edit can change the diagnostics of every
-file: the unit of analysis is the **whole workspace**. An :class:`Analysis` is the folder's
-``*.journey`` files with the editors' unsaved texts laid over them, loaded by
-:func:`jengine.load_texts` (parse, index, check, compile) — the same code path as
-``jengine check``, so the editor reports exactly what the CLI reports. It is immutable; derived
-tables (diagnostics by file, the declared schema, the symbol index) are computed on first use.
+file of its workspace: the unit of analysis is the workspace, found by the root rule of
+:mod:`jengine.lang.roots` (a ``journeys.toml``, else each folder holding ``.journey`` files;
+the ``journey.workspaces`` setting overrides it). An :class:`Analysis` is a root's files with the
+editors' unsaved texts laid over them, loaded by the root's incremental
+:class:`~jengine.lang.workspace.Analyzer` — the same code path as ``jengine check``, so the
+editor reports exactly what the CLI reports, but an edit re-parses one file and re-checks only
+the journeys it affects. An analysis is immutable; its derived tables (diagnostics by file, the
+declared schema, the symbol index) are computed once, in the background analysis
+(:meth:`Analysis.prepare`), before any request reads them.
 
 :class:`AnalysisCache` keys analyses by the versions of the open documents: a request for a
 version already analysed is a dictionary lookup; :meth:`AnalysisCache.latest` returns the newest
 analysis even if an edit made it stale, which completion uses to answer without waiting for a
-new load (its context comes from the current text, its names from the model).
+new load (its context comes from the current text, its names from the model). Loads of one
+root are serialised by a lock (the background analysis runs in a worker thread).
 
 The workspace's one symbol index (every declaration and every use of a declared name) is
-:mod:`jengine.lsp.features.index`; navigation, rename, hover and semantic tokens read it.
+:mod:`jengine.lsp.features.index`, one sorted table per file, rebuilt only for re-parsed files.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -27,9 +33,19 @@ from pygls.workspace import PositionCodec
 from jengine.lang import ast as A
 from jengine.lang.check import BUILTIN_EVENTS
 from jengine.lang.declared import Schema, declare_fields
+from jengine.lang.incremental import FileInput
 from jengine.lang.model import Model, Site
-from jengine.lang.workspace import Workspace, journey_files, load_texts
+from jengine.lang.roots import Config, Root
+from jengine.lang.walk import expressions
+from jengine.lang.workspace import (
+    Analyzer,
+    Workspace,
+    journey_files,
+    load_texts,
+    read_input,
+)
 from jengine.lsp.convert import Document
+from jengine.lsp.features.index import FileIndex, SymbolIndex, build_index
 from jengine.templates.workspace import Templates, load_templates, template_part
 from jexpr.checker.schema import join_path
 from jexpr.diagnostics import Diagnostic
@@ -43,17 +59,31 @@ class Analysis:
     def __init__(self, root: Path, texts: Mapping[Path, str],
                  versions: Mapping[Path, int | None] | None = None,
                  uris: Mapping[Path, str] | None = None,
-                 codec: PositionCodec | None = None) -> None:
+                 codec: PositionCodec | None = None, analyzer: Analyzer | None = None,
+                 known: Mapping[Path, FileIndex] | None = None,
+                 problems: Mapping[Path, Diagnostic] | None = None) -> None:
         self.root = root
         self.texts = dict(texts)
         self.versions = dict(versions or {})
         self.uris = dict(uris or {})
         self.codec = codec or PositionCodec()
         self.names = {path: _name(root, path) for path in self.texts}
-        self.workspace: Workspace = load_texts(
-            {self.names[p]: t for p, t in self.texts.items()
-             if template_part(root, p) is None}, root)
+        journeys = {p: t for p, t in self.texts.items() if template_part(root, p) is None}
+        named = {self.names[p]: t for p, t in journeys.items()}
+        if analyzer is None:
+            self.workspace: Workspace = load_texts(named, root)
+        else:
+            inputs = [FileInput(self.names[p], root / self.names[p], t, (problems or {}).get(p))
+                      for p, t in journeys.items()]
+            self.workspace = analyzer.load(inputs)
+        self._known = known
         self._documents: dict[Path, Document] = {}
+
+    def prepare(self) -> Analysis:
+        """Compute the derived tables now (the background analysis does, so that requests
+        only read them)."""
+        _ = self.diagnostics, self.schema, self.symbol_index
+        return self
 
     # -- files
 
@@ -89,6 +119,11 @@ class Analysis:
         return self.root / self.names.get(path, str(path))
 
     # -- derived tables
+
+    @cached_property
+    def symbol_index(self) -> SymbolIndex:
+        """The symbol index (per-file tables reused from the previous analysis)."""
+        return build_index(self.workspace, self.texts, self._known)
 
     @cached_property
     def diagnostics(self) -> dict[Path, list[Diagnostic]]:
@@ -142,59 +177,116 @@ class Analysis:
                 return decl
         return None
 
-    def site_of(self, node: X.Node) -> Site | None:
-        """The expression site (checked expression) containing an expression node."""
-        for expr, site in self.model.sites.items():
-            if expr.span.start <= node.span.start and node.span.end <= expr.span.end \
+    def site_of(self, node: X.Node, path: Path | None = None) -> Site | None:
+        """The expression site (checked expression) containing an expression node: among the
+        expressions of the declaration around it when ``path`` is given, else all sites."""
+        decl = self.declaration_at(path, node.span.start) if path is not None else None
+        candidates = ((e, self.model.sites.get(e)) for e, _ in expressions(decl)) \
+            if decl is not None else iter(self.model.sites.items())
+        for expr, site in candidates:
+            if site is not None and expr.span.start <= node.span.start \
+                    and node.span.end <= expr.span.end \
                     and site.checked is not None and node in site.checked.types:
                 return site
         return None
 
 
 class AnalysisCache:
-    """Analyses keyed by the versions of the open documents; the disk texts of the folder
-    are read once and refreshed when a file changes on disk."""
+    """The analyses of one workspace root, keyed by the versions of its open documents; the
+    disk texts of its files are read once and refreshed when a file changes on disk."""
 
-    def __init__(self, root: Path, codec: PositionCodec | None = None) -> None:
-        self.root = root
+    def __init__(self, root: Path | Root, codec: PositionCodec | None = None) -> None:
+        self.spec = root if isinstance(root, Root) else None
+        self.root = root.folder if isinstance(root, Root) else root
+        self.config = self.spec.config if self.spec is not None else Config(self.root)
         self.codec = codec or PositionCodec()
+        self.analyzer = Analyzer(self.root, self.config)
+        self.lock = threading.RLock()
         self.disk: dict[Path, str] = {}
+        self.problems: dict[Path, Diagnostic] = {}
         self._latest: Analysis | None = None
         self._key: tuple[object, ...] | None = None
         self.reload_disk()
 
+    def files(self) -> list[Path]:
+        """The ``.journey`` files of this workspace on disk."""
+        if self.spec is not None:
+            return list(self.spec.files)
+        return journey_files(self.root) if self.root.is_dir() else []
+
+    def owns(self, path: Path) -> bool:
+        """Whether a document belongs to this workspace (on disk, or new in its folder)."""
+        if path in self.disk or template_part(self.root, path) is not None:
+            return True                 # its files, and its templates (templates/…)
+        if self.spec is not None and self.spec.config.marker is None:
+            return path.parent == self.root  # a folder without a marker: its own files only
+        try:
+            path.relative_to(self.root)
+        except ValueError:
+            return False
+        return not self.config.excluded(path)
+
     def reload_disk(self) -> None:
-        self.disk = {}
-        if self.root.is_dir():
-            for path in journey_files(self.root):
+        with self.lock:
+            self.disk = {}
+            self.problems = {}
+            for path in self.files():
                 self.refresh(path)
-        self._key = None
+            self._key = None
 
     def refresh(self, path: Path) -> None:
         """Re-read one file from disk (it was saved, created or deleted)."""
-        try:
-            self.disk[path] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            self.disk.pop(path, None)
-        self._key = None
+        with self.lock:
+            self.problems.pop(path, None)
+            if path.is_file():
+                item = read_input(path, _name(self.root, path), self.config.max_file_bytes)
+                self.disk[path] = item.text
+                if item.problem is not None:
+                    self.problems[path] = item.problem
+            else:
+                self.disk.pop(path, None)
+            self._key = None
 
     def get(self, open_docs: Mapping[Path, tuple[str, str, int | None]]) -> Analysis:
-        """The analysis of the folder with the open documents (path → (uri, text,
+        """The analysis of the workspace with its open documents (path → (uri, text,
         version)) laid over it; computed once per combination of versions."""
-        key = tuple(sorted((str(p), u, v, hash(t)) for p, (u, t, v) in open_docs.items()))
-        if self._latest is not None and key == self._key:
+        mine = {p: d for p, d in open_docs.items() if self.owns(p)}
+        key = tuple(sorted((str(p), u, v, hash(t)) for p, (u, t, v) in mine.items()))
+        with self.lock:
+            if self._latest is not None and key == self._key:
+                return self._latest
+            texts = dict(self.disk)
+            texts.update({p: t for p, (_, t, _) in mine.items()})
+            versions = {p: v for p, (_, _, v) in mine.items()}
+            uris = {p: u for p, (u, _, _) in mine.items()}
+            known = self._latest.symbol_index.files if self._latest is not None else None
+            problems = {p: d for p, d in self.problems.items() if p not in mine}
+            self._latest = Analysis(self.root, texts, versions, uris, self.codec,
+                                    self.analyzer, known, problems).prepare()
+            self._key = key
             return self._latest
-        texts = dict(self.disk)
-        texts.update({p: t for p, (_, t, _) in open_docs.items()})
-        versions = {p: v for p, (_, _, v) in open_docs.items()}
-        uris = {p: u for p, (u, _, _) in open_docs.items()}
-        self._latest = Analysis(self.root, texts, versions, uris, self.codec)
-        self._key = key
-        return self._latest
 
     def latest(self) -> Analysis | None:
         """The newest analysis, possibly older than the open documents."""
         return self._latest
+
+    def for_request(self, open_docs: Mapping[Path, tuple[str, str, int | None]],
+                    path: Path) -> Analysis:
+        """The analysis to answer a request about ``path``: that of the current versions,
+        except while another analysis is running (a slow file being re-analysed), when the
+        newest one already holds ``path``'s current text: requests about the other files
+        never wait for one file's analysis."""
+        if self.lock.acquire(blocking=False):
+            try:
+                return self.get(open_docs)
+            finally:
+                self.lock.release()
+        latest = self._latest
+        mine = open_docs.get(path)
+        if latest is not None and path in latest.texts and (
+                mine is None or latest.texts[path] == mine[1]):
+            return latest
+        return self.get(open_docs)
 
 
 # ---- helpers

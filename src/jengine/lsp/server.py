@@ -5,25 +5,48 @@ the client's position to an offset through :class:`~jengine.lsp.convert.Document
 plain feature function; results in spans go back through :mod:`jengine.lsp.convert`. Nothing
 here knows the language.
 
-Diagnostics: opening a document publishes at once; edits are debounced (``DEBOUNCE`` seconds
-after the last keystroke) and then the whole workspace is re-analysed and what changed is
-published, each open document with its version. Completion never waits for that analysis: it
-reads the newest one, with the current text for the context. A handler that fails logs the
-error and answers "nothing", so one bad request never stops the server.
+Workspaces: every folder of the client is searched with the root rule of
+:mod:`jengine.lang.roots` (or the roots listed in the ``journey.workspaces`` setting, sent as
+the ``workspaces`` initialization option or a configuration change); each root has its own
+:class:`~jengine.lsp.analysis.AnalysisCache`. A document outside every root is analysed with
+its folder (or the nearest enclosing ``journeys.toml`` workspace).
+
+Diagnostics: opening a document analyses its workspace and publishes at once; edits are
+debounced per workspace on both edges (a lone edit is analysed at once; a burst once more,
+``DEBOUNCE`` seconds after its last keystroke). Analyses run in one worker thread, so the
+protocol loop keeps answering, and a queued analysis reads the newest texts when it starts;
+what changed is then published from the loop, each open document with its version. Completion never waits for an analysis: it reads the
+newest one, with the current text for the context. A handler that fails logs the error and
+answers "nothing", so one bad request never stops the server; a request whose parameters do not
+match the protocol is answered with the JSON-RPC error ``-32602`` (invalid params).
 """
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
+from jengine.lang.roots import (
+    MARKER,
+    Root,
+    discover,
+    enclosing_root,
+    read_config,
+    workspace_root,
+)
 from jengine.lsp import convert
 from jengine.lsp.analysis import Analysis, AnalysisCache
 from jengine.lsp.convert import Document
@@ -31,7 +54,6 @@ from jengine.lsp.features import completion, folding, formatting, hover, semanti
 from jengine.lsp.features import signature as signature_help
 from jengine.lsp.features.diagnostics import Debouncer, Publisher
 from jengine.lsp.features.types import RenameError
-from jexpr.runtime.temporal import parse_offset_datetime
 from jexpr.source import Source
 
 try:  # navigation and code actions: a separate work package
@@ -39,7 +61,7 @@ try:  # navigation and code actions: a separate work package
 except ImportError:  # pragma: no cover
     actions = navigation = None  # type: ignore[assignment]
 
-DEBOUNCE = 0.15
+DEBOUNCE = 0.05
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,41 +76,113 @@ def _version() -> str:
         return "0"
 
 
+@dataclass(frozen=True)
+class _BadRequest:
+    """A request whose parameters did not deserialize: answered with an error."""
+
+    id: Any
+    error: JsonRpcException
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, answering undecodable requests (pygls logs and drops them)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                return _BadRequest(data["id"], exc)
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _BadRequest):
+            log.warning("invalid params in request %s: %s", message.id, message.error)
+            self._send_response(message.id, error=message.error.to_response_error())
+            return
+        super().handle_message(message)
+
+
 class JourneyServer(LanguageServer):
-    """pygls server plus the analysis cache and the diagnostics publisher."""
+    """pygls server plus the analysis caches (one per workspace root) and the publisher."""
 
     def __init__(self) -> None:
-        super().__init__("jengine", _version())
-        self.cache: AnalysisCache | None = None
+        super().__init__("jengine", _version(), protocol_cls=_Protocol)
+        self.caches: dict[Path, AnalysisCache] | None = None
+        self.configured: list[str] | None = None  # the journey.workspaces setting
         self.publisher = Publisher(self.text_document_publish_diagnostics)
         self.debouncer = Debouncer(DEBOUNCE)
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="journey-analysis")
+        self.queued: set[Path] = set()
+        self.formatter = ThreadPoolExecutor(1, thread_name_prefix="journey-format")
 
-    # -- documents and analyses
+    # -- workspaces
 
     def path(self, uri: str) -> Path:
         return Path(to_fs_path(uri) or uri)
 
-    def analyses(self) -> AnalysisCache:
-        if self.cache is None:
-            self.cache = AnalysisCache(self._root(), self.workspace.position_codec)
-        return self.cache
+    def folders(self) -> list[Path]:
+        folders = [self.path(f.uri) for f in self.workspace.folders.values()]
+        if not folders and self.workspace.root_path:
+            folders = [Path(self.workspace.root_path)]
+        return folders
 
-    def _root(self) -> Path:
-        folders = list(self.workspace.folders.values())
-        if folders:
-            return self.path(folders[0].uri)
-        if self.workspace.root_path:
-            return Path(self.workspace.root_path)
-        docs = list(self.workspace.text_documents)
-        return self.path(docs[0]).parent if docs else Path.cwd()
+    def roots(self) -> dict[Path, AnalysisCache]:
+        """The analysis cache of every workspace root (discovered on first use)."""
+        if self.caches is None:
+            self.caches = {}
+            for root in self._discover():
+                self.caches[root.folder] = AnalysisCache(root, self.workspace.position_codec)
+        return self.caches
 
-    def open_documents(self) -> dict[Path, tuple[str, str, int | None]]:
-        return {self.path(uri): (uri, doc.source, doc.version)
+    def _discover(self) -> list[Root]:
+        if self.configured is None:
+            return [r for folder in self.folders() for r in discover(folder)]
+        found = []
+        for entry in self.configured:
+            folder = Path(entry).expanduser()
+            for base in ([folder] if folder.is_absolute() else
+                         [f / folder for f in self.folders()]):
+                if base.is_dir():
+                    found.append(workspace_root(base, read_config(base)))
+        return found
+
+    def reconfigure(self, workspaces: Any) -> None:
+        """Apply the ``journey.workspaces`` setting (a list of folders; empty: discover)."""
+        wanted = [str(w) for w in workspaces] if isinstance(workspaces, list) else []
+        self.configured = wanted or None
+        self.caches = None
+
+    def cache_for(self, path: Path) -> AnalysisCache:
+        """The workspace a document belongs to (the innermost root that owns it)."""
+        caches = self.roots()
+        owners = [c for c in caches.values() if c.owns(path)]
+        if owners:
+            return max(owners, key=lambda c: len(c.root.parts))
+        root = enclosing_root(path)
+        cache = caches.get(root.folder) or AnalysisCache(root, self.workspace.position_codec)
+        caches[root.folder] = cache
+        return cache
+
+    def open_documents(self, cache: AnalysisCache | None = None
+                       ) -> dict[Path, tuple[str, str, int | None]]:
+        docs = {self.path(uri): (uri, doc.source, doc.version)
                 for uri, doc in self.workspace.text_documents.items()}
+        if cache is None:
+            return docs
+        return {p: d for p, d in docs.items() if self.cache_for(p) is cache}
 
-    def analysis(self) -> Analysis:
-        """The analysis of the current versions of every open document."""
-        return self.analyses().get(self.open_documents())
+    def analysis(self, uri: str | None = None) -> Analysis:
+        """The analysis of the current versions of the open documents of the workspace of
+        ``uri`` (computed now if the background analysis has not done it yet)."""
+        cache = self.cache_for(self.path(uri)) if uri else next(iter(self.roots().values()))
+        docs = self.open_documents(cache)
+        return cache.for_request(docs, self.path(uri)) if uri else cache.get(docs)
+
+    def latest(self, uri: str) -> Analysis:
+        """The newest analysis of the workspace of ``uri``, possibly one edit old."""
+        cache = self.cache_for(self.path(uri))
+        return cache.latest() or cache.get(self.open_documents(cache))
 
     def current(self, uri: str) -> Document:
         """The document as the client has it now (possibly newer than any analysis)."""
@@ -96,11 +190,54 @@ class JourneyServer(LanguageServer):
         return Document(uri, Source(doc.source, str(self.path(uri))), doc.version,
                         self.workspace.position_codec)
 
-    def publish(self) -> None:
-        self.publisher.update(self.analysis())
+    # -- background analysis
+
+    def schedule(self, uri: str, delay: bool = True) -> None:
+        """Analyse the workspace of ``uri`` in the worker and publish (after the debounce)."""
+        cache = self.cache_for(self.path(uri))
+        if delay:
+            self.debouncer.schedule(lambda: self.analyse(cache), cache.root)
+        else:
+            self.debouncer.cancel(cache.root)
+            self.analyse(cache)
+
+    def analyse(self, cache: AnalysisCache) -> None:
+        """Queue an analysis of ``cache``'s workspace; a queued one that has not started
+        yet will read the newest documents, so bursts of edits coalesce."""
+        if cache.root in self.queued:
+            return
+        self.queued.add(cache.root)
+        loop = asyncio.get_running_loop()
+
+        async def snapshot() -> dict[Path, tuple[str, str, int | None]]:
+            self.queued.discard(cache.root)
+            return self.open_documents(cache)
+
+        def work() -> None:
+            try:
+                docs = asyncio.run_coroutine_threadsafe(snapshot(), loop).result()
+                analysis = cache.get(docs)
+                settle()
+            except Exception:  # the analysis is isolated per file; this is a last resort
+                log.exception("analysis of %s failed", cache.root)
+                return
+            loop.call_soon_threadsafe(_safe(None)(self.publisher.update), analysis)
+
+        self.worker.submit(work)
 
 
 server = JourneyServer()
+
+
+def settle() -> None:
+    """After an analysis: collect the young generations, then move every surviving object to
+    the garbage collector's permanent generation (``gc.freeze``). An analysis holds millions of
+    long-lived objects (ASTs, checked expressions, symbol tables); without this, every full
+    collection scans them all again (over a second on a busy machine, every few edits).
+    Objects freed later are still freed by reference counting (the analysis data holds no
+    reference cycles)."""
+    gc.collect(1)
+    gc.freeze()
 
 
 def _safe(default: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -118,47 +255,76 @@ def _safe(default: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 def _at(ls: JourneyServer, uri: str, position: types.Position) -> tuple[Analysis, Path, int]:
-    analysis = ls.analysis()
+    analysis = ls.analysis(uri)
     path = ls.path(uri)
     return analysis, path, analysis.document(path).offset(position)
 
 
-# ---- document sync and diagnostics
+# ---- initialization, document sync and diagnostics
+
+
+@server.feature(types.INITIALIZE)
+@_safe(None)
+def on_initialize(ls: JourneyServer, params: types.InitializeParams) -> None:
+    options = params.initialization_options
+    if isinstance(options, dict) and "workspaces" in options:
+        ls.reconfigure(options["workspaces"])
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @_safe(None)
 def did_open(ls: JourneyServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.debouncer.cancel()
-    ls.publish()
+    ls.schedule(params.text_document.uri, delay=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @_safe(None)
 def did_change(ls: JourneyServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.debouncer.schedule(_safe(None)(ls.publish))
+    ls.schedule(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @_safe(None)
 def did_save(ls: JourneyServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.analyses().refresh(ls.path(params.text_document.uri))
+    path = ls.path(params.text_document.uri)
+    ls.cache_for(path).refresh(path)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @_safe(None)
 def did_close(ls: JourneyServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.publisher.forget(params.text_document.uri)
-    ls.publish()
+    ls.schedule(params.text_document.uri, delay=False)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @_safe(None)
 def did_change_watched_files(ls: JourneyServer,
                              params: types.DidChangeWatchedFilesParams) -> None:
+    touched: dict[Path, str] = {}
     for change in params.changes:
-        ls.analyses().refresh(ls.path(change.uri))
-    ls.publish()
+        path = ls.path(change.uri)
+        if path.name == MARKER:
+            ls.caches = None  # a workspace appeared, vanished or changed its settings
+            continue
+        cache = ls.cache_for(path)
+        cache.refresh(path)
+        touched[cache.root] = change.uri
+    for uri in (touched.values() if ls.caches is not None else
+                [u for u in ls.workspace.text_documents]):
+        ls.schedule(uri, delay=False)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@_safe(None)
+def did_change_configuration(ls: JourneyServer,
+                             params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings if isinstance(params.settings, dict) else {}
+    journey = settings.get("journey", settings)
+    if isinstance(journey, dict) and "workspaces" in journey:
+        ls.reconfigure(journey["workspaces"])
+        for uri in list(ls.workspace.text_documents):
+            ls.schedule(uri, delay=False)
 
 
 # ---- editing features
@@ -169,7 +335,9 @@ def did_change_watched_files(ls: JourneyServer,
 @_safe(None)
 def complete(ls: JourneyServer, params: types.CompletionParams) -> types.CompletionList:
     doc = ls.current(params.text_document.uri)
-    analysis = ls.analyses().latest() or ls.analysis()
+    if len(doc.text) > completion.MAX_COMPLETION_CHARS:
+        return types.CompletionList(is_incomplete=False, items=[])
+    analysis = ls.latest(params.text_document.uri)
     return completion.complete(analysis, doc.text, doc.offset(params.position))
 
 
@@ -190,10 +358,20 @@ def on_signature_help(ls: JourneyServer,
 
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-@_safe(None)
-def on_formatting(ls: JourneyServer,
-                  params: types.DocumentFormattingParams) -> list[types.TextEdit]:
-    return formatting.format_document(ls.current(params.text_document.uri))
+async def on_formatting(ls: JourneyServer,
+                        params: types.DocumentFormattingParams) -> list[types.TextEdit]:
+    """Formatting runs in its own thread (the loop keeps answering) and refuses documents
+    over ``formatting.MAX_FORMAT_BYTES`` with an error the client shows."""
+    doc = ls.current(params.text_document.uri)
+    problem = formatting.too_large(doc)
+    if problem is not None:
+        raise JsonRpcException(problem, code=-32803)  # RequestFailed
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            ls.formatter, formatting.format_document, doc)
+    except Exception:
+        log.exception("formatting failed")
+        return []
 
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
@@ -202,7 +380,7 @@ def on_formatting(ls: JourneyServer,
 @_safe(None)
 def on_semantic_tokens(ls: JourneyServer,
                        params: types.SemanticTokensParams) -> types.SemanticTokens:
-    analysis = ls.analysis()
+    analysis = ls.analysis(params.text_document.uri)
     path = ls.path(params.text_document.uri)
     return types.SemanticTokens(data=semantic_tokens.semantic_tokens(analysis, path))
 
@@ -267,7 +445,7 @@ def on_document_symbol(ls: JourneyServer, params: types.DocumentSymbolParams
                        ) -> list[types.DocumentSymbol] | None:
     if navigation is None:
         return None
-    analysis = ls.analysis()
+    analysis = ls.analysis(params.text_document.uri)
     path = ls.path(params.text_document.uri)
     doc = analysis.document(path)
     return [convert.document_symbol(doc, s) for s in navigation.document_symbols(analysis, path)]
@@ -280,7 +458,7 @@ def on_code_action(ls: JourneyServer,
                    params: types.CodeActionParams) -> list[types.CodeAction] | None:
     if actions is None:
         return None
-    analysis = ls.analysis()
+    analysis = ls.analysis(params.text_document.uri)
     path = ls.path(params.text_document.uri)
     doc = analysis.document(path)
     diags = [convert.from_lsp(d, doc) for d in params.context.diagnostics
@@ -291,36 +469,12 @@ def on_code_action(ls: JourneyServer,
 
 # ---- templates (jengine.lsp.features.templates)
 
-PREVIEW = "jengine/previewTemplate"
 
-
-@server.feature(PREVIEW)
+@server.feature(templates.PREVIEW)
 @_safe({"text": None, "errors": ["the preview failed; see the server log"]})
 def on_preview_template(ls: JourneyServer, params: Any) -> dict[str, Any]:
-    """``jengine/previewTemplate {uri, profile, profileId?, event?, params?, now?}`` →
-    ``{text, errors}``: an open template rendered for a fixture profile (an object, or a
-    profile JSON / profiles JSONL file relative to the workspace)."""
-    def get(key: str) -> Any:
-        value = params.get(key) if isinstance(params, dict) else getattr(params, key, None)
-        return _plain(value)
-
-    analysis = ls.analysis()
-    profile = templates.load_profile(analysis.root, get("profile"), get("profileId"))
-    now = parse_offset_datetime(get("now")) if get("now") else None
-    found = templates.preview(analysis, ls.path(str(get("uri"))), profile, get("event"),
-                              get("params"), now)
-    return {"text": found.text, "errors": found.errors}
-
-
-def _plain(value: Any) -> Any:
-    """JSON data from pygls' parameter objects (named tuples)."""
-    if hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    """``jengine/previewTemplate``: an open template rendered for a fixture profile."""
+    return templates.preview_request(ls.analysis, ls.path, params)
 
 
 # ---- start
@@ -329,4 +483,8 @@ def _plain(value: Any) -> Any:
 def start() -> None:
     """Serve over stdio until the client exits."""
     logging.basicConfig(level=logging.WARNING)
-    server.start_io()
+    try:
+        server.start_io()
+    finally:
+        server.worker.shutdown(wait=False, cancel_futures=True)
+        server.formatter.shutdown(wait=False, cancel_futures=True)

@@ -52,6 +52,7 @@ _EXPR_MARKERS = frozenset({"not", "true", "false", "null", "if"})
 _REF_OPENERS = (("@event{", "an event field"), ("#{", "a data-source field"),
                 ("@action{", "an action response field"))
 _CHANNEL_PARAMS = {"template": "the message template", "to": "the address"}
+MAX_COMPLETION_CHARS = 1_000_000  # larger documents get no completion (the scan is linear)
 _LABEL_POSITION = 40  # more keywords than this: a label position, where any word goes
 
 

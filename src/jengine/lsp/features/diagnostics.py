@@ -2,20 +2,21 @@
 
 One edit can change any file's diagnostics (names are global, spec §1), so each analysis
 publishes for every file of the workspace — but only what changed since the last publication,
-each open document with the version it was analysed at. Edits are debounced: a burst of
-keystrokes schedules one analysis after the last of them (:class:`Debouncer`); opening a file
-publishes at once.
+each open document with the version it was analysed at. Edits are debounced on both edges
+(:class:`Debouncer`): a lone edit is analysed at once, a burst of keystrokes once more after
+its last keystroke; opening a file publishes at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from lsprotocol import types
 
 from jengine.lsp.analysis import Analysis
+from jexpr.diagnostics import Diagnostic
 
 Publish = Callable[[types.PublishDiagnosticsParams], None]
 
@@ -36,21 +37,24 @@ def workspace_diagnostics(analysis: Analysis) -> list[types.PublishDiagnosticsPa
 
 class Publisher:
     """Publishes the diagnostics of each analysis, skipping files whose diagnostics and
-    version are what the client already has."""
+    version are what the client already has (compared before any conversion, so an
+    unchanged file costs one comparison)."""
 
     def __init__(self, publish: Publish) -> None:
         self.publish = publish
-        self.sent: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self.sent: dict[str, tuple[int | None, list[Diagnostic]]] = {}
 
     def update(self, analysis: Analysis) -> int:
         """Publish what changed; returns the number of publications."""
         count = 0
-        for params in workspace_diagnostics(analysis):
-            state = (params.version, list(params.diagnostics))
-            if self.sent.get(params.uri) == state:
+        for path in analysis.paths:
+            uri = analysis.uri(path)
+            state = (analysis.versions.get(path), analysis.diagnostics.get(path, []))
+            if self.sent.get(uri) == state:
                 continue
-            self.sent[params.uri] = state
-            self.publish(params)
+            self.sent[uri] = state
+            self.publish(types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=file_diagnostics(analysis, path), version=state[0]))
             count += 1
         return count
 
@@ -60,17 +64,33 @@ class Publisher:
 
 
 class Debouncer:
-    """Runs the last scheduled callback once no other was scheduled for ``delay`` seconds."""
+    """Debounces callbacks per key (one key per workspace), on both edges: the first call after
+    a quiet period runs at once (a single edit is analysed without waiting); calls within
+    ``delay`` seconds of it are folded into one that runs ``delay`` seconds after the last of
+    them (a burst of keystrokes is one more analysis, of the final text)."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
-        self._handle: asyncio.TimerHandle | None = None
+        self._handles: dict[Hashable, asyncio.TimerHandle] = {}
+        self._pending: dict[Hashable, Callable[[], None]] = {}
 
-    def schedule(self, callback: Callable[[], None]) -> None:
-        self.cancel()
-        self._handle = asyncio.get_running_loop().call_later(self.delay, callback)
+    def schedule(self, callback: Callable[[], None], key: Hashable = None) -> None:
+        loop = asyncio.get_running_loop()
+        if key not in self._handles:  # quiet until now: run at once, then hold the window
+            callback()
+        else:
+            self._handles[key].cancel()
+            self._pending[key] = callback
+        self._handles[key] = loop.call_later(self.delay, self._flush, key)
 
-    def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+    def _flush(self, key: Hashable) -> None:
+        self._handles.pop(key, None)
+        callback = self._pending.pop(key, None)
+        if callback is not None:
+            callback()
+
+    def cancel(self, key: Hashable = None) -> None:
+        handle = self._handles.pop(key, None)
+        self._pending.pop(key, None)
+        if handle is not None:
+            handle.cancel()

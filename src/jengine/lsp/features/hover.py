@@ -165,7 +165,7 @@ def _describe_expression(analysis: Analysis, path: Path, node: X.Node,
         return function_doc(node.name), node.name_span
     if isinstance(node, X.FieldStep) and ref is not None:
         return _field_type(analysis, path, ref, node), node.span
-    site = analysis.site_of(node)
+    site = analysis.site_of(node, path)
     t = site.checked.types.get(node) if site and site.checked else None
     return (f"`{T.display(t)}`" if t else None), node.span
 
@@ -181,7 +181,7 @@ def function_doc(name: str) -> str | None:
 
 def _field_type(analysis: Analysis, path: Path, ref: X.Reference | X.LoopRef,
                 step: X.FieldStep) -> str | None:
-    site = analysis.site_of(ref)
+    site = analysis.site_of(ref, path)
     plan = site.checked.refs.get(ref) if site and site.checked else None
     if plan is None:
         return None

@@ -15,14 +15,18 @@ whether it is the declaring occurrence — for:
   ``inAudience("A")`` / ``inSegment("A")``.
 
 Spans exclude quotes (``@event{'E'.x}`` records ``E``), so a rename replaces the name and keeps
-whatever quoting was written. The index is built lazily per workspace object and cached for the
-latest one, since the server asks several questions of one analysis version.
+whatever quoting was written. The index is built per file (:class:`FileIndex`, occurrences
+sorted by offset, found by binary search) and a file's index is reused for as long as its parse
+is: the server's background analysis builds the index of each new analysis from the previous
+one's, so hover and go-to-definition never build it on request.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from jengine.lang import ast as A
@@ -54,28 +58,74 @@ class Occurrence:
     declaration: bool
 
 
-@dataclass
-class SymbolIndex:
-    """Every occurrence of every symbol of a workspace, with each file's source."""
+class FileIndex:
+    """The occurrences of one parsed file, sorted by offset: :meth:`at` is a binary search.
+    Built once per parse of the file and shared by every analysis that keeps that parse."""
 
-    sources: dict[Path, Source] = field(default_factory=dict)
-    by_path: dict[Path, list[Occurrence]] = field(default_factory=dict)
-    by_key: dict[Key, list[Occurrence]] = field(default_factory=dict)
-    journeys: dict[str, A.Journey] = field(default_factory=dict)  # step scope → journey
-    custom_steps: set[Key] = field(default_factory=set)
+    def __init__(self, path: Path, source: Source, file: A.File | None) -> None:
+        self.path = path
+        self.source = source
+        self.file = file
+        self.journeys: dict[str, A.Journey] = {}
+        self.custom_steps: set[Key] = set()
+        found: list[Occurrence] = []
+        if file is not None:
+            _Collector(self, path, source, found).file(file)
+        found.sort(key=lambda o: (o.span.start, o.span.end))
+        self.occurrences = found
+        self.by_key: dict[Key, list[Occurrence]] = {}
+        for o in found:
+            self.by_key.setdefault(o.key, []).append(o)
+        self.starts = [o.span.start for o in found]
+        self.longest = max((o.span.end - o.span.start for o in found), default=0)
 
-    def add(self, occurrence: Occurrence) -> None:
-        self.by_path.setdefault(occurrence.path, []).append(occurrence)
-        self.by_key.setdefault(occurrence.key, []).append(occurrence)
-
-    def at(self, path: Path, offset: int) -> Occurrence | None:
+    def at(self, offset: int) -> Occurrence | None:
         """The occurrence under ``offset`` (its end included, so a cursor just after a name
         counts); the narrowest when several touch."""
-        hits = [o for o in self.by_path.get(path, ()) if o.span.start <= offset <= o.span.end]
-        return min(hits, key=lambda o: o.span.end - o.span.start, default=None)
+        best: Occurrence | None = None
+        i = bisect_right(self.starts, offset) - 1
+        while i >= 0 and self.starts[i] >= offset - self.longest:
+            o = self.occurrences[i]
+            if o.span.end >= offset and (best is None or o.span.end - o.span.start
+                                         < best.span.end - best.span.start):
+                best = o
+            i -= 1
+        return best
+
+
+class SymbolIndex:
+    """Every occurrence of every symbol of a workspace: one :class:`FileIndex` per file, and
+    the occurrences by symbol (merged from the files once per index)."""
+
+    def __init__(self, files: Mapping[Path, FileIndex]) -> None:
+        self.files = dict(files)
+        self.sources = {p: f.source for p, f in self.files.items()}
+        self.journeys: dict[str, A.Journey] = {}  # step scope → journey
+        self.custom_steps: set[Key] = set()
+        for f in self.files.values():
+            self.journeys.update(f.journeys)
+            self.custom_steps |= f.custom_steps
+
+    @cached_property
+    def by_path(self) -> dict[Path, list[Occurrence]]:
+        return {p: f.occurrences for p, f in self.files.items()}
+
+    @cached_property
+    def by_key(self) -> dict[Key, list[Occurrence]]:
+        """Every symbol's occurrences (merged from the files on first use: rename reads it)."""
+        out: dict[Key, list[Occurrence]] = {}
+        for f in self.files.values():
+            for key, found in f.by_key.items():
+                out.setdefault(key, []).extend(found)
+        return out
+
+    def at(self, path: Path, offset: int) -> Occurrence | None:
+        found = self.files.get(path)
+        return found.at(offset) if found is not None else None
 
     def of(self, key: Key) -> list[Occurrence]:
-        return self.by_key.get(key, [])
+        """The occurrences of one symbol (from each file's table: no merge on request)."""
+        return [o for f in self.files.values() for o in f.by_key.get(key, ())]
 
     def named(self, occurrence: Occurrence) -> tuple[str, str, str | None]:
         """``(kind, name, container)`` of an occurrence: the container is the journey of a
@@ -103,7 +153,11 @@ _cache: list[tuple[Workspace, Mapping[Path, str], SymbolIndex]] = []
 
 
 def index_of(analysis: Analysis) -> SymbolIndex:
-    """The (cached) symbol index of an analysis."""
+    """The symbol index of an analysis: the one the server's analysis built in the background
+    (``symbol_index``), else built here and cached for the latest analysis."""
+    built = getattr(analysis, "symbol_index", None)
+    if isinstance(built, SymbolIndex):
+        return built
     ws, texts = analysis.workspace, analysis.texts
     if _cache and _cache[0][0] is ws and _cache[0][1] is texts:
         return _cache[0][2]
@@ -112,29 +166,38 @@ def index_of(analysis: Analysis) -> SymbolIndex:
     return index
 
 
-def build_index(ws: Workspace, texts: Mapping[Path, str]) -> SymbolIndex:
-    """Walk every parsed file of ``ws`` once."""
+def build_index(ws: Workspace, texts: Mapping[Path, str],
+                known: Mapping[Path, FileIndex] | None = None) -> SymbolIndex:
+    """The index of ``ws``: each file's :class:`FileIndex` from ``known`` when it indexed the
+    same parse, else built (one walk of the file)."""
     by_path = {Path(p): t for p, t in texts.items()}
-    index = SymbolIndex()
+    files: dict[Path, FileIndex] = {}
     for raw_path, file in ws.files.items():
         path = Path(raw_path)
-        text = by_path.get(path)
-        if text is None:
-            text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        index.sources[path] = Source(text, str(path))
-        _Collector(index, path, index.sources[path]).file(file)
-    return index
+        old = known.get(path) if known is not None else None
+        if old is not None and old.file is file:
+            files[path] = old
+            continue
+        source = ws.sources.get(raw_path)
+        if source is None:
+            text = by_path.get(path)
+            if text is None:
+                text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            source = Source(text, str(path))
+        files[path] = FileIndex(path, source, file)
+    return SymbolIndex(files)
 
 
 @dataclass
 class _Collector:
-    index: SymbolIndex
+    index: FileIndex
     path: Path
     source: Source
+    found: list[Occurrence]
     scope: str | None = None
 
     def add(self, key: Key, span: Span, declaration: bool = False) -> None:
-        self.index.add(Occurrence(key, self.path, span, declaration))
+        self.found.append(Occurrence(key, self.path, span, declaration))
 
     def file(self, file: A.File) -> None:
         for decl in file.declarations:

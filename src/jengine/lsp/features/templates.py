@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,11 @@ from jengine.lsp.analysis import Analysis
 from jengine.runtime.channels.compose import template_data
 from jengine.templates import CheckedTemplate, RenderContext, RenderError, compile_template, prepare
 from jengine.templates.workspace import ESCAPE, base_schema, template_part
+from jexpr.runtime.temporal import parse_offset_datetime
 
-__all__ = ["Preview", "load_profile", "preview"]
+__all__ = ["PREVIEW", "Preview", "load_profile", "preview", "preview_request"]
+
+PREVIEW = "jengine/previewTemplate"
 
 
 @dataclass(frozen=True)
@@ -88,3 +92,31 @@ def preview(analysis: Analysis, path: Path, profile: dict[str, Any],
     except RenderError as exc:
         return Preview(None, [f"{exc.code} {exc}"])
     return Preview(text, [])
+
+
+def preview_request(analysis_of: Callable[[str], Analysis], path_of: Callable[[str], Path],
+                    params: Any) -> dict[str, Any]:
+    """``jengine/previewTemplate {uri, profile, profileId?, event?, params?, now?}`` →
+    ``{text, errors}``: ``profile`` is an object, or a profile JSON / profiles JSONL file
+    (relative to the workspace); ``now`` an ISO date-time."""
+    def get(key: str) -> Any:
+        value = params.get(key) if isinstance(params, dict) else getattr(params, key, None)
+        return _plain(value)
+
+    uri = str(get("uri"))
+    analysis = analysis_of(uri)
+    profile = load_profile(analysis.root, get("profile"), get("profileId"))
+    now = parse_offset_datetime(str(get("now"))) if get("now") else None
+    found = preview(analysis, path_of(uri), profile, get("event"), get("params"), now)
+    return {"text": found.text, "errors": found.errors}
+
+
+def _plain(value: Any) -> Any:
+    """JSON data from pygls' parameter objects (named tuples)."""
+    if hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
