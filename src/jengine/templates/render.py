@@ -124,8 +124,15 @@ class _Compiler:
         escape: Callable[[str], str] = (str if node.form == "raw" else self.pql_escape
                                          if node.form == "pql" else self.escape)
 
+        if escape is str:
+            def plain(env: Env, out: list[str]) -> None:
+                v = value(env)
+                out.append(v if type(v) is str else text_of(v))
+            return plain
+
         def emit(env: Env, out: list[str]) -> None:
-            out.append(escape(text_of(value(env))))
+            v = value(env)
+            out.append(escape(v if type(v) is str else text_of(v)))
         return emit
 
     def if_(self, node: T.If) -> Emit:
@@ -212,6 +219,9 @@ class _Compiler:
             key = e.text
             return lambda env: env.get(key)
         if isinstance(e, T.Member):
+            path = T.path_of(e)
+            if path is not None:
+                return _path(path[0], path[1:])
             target, name = self.expr(e.target), e.name
             return lambda env: get(target(env), name)
         if isinstance(e, T.Call):
@@ -295,6 +305,16 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "%": lambda a, b: a % b if b != 0 else _div(a, b)}
 
 
+def _path(root: str, segments: tuple[str, ...]) -> Eval:
+    """A reader of ``root.a.b…`` in one closure (dicts read directly; lists project)."""
+    def read(env: Env) -> Any:
+        v = env.get(root)
+        for s in segments:
+            v = v.get(s) if type(v) is dict else get(v, s)
+        return v
+    return read
+
+
 def _temporal(value: Any) -> Any:
     if isinstance(value, list):
         return [as_datetime(v) for v in value]
@@ -305,14 +325,31 @@ def _call(f: Fn, args: list[Eval], where: str) -> Eval:
     impl, context, nulls = f.impl, f.context, f.nulls
     falsy = False if f.returns == "b" else None
 
+    def failed(exc: Exception) -> RenderError:
+        if isinstance(exc, RenderError):
+            return RenderError(exc.code, f"{where}: {f.name}: {exc}")
+        # a helper's failure is a render error, never a crash
+        return RenderError("T-RENDER-FUNCTION", f"{where}: {f.name}: {exc}")
+
+    if len(args) == 1 and not context:      # the common case, without the argument list
+        (arg,) = args
+
+        def call1(env: Env) -> Any:
+            v = arg(env)
+            if v is None and not nulls:
+                return falsy
+            try:
+                return impl(v)
+            except Exception as exc:
+                raise failed(exc) from None
+        return call1
+
     def call(env: Env) -> Any:
         values = [a(env) for a in args]
-        if not nulls and any(v is None for v in values):
+        if not nulls and None in values:
             return falsy
         try:
             return impl(env[CTX], *values) if context else impl(*values)
-        except RenderError as exc:
-            raise RenderError(exc.code, f"{where}: {f.name}: {exc}") from None
-        except Exception as exc:  # a helper's failure is a render error, never a crash
-            raise RenderError("T-RENDER-FUNCTION", f"{where}: {f.name}: {exc}") from None
+        except Exception as exc:
+            raise failed(exc) from None
     return call

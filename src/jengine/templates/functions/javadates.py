@@ -14,6 +14,7 @@ fields (``y M d H h m s S a``) and literals.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -39,7 +40,8 @@ def iso_text(value: dt.datetime | dt.date) -> str:
     return text
 
 
-def _tokens(pattern: str) -> list[tuple[str, int]] | None:
+@functools.lru_cache(maxsize=256)
+def _tokens(pattern: str) -> tuple[tuple[str, int], ...] | None:
     """(letter, count) runs and ('', literal) pieces; None for an invalid pattern."""
     out: list[tuple[str, int]] = []
     literal: list[str] = []
@@ -69,7 +71,7 @@ def _tokens(pattern: str) -> list[tuple[str, int]] | None:
         i += 1
     if literal:
         out.append(("'" + "".join(literal), 0))
-    return out
+    return tuple(out)
 
 
 def _week_fields(d: dt.date, loc: Locale) -> tuple[int, int]:
