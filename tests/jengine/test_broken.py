@@ -18,7 +18,7 @@ from jengine import load_templates, load_workspace
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = sorted(p for p in BROKEN.iterdir() if p.is_dir()) if BROKEN.is_dir() else []
-_CODE = re.compile(r"\b([JEW]-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
+_CODE = re.compile(r"\b([JEWT]-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
 
 
 def render(case: Path) -> str:

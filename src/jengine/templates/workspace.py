@@ -248,11 +248,22 @@ def _parts_present(ws: Workspace, out: Templates, journey: JourneyModel, body: A
 
 
 def _source_of(ws: Workspace, journey: JourneyModel) -> tuple[Path, Source]:
+    """The file of a journey and its source (the text the workspace was loaded from)."""
     for path, file in ws.files.items():
         if journey.node in file.declarations:
-            text = path.read_text(encoding="utf-8") if path.exists() else ""
-            return path, Source(text, str(path))
+            source = ws.sources.get(path)
+            if source is None:
+                text = path.read_text(encoding="utf-8") if path.exists() else ""
+                source = Source(text, _relative(path, ws.root))
+            return path, source
     return Path("."), Source("", ".")
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root if root.is_dir() else root.parent).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _add(found: dict[tuple[Path, int, int, str, str], FileDiagnostic],
