@@ -188,7 +188,7 @@ def _scenario(path: Path, data: Json) -> Scenario:
         test_wait=(parse_duration(options["testWait"], "options.testWait")
                    if "testWait" in options else None),
         dry_run=bool(options.get("dryRun", False)),
-        batch_size=int(options.get("batchSize", 1)), expect=expect,
+        batch_size=int(options.get("batchSize", 500)), expect=expect,
         journeys=tuple(_list(data.get("journeys", []), "journeys")) or _mentioned(expect))
 
 
