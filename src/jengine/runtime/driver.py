@@ -267,7 +267,7 @@ class Loop:
                 self.flush()
         if self.options.until is not None and not self.live:
             self.fire_timers(self.options.until)
-        if self.deliveries is not None and not self.live:
+        if self.deliveries is not None:
             self.deliveries.finish(self)
         self.flush()
 

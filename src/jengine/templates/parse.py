@@ -27,6 +27,7 @@ from jexpr.syntax.grammar import build_parser
 
 __all__ = ["ParsedTemplate", "parse_template"]
 
+_OPENER = re.compile(r"\s*#(if|unless|each|with)\b")
 _HYPHEN_PATH = re.compile(r"\s*([A-Za-z_$@][\w$-]*(?:\.(?:[\w$-]+|`[^`]+`))*)\s*\Z")
 
 
@@ -72,7 +73,12 @@ def _parse_tag(source: Source, piece: Piece, diags: list[Diagnostic]) -> Tag | N
         tree = build_parser("template.lark", start="tag").parse(body)
     except UnexpectedInput as exc:
         diags.append(_syntax_error(source, piece, body, exc))
-        return None
+        opener = _OPENER.match(body)
+        if opener is None:
+            return None
+        # a block opening that does not parse still opens its block, so that its closing
+        # pairs with it (one diagnostic, not a cascade)
+        return Tag(f"open_{opener.group(1)}", piece.kind, span, T.Literal(span, None, "null"))
     result: Tag = _Builder(source, piece.body_start, piece.kind, span).transform(tree)
     return result
 

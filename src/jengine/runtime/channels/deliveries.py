@@ -257,8 +257,9 @@ class Deliveries:
     def finish(self, loop: LoopPort) -> None:
         """End of a run: send the messages due by now (their timers would otherwise wait for
         the next input), then close the connections."""
+        now_us = to_micros(loop.now())
         due = sorted((r for r in loop.timers.live.values()
-                      if r[4].get("t") == "send" and r[1] <= loop.clock_us),
+                      if r[4].get("t") == "send" and r[1] <= now_us),
                      key=lambda r: (r[1], r[2], r[0]))
         for timer in due:
             if loop.timers.take(timer[0]) is not None:
