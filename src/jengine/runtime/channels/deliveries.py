@@ -319,5 +319,8 @@ class Deliveries:
                                   to_micros(now))
         elif result.bounce == "optout":
             withdraw_consent(loop.world, loop.spec.model, row.profile, row.kind)
-        if status == "failed":
+        instance = loop.world.state.instances.get(row.key.rpartition(":")[0])
+        if status == "failed" and instance is not None and instance.get("active"):
+            # the step's `failed` reaction, for an instance still running (an ended one has
+            # nothing to react with: no `discarded` journal line for it)
             loop.process(self._reaction(row.outbox, "failed"), now)
