@@ -20,6 +20,7 @@ A template no step uses is checked against the profile and every event (warning
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,8 +199,8 @@ def load_templates(ws: Workspace, overlay: Mapping[Path, str] | None = None) -> 
         schema = step_schema(ws.model, journey, body)
         st = out.steps[(journey.name, step.name.text)] = StepTemplate(name, channel)
         for part, path in parts.items():
-            st.parts[part] = checked = prepare(out.text(path), schema,
-                                               str(path.relative_to(root)))
+            st.parts[part] = checked = _prepare(out.text(path), schema,
+                                                str(path.relative_to(root)))
             _collect(found, path, checked)
     for name, parts in out.files.items():
         if name not in used:
@@ -212,6 +213,17 @@ def load_templates(ws: Workspace, overlay: Mapping[Path, str] | None = None) -> 
         path, source, diags = by_source[name]
         out.diagnostics.extend(FileDiagnostic(path, source, d) for d in sort_diagnostics(diags))
     return out
+
+
+def _prepare(text: str, schema: Mapping[str, str], name: str) -> CheckedTemplate:
+    """:func:`prepare`, memoized on (text, schema, name): the editor re-checks every template
+    after each keystroke in any file, and most of them did not change."""
+    return _prepare_memo(text, tuple(sorted(schema.items())), name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepare_memo(text: str, schema: tuple[tuple[str, str], ...], name: str) -> CheckedTemplate:
+    return prepare(text, dict(schema), name)
 
 
 def _channel_steps(model: Model) -> Iterator[tuple[JourneyModel, A.Step, A.Channel,
@@ -292,7 +304,7 @@ def _unused(model: Model, name: str, parts: dict[str, Path], out: Templates,
             found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> None:
     schema = base_schema(model)
     for part, path in parts.items():
-        checked = prepare(out.text(path), schema, str(path.relative_to(out.root)))
+        checked = _prepare(out.text(path), schema, str(path.relative_to(out.root)))
         _collect(found, path, checked)
         assert checked.source is not None
         if part == next(iter(parts)):
