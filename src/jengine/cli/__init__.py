@@ -6,9 +6,11 @@
     jengine fmt PATH… [--check] [--write]  # canonical layout (stdout, or in place, or verify)
     jengine graph JOURNEY [--workspace DIR] [--format svg|dot|mermaid] [-o FILE]
     jengine run DIR --events FILE|- [--profiles FILE] [--state DB] [--mode simulated|live] …
-    jengine report [--state DB] [--json]
+    jengine run … --engine temporal [--temporal HOST:PORT --store LOC]
+    jengine worker DIR --temporal HOST:PORT --store LOC [--namespace N] [--task-queue Q]
+    jengine report [--state DB | --store LOC] [--json]
     jengine render TEMPLATE --profile ID|FILE [--event FILE] [--params FILE]
-    jengine test DIR [--journey J]
+    jengine test DIR [--journey J] [--engine embedded|temporal]
     jengine lsp
 
 Each command module has ``HELP``, ``configure(parser)`` and ``run(args, out, err) -> status``.
@@ -23,14 +25,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, fmt, graph, lsp, render, report, run, test
+from jengine.cli import check, fmt, graph, lsp, render, report, run, test, worker
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "lsp": lsp, "test": test, "run": run,
-    "report": report, "render": render,
+    "report": report, "render": render, "worker": worker,
 }
 
 

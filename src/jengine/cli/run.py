@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TextIO
 
+from jengine.cli.temporal_args import add_connection, add_store, connection, queue_config
 from jengine.lang.literals import duration_ms
 from jengine.runtime.runner import RunOptions
 from jengine.runtime.runner import run as run_journeys
@@ -33,6 +34,13 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
     p.add_argument("--batch", type=int, default=500, help="inputs per commit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-deliver", action="store_true",
+                   help="send no channel message: channel steps only write outbox lines")
+    p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
+                   help="temporal: on a Temporal cluster (--temporal), else simulated on the "
+                        "time-skipping test server (docs/temporal.md)")
+    add_connection(p, required=False)
+    add_store(p)
 
 
 class ArgError(Exception):
@@ -69,14 +77,60 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
             dry_run=args.dry_run, test_mode=args.test, test_wait=_wait(args.test_wait),
             batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
-            err=err)
+            err=err, deliver=not args.no_deliver)
     except ArgError as exc:
         print(f"jengine: error: {exc}", file=err)
         return 2
+    if args.engine == "temporal":
+        return _temporal(args, options, err)
     result = run_journeys(options)
     if result.status == 0:
         print(f"{result.events} input(s), {result.timers} timer(s): {result.entered} entered, "
               f"{result.outbox} outbox, {result.journal} journal, "
               f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s "
               f"({result.rate:.0f} events/s)", file=err)
+    return result.status
+
+
+def _delivers(workspace: Path) -> bool:
+    from jengine.lang.workspace import load_workspace
+
+    channels = load_workspace(workspace).model.channels
+    return any(c.provider != "outbox" for c in channels.values())
+
+
+def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int:
+    """``--engine temporal``: feed a cluster (``--temporal``), else simulate. The Temporal
+    driver does not deliver channel messages (docs/channels.md): it says so."""
+    if not args.no_deliver and _delivers(args.workspace):
+        print(f"{args.workspace}: warning: the temporal engine does not deliver channel "
+              "messages; channel steps only write outbox lines (--no-deliver)", file=err)
+    try:
+        from jengine.core.context import Options
+        from jengine.temporal import cluster, simulate
+    except ImportError as exc:
+        print(f"jengine: error: the temporal extra is not installed ({exc.name}): "
+              "pip install 'jexpr[temporal]'", file=err)
+        return 2
+    if args.temporal:
+        if not args.store:
+            print("jengine: error: --store is required with --temporal", file=err)
+            return 2
+        core = Options(options.dry_run, options.test_mode,
+                       options.test_wait // dt.timedelta(microseconds=1))
+        fed = cluster.feed(connection(args), queue_config(args), args.store, args.workspace,
+                           args.events, args.profiles, core, err)
+        if fed.status == 0:
+            print(f"{fed.inputs} input(s) accepted by Temporal ({fed.profiles} profile(s)); "
+                  f"the workers write the outputs to {args.store} (jengine report --store)",
+                  file=err)
+        return fed.status
+    if args.store and Path(args.store).exists() and any(Path(args.store).iterdir()):
+        print(f"jengine: error: {args.store}: a simulated run needs a new store", file=err)
+        return 2
+    result = simulate.run_blocking(options, args.store)
+    if result.status == 0:
+        print(f"{result.events} input(s) on Temporal (time-skipping): {result.entered} entered, "
+              f"{result.outbox} outbox, {result.journal} journal, "
+              f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s", file=err)
     return result.status

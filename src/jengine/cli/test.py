@@ -28,13 +28,15 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="only the scenarios about this journey, and its coverage (repeatable)")
     p.add_argument("--keep", type=Path,
                    help="run in DIR/<scenario name>/ and keep the inputs and outputs")
+    p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
+                   help="temporal: each scenario on the time-skipping test server")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.dir.exists():
         print(f"jengine: error: {args.dir}: no such file or folder", file=err)
         return 2
-    run = run_folder(args.dir, args.journey, args.keep, out)
+    run = run_folder(args.dir, args.journey, args.keep, out, engine=args.engine)
     for label, cov in run.coverage.items():
         print(f"coverage of {label}:", file=out)
         for line in cov.lines():

@@ -53,7 +53,6 @@ from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, Ti
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
 from jengine.runtime.world import World
-from jengine.templates.workspace import load_templates
 from jexpr.report import format_diagnostic
 
 __all__ = ["drive"]
@@ -64,14 +63,13 @@ def drive(options: RunOptions) -> RunResult:
     result = RunResult()
     started = time.perf_counter()
     ws = load_workspace(options.workspace)
-    templates = load_templates(ws)
-    for d in (*ws.diagnostics, *templates.run_errors):
+    templates, problems = delivery.prepare(ws, options.deliver, options.env)
+    for d in ws.diagnostics:
         if d.is_error:
             print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
-    problems = delivery.channel_problems(ws.model.channels, options.env)
     for problem in problems:
-        print(f"{options.workspace}: error {problem}", file=err)
-    if ws.has_errors or templates.run_errors or problems:
+        print(problem, file=err)
+    if ws.has_errors or problems:
         result.status = 1
         return result
     store = Store(options.state)
@@ -283,12 +281,14 @@ class Loop:
             return
         err = self.options.err or sys.stderr
         ws = load_workspace(self.options.workspace)
-        templates = load_templates(ws)
-        if ws.has_errors or templates.run_errors:
-            for d in (*ws.diagnostics, *templates.run_errors):
+        templates, problems = delivery.prepare(ws, self.deliveries is not None, self.options.env)
+        if ws.has_errors or problems:
+            for d in ws.diagnostics:
                 if d.is_error:
                     print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)),
                           file=err)
+            for problem in problems:
+                print(problem, file=err)
             self._refuse(["the changed workspace has errors"])
             return
         self.flush()
@@ -297,7 +297,7 @@ class Loop:
                 reg = register(self.store, ws, self.spec.options)
                 if reg.spec is None:
                     raise _Refused(reg.problems)
-                if self.deliveries is not None:
+                if self.deliveries is not None and templates is not None:
                     self.deliveries.configure(ws.model.channels, templates)
                 self._use(reg.spec)
                 self._opened(reg.opened)

@@ -41,6 +41,7 @@ class RunOptions:
     transport: Transport | None = None
     http: HttpAdapter | None = None
     senders: Callable[[Any], Any] | None = None
+    deliver: bool = True
     env: Mapping[str, str] | None = None
     progress: bool = False
     err: TextIO | None = None

@@ -48,8 +48,9 @@ class TestRun:
 
 
 def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None = None,
-               out: TextIO | None = None) -> TestRun:
-    """Run every scenario of ``root`` (only those about ``journeys`` when given)."""
+               out: TextIO | None = None, engine: str = "embedded") -> TestRun:
+    """Run every scenario of ``root`` (only those about ``journeys`` when given) on
+    ``engine`` (``embedded`` or ``temporal``)."""
     run = TestRun()
     for path in discover(root):
         try:
@@ -60,7 +61,8 @@ def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None 
             continue
         if journeys and not set(journeys) & set(scenario.journeys):
             continue
-        result = run_scenario(scenario, keep=keep / scenario.name if keep else None)
+        result = run_scenario(scenario, keep=keep / scenario.name if keep else None,
+                              engine=engine)
         run.results.append(result)
         _print(out, _result_text(result))
         _cover(run, scenario, result, journeys)

@@ -18,9 +18,10 @@ from jengine.runtime.channels.deliveries import ChannelConfigError, Deliveries, 
 from jengine.runtime.channels.providers import HttpSender
 from jengine.runtime.channels.smtp import SmtpSender
 from jengine.runtime.http import HttpxTransport, Transport
-from jengine.templates.workspace import Templates
+from jengine.templates.workspace import Templates, load_templates
 
-__all__ = ["ChannelConfigError", "Deliveries", "Senders", "channel_problems", "deliveries_for"]
+__all__ = ["ChannelConfigError", "Deliveries", "Senders", "channel_problems", "deliveries_for",
+           "prepare"]
 
 
 class Senders:
@@ -32,9 +33,27 @@ class Senders:
         return self.smtp if channel.provider == "smtp" else self.http
 
 
+def prepare(ws: Any, deliver: bool,
+            env: Mapping[str, str] | None) -> tuple[Templates | None, list[str]]:
+    """A run's templates (None when it does not deliver) and what stops it: errors in the
+    templates its steps use, and settings the environment lacks (printable lines)."""
+    if not deliver:
+        return None, []
+    from jexpr.report import format_diagnostic
+
+    templates = load_templates(ws)
+    lines = [format_diagnostic(d.diagnostic, d.source.text, str(d.path))
+             for d in templates.run_errors]
+    lines += [f"{ws.root}: error {p}" for p in channel_problems(ws.model.channels, env)]
+    return templates, lines
+
+
 def deliveries_for(options: Any, store: Any, channels: Mapping[str, ChannelModel],
-                   templates: Templates) -> Deliveries:
-    """The deliveries of a run (raises :class:`~.deliveries.ChannelConfigError`)."""
+                   templates: Templates | None) -> Deliveries | None:
+    """The deliveries of a run (None: it does not deliver; raises
+    :class:`~.deliveries.ChannelConfigError`)."""
+    if templates is None:
+        return None
     env: Mapping[str, str] = options.env if options.env is not None else os.environ
     senders: Callable[[ChannelModel], Sender] = options.senders or Senders(
         env, options.transport or HttpxTransport())
