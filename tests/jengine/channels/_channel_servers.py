@@ -114,7 +114,8 @@ class SmtpServer:
 
     def __init__(self, folder: Path | None = None, user: str | None = None,
                  password: str | None = None, answers: dict[str, list[str]] | None = None,
-                 on_data: Callable[[EmailMessage], str | None] | None = None) -> None:
+                 on_data: Callable[[EmailMessage], str | None] | None = None,
+                 implicit_tls: bool = False) -> None:
         import ssl
 
         self.handler = _Handler(dict(answers or {}), on_data)
@@ -125,7 +126,10 @@ class SmtpServer:
             self.cert, key = make_cert(folder)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(self.cert, key)
-            kwargs.update(tls_context=context, require_starttls=True)
+            if implicit_tls:        # SMTPS: TLS from the first byte
+                kwargs.update(ssl_context=context)
+            else:
+                kwargs.update(tls_context=context, require_starttls=True)
         if user is not None:
             want = (user.encode(), (password or "").encode())
 
@@ -135,13 +139,17 @@ class SmtpServer:
                 return AuthResult(success=ok, handled=False, auth_data=data.login if ok else None)
 
             kwargs.update(auth_required=True, authenticator=check,
-                          auth_require_tls=folder is not None)
+                          auth_require_tls=folder is not None and not implicit_tls)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      **kwargs)
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def smtps_url(self) -> str:
+        return f"smtps://127.0.0.1:{self.port}"
 
     @property
     def inbox(self) -> list[Received]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from _channel_servers import SmtpServer
 from _channel_workspace import event, lines, run_engine, write_workspace
 
@@ -92,3 +94,33 @@ def test_a_transient_refusal_is_retried_and_a_hard_bounce_suppresses(tmp_path: P
     assert any(j["step"] == "react" and j["next"] == "apology" for j in journal)
     # the apology SMS has no channel: it is an outbox line, as before channels existed
     assert [o["status"] for o in outbox if o["action"] == "sms"] == ["sent"]
+
+
+# aiosmtpd warns that AUTH does not require STARTTLS: with SMTPS the whole session is TLS
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_and_credentials_in_the_smtp_url(tmp_path: Path) -> None:
+    """``smtps://`` is TLS from the first byte; JENGINE_SMTP_URL may carry the login (it is the
+    environment); a wrong password fails the message, with the server's answer."""
+    ws = write_workspace(tmp_path, CHANNEL.replace("security: starttls", "security: none")
+                         .replace('  user: secret("SHOP_SMTP_USER")\n', "")
+                         .replace('  password: secret("SHOP_SMTP_PASSWORD")\n', ""))
+    with SmtpServer(tmp_path, user="shop", password="s3cret", implicit_tls=True) as smtp:
+        assert smtp.cert is not None
+        url = smtp.smtps_url.replace("smtps://", "smtps://shop:s3cret@")
+        result = run_engine(tmp_path, ws, [
+            event("Signup", "2026-03-02T10:00:00Z", email="ann@example.test", plan="gold")],
+            {"JENGINE_SMTP_URL": url, "SSL_CERT_FILE": str(smtp.cert)})
+        assert result.status == 0
+        assert [(r.rcpt_tos, r.login) for r in smtp.inbox] == [(["ann@example.test"], b"shop")]
+        bad = tmp_path / "bad"
+        bad.mkdir()
+        ws2 = write_workspace(bad, CHANNEL.replace("security: starttls", "security: none")
+                              .replace('  user: secret("SHOP_SMTP_USER")\n', "")
+                              .replace('  password: secret("SHOP_SMTP_PASSWORD")\n', ""))
+        run_engine(bad, ws2, [
+            event("Signup", "2026-03-02T10:00:00Z", email="cid@example.test", plan="gold")],
+            {"JENGINE_SMTP_URL": url.replace("s3cret", "wrong"),
+             "SSL_CERT_FILE": str(smtp.cert)})
+    [line] = [o for o in lines(bad, "outbox.jsonl") if o["action"] == "email"]
+    assert line["status"] == "failed" and line["detail"].startswith("SMTP 535")
+    assert "wrong" not in (bad / "outbox.jsonl").read_text()
