@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _channel_servers import SmtpServer
 from _channel_workspace import event, lines, run_engine, write_workspace
 
