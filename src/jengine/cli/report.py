@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jengine.cli.common import existing
+from jengine.cli.style import Style, terminal_width
 from jengine.runtime.report import report_command
 
 __all__ = ["HELP", "configure", "run"]
@@ -27,4 +28,5 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from jengine.temporal.report import shared_report
 
         return shared_report(args.store, args.json, out)
-    return report_command(existing(args.state), args.json, out)
+    return report_command(existing(args.state), args.json, out, terminal_width(out),
+                          Style(out).on)

@@ -3,7 +3,7 @@
 It publishes the workspace's journey versions to the shared store (§4.5: a higher version
 opens, in-flight instances keep theirs), then runs the journey workflows and activities on the
 task queue until SIGINT or SIGTERM. Start as many as you like, on any machines; they share the
-task queue and the store. Needs the ``temporal`` extra (``pip install 'jexpr[temporal]'``).
+task queue and the store. Needs the ``temporal`` extra (``pip install -e '.[temporal]'`` in the repository).
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from jengine.core.context import Options
         from jengine.temporal.cluster import serve_worker
     except ImportError as exc:
+        from jexpr.console import install_hint
+
         raise UsageError(f"the temporal extra is not installed ({exc.name}): "
-                         "pip install 'jexpr[temporal]'") from None
+                         f"{install_hint('temporal')}") from None
     options = Options(args.dry_run, args.test, dt.timedelta(seconds=10) //
                       dt.timedelta(microseconds=1))
     return serve_worker(connection(args), queue_config(args), args.store, args.workspace,

@@ -5,6 +5,7 @@ what :func:`run_folder` reports."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -37,6 +38,7 @@ class TestRun:
     results: list[ScenarioResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # by scenario file
 
     @property
     def passed(self) -> int:
@@ -61,8 +63,10 @@ def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None 
             continue
         if journeys and not set(journeys) & set(scenario.journeys):
             continue
+        start = time.perf_counter()
         result = run_scenario(scenario, keep=keep / scenario.name if keep else None,
                               engine=engine)
+        run.seconds[str(path)] = time.perf_counter() - start
         run.results.append(result)
         _print(out, _result_text(result))
         _cover(run, scenario, result, journeys)
