@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from jengine.lang.ast_base import Literal_, Name, Node
+from jengine.lang.ast_core import Literal_, Name, Node
 
 __all__ = ["CapRule", "ChannelDecl", "ChannelSetting", "QuietRule", "Rule", "RulesDecl",
            "SuppressRule"]

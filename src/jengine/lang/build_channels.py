@@ -36,7 +36,7 @@ class ChannelBuilding:
     def _name(self, tok: Token | A.Name) -> A.Name:
         return tok if isinstance(tok, A.Name) else A.Name(self._tspan(tok), str(tok))
 
-    def _value(self, tok: Token) -> A.Literal_:
+    def _literal(self, tok: Token) -> A.Literal_:
         text, kind = str(tok), tok.type
         value: Any = text
         if kind == "STRING":
@@ -59,9 +59,9 @@ class ChannelBuilding:
     @_meta
     def channel_setting(self, meta: Any, name: A.Name, value: Any) -> A.ChannelSetting:
         if isinstance(value, tuple):
-            return A.ChannelSetting(self._span(meta), name, self._value(value[1]), True)
+            return A.ChannelSetting(self._span(meta), name, self._literal(value[1]), True)
         if isinstance(value, Token) and value.type in ("STRING", "INT", "DURATION"):
-            return A.ChannelSetting(self._span(meta), name, self._value(value), False)
+            return A.ChannelSetting(self._span(meta), name, self._literal(value), False)
         return A.ChannelSetting(self._span(meta), name, self._name(value), False)
 
     def secret_value(self, children: list[Token]) -> tuple[str, Token]:
@@ -73,22 +73,22 @@ class ChannelBuilding:
 
     @_meta
     def cap_rule(self, meta: Any, kinds: Any, count: Token, per: Token) -> A.CapRule:
-        return A.CapRule(self._span(meta), self._kinds(kinds), self._value(count), self._value(per))
+        return A.CapRule(self._span(meta), self._kinds(kinds), self._literal(count), self._literal(per))
 
     @_meta
     def quiet_rule(self, meta: Any, kinds: Any, days: Any, time: Any, zone: Any,
                    action: Tree[Token]) -> A.QuietRule:
         day_names = tuple(d for d in days.children) if days is not None else ()
-        start = self._value(time.children[0]) if time is not None else None
-        end = self._value(time.children[1]) if time is not None else None
+        start = self._literal(time.children[0]) if time is not None else None
+        end = self._literal(time.children[1]) if time is not None else None
         profile = zone is not None and zone.children[0] is not None
-        zone_lit = self._value(zone.children[1]) if zone is not None else None
+        zone_lit = self._literal(zone.children[1]) if zone is not None else None
         return A.QuietRule(self._span(meta), self._kinds(kinds), day_names, start, end, profile,
                            zone_lit, str(action.children[0]))  # type: ignore[arg-type]
 
     @_meta
     def suppress_rule(self, meta: Any, *entries: Token) -> A.SuppressRule:
-        return A.SuppressRule(self._span(meta), tuple(self._value(e) for e in entries))
+        return A.SuppressRule(self._span(meta), tuple(self._literal(e) for e in entries))
 
     def rule_kinds(self, children: list[Any]) -> Tree[Any]:
         return Tree("rule_kinds", children)

@@ -24,13 +24,14 @@ from jexpr.diagnostics import did_you_mean, error
 from jexpr.source import Source
 from jexpr.syntax import ast as X
 
-__all__ = ["CREDENTIALS", "PROVIDERS", "check_channels", "literal_param", "step_channel"]
+__all__ = ["CREDENTIALS", "DEFAULT_ADDRESS", "PROVIDERS", "check_channels", "literal_param",
+           "recipient_field", "step_channel"]
 
 CHOICE = tuple[str, ...]
 _COMMON: dict[str, str | CHOICE] = {
     "provider": ("smtp", "twilio", "fcm", "webhook", "outbox"),
     "category": ("marketing", "transactional"), "retries": "int", "timeout": "duration",
-    "tracking": "url"}
+    "tracking": "url", "address": "string"}
 PROVIDERS: dict[str, dict[str, str | CHOICE]] = {
     "smtp": {"server": "smtp", "security": ("none", "starttls", "ssl"), "user": "secret",
              "password": "secret", "from": "string", "replyTo": "string",
@@ -48,6 +49,16 @@ _KINDS = {"smtp": ("email",), "twilio": ("sms",), "fcm": ("push",),
 CREDENTIALS = frozenset(("user", "password", "account", "token", "signingKey"))
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CHANNEL_KINDS = ("email", "sms", "push")
+# AJO's execution fields: the profile attribute a surface sends to when nothing else is said
+# (execution fields: https://experienceleague.adobe.com/docs/journey-optimizer/using/email/configure-email/get-started-email-config.html)
+DEFAULT_ADDRESS = {"email": "personalEmail.address", "sms": "mobilePhone.number"}
+
+
+def recipient_field(channel: ChannelModel) -> str | None:
+    """The profile path (as in templates' ``profile.…``, without ``profile.``) a step without
+    ``to`` sends to: the channel's ``address`` setting, else AJO's default for the kind."""
+    given = channel.settings.get("address")
+    return str(given) if given else DEFAULT_ADDRESS.get(channel.kind)
 
 
 def literal_param(body: A.Channel, name: str) -> str | None:
@@ -199,9 +210,10 @@ class _Checker:
             self.report("J-CHANNEL", f"a step sent through channel '{used.name}' needs a "
                         "template", params["template"].value if "template" in params
                         else step.name, 'write template: "name" (templates/name.html, …)')
-        if used.provider != "webhook" and "to" not in params:
+        if used.provider != "webhook" and "to" not in params and recipient_field(used) is None:
             self.report("J-CHANNEL", f"a {body.kind} step needs the recipient 'to'", step.name,
-                        "add to: #{ExperiencePlatform.…} (the address, number or token)")
+                        "add to: #{ExperiencePlatform.…} (the address, number or token), or "
+                        f"address: \"…\" on channel '{used.name}'")
 
     # -- rules
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jengine.lang import ast as A
-from jengine.lang.channels import literal_param, step_channel
+from jengine.lang.channels import literal_param, recipient_field, step_channel
 from jengine.lang.index import FileDiagnostic
 from jengine.lang.model import ChannelModel, JourneyModel, Model
 from jengine.lang.workspace import Workspace
@@ -187,7 +187,9 @@ def load_templates(ws: Workspace, overlay: Mapping[Path, str] | None = None) -> 
     out.texts = texts
     found: dict[tuple[Path, int, int, str, str], FileDiagnostic] = {}
     used: set[str] = set()
+    profile = profile_schema(ws.model)
     for journey, step, body, channel in _channel_steps(ws.model):
+        _check_recipient(ws, journey, step, body, channel, profile, found)
         name = literal_param(body, "template")
         if name is None:
             continue
@@ -257,6 +259,28 @@ def _parts_present(ws: Workspace, out: Templates, journey: JourneyModel, body: A
             _add(found, source, error("T-TEMPLATE", f"template '{name}' has no {files}",
                                       param.value.span, f"a {body.kind} message needs {files}"))
     return True
+
+
+def _check_recipient(ws: Workspace, journey: JourneyModel, step: A.Step, body: A.Channel,
+                     channel: ChannelModel, profile: Mapping[str, str],
+                     found: dict[tuple[Path, int, int, str, str], FileDiagnostic]) -> None:
+    """A step without ``to`` sends to the channel's execution field (``address``, else AJO's
+    default for the kind): it must be a declared string field of the profile."""
+    path = recipient_field(channel)
+    if channel.provider == "webhook" or path is None or any(
+            p.name.text == "to" for p in body.params):
+        return
+    kind = profile.get(f"profile.{path}")
+    if kind == "string":
+        return
+    fields = [k.removeprefix("profile.") for k, v in profile.items() if v == "string"]
+    guess = did_you_mean(path, fields)
+    what = f"is declared {kind}, not string" if kind else "is not a declared profile field"
+    hint = (f"did you mean '{guess}'? " if guess else "") + (
+        f"add to: #{{…}} to the step, or address: \"…\" to channel '{channel.name}'")
+    _add(found, _source_of(ws, journey), error(
+        "J-CHANNEL", f"the recipient of this {body.kind} step, the channel's address "
+        f"'{path}', {what}", step.name.span, hint))
 
 
 def _source_of(ws: Workspace, journey: JourneyModel) -> tuple[Path, Source]:

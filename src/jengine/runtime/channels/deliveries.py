@@ -38,7 +38,7 @@ from jengine.core.governance import consent_reason, decide, merged_attributes
 from jengine.core.instants import from_micros, render_instant, to_micros
 from jengine.core.state import Input, OutboxOut, ReactionIn
 from jengine.lang import ast as A
-from jengine.lang.channels import step_channel
+from jengine.lang.channels import recipient_field, step_channel
 from jengine.lang.model import ChannelModel
 from jengine.runtime.channels import sends
 from jengine.runtime.channels.base import Message, Sender, SendResult
@@ -89,6 +89,14 @@ class LoopPort(Protocol):
     def now(self) -> dt.datetime: ...
 
 
+def _field(profile: Any, path: str | None) -> Any:
+    """The value at a dotted path of the merged profile (None where it is missing)."""
+    value = profile if path else None
+    for name in (path or "").split("."):
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return value
+
+
 class Deliveries:
     """Queues, governs and dispatches the messages of declared channels."""
 
@@ -128,7 +136,8 @@ class Deliveries:
             return obj, []
         profile = world.state.profiles.get(obj["profile"])
         data = template_data(profile, world.state.instances.get(e.instance), obj)
-        to = data["params"].get("to")
+        to = data["params"]["to"] if "to" in data["params"] else _field(
+            data["profile"], recipient_field(channel))
         to = str(to) if isinstance(to, str) and to else None
         now_us = to_micros(now)
         line: Json = {**obj, "channel": channel.name, "provider": channel.provider, "to": to}
