@@ -63,9 +63,8 @@ journey welcome {
 journey promo {
   reentrance always
   entry on event Promo
-  offer: email {
+  offer: email {                // no 'to': the channel's execution field, personalEmail.address
     template: "promo"
-    to: #{ExperiencePlatform.ProfileFieldGroup.personalEmail.address}
     code: @event{Promo.code}
   }
 }

@@ -16,6 +16,12 @@
 Every request carries ``Idempotency-Key`` (the effect's key, the same for every attempt and
 after a crash), so a provider that honours it never sends twice. 429, 5xx, network errors and
 timeouts are ``retry``; other statuses ``failed`` with the provider's message.
+
+Requests go through the runtime's transport (:mod:`jengine.runtime.transport`, the one HTTP
+actions use): the channel's ``timeout`` is the deadline of each attempt, enforced on every
+socket operation (a provider that trickles its answer cannot hold the engine longer), and an
+answer over :data:`MAX_ANSWER` bytes is cut off and fails the message without a retry (the
+provider may have taken it: a retry could send it twice).
 """
 
 from __future__ import annotations
@@ -31,9 +37,17 @@ from urllib.parse import urlencode
 
 from jengine.lang.model import ChannelModel
 from jengine.runtime.channels.base import Message, MissingSecret, SendResult, secret
-from jengine.runtime.http import HttpRequest, Transport, TransportFailure, TransportTimeout
+from jengine.runtime.transport import (
+    HttpRequest,
+    ResponseTooLarge,
+    Transport,
+    TransportFailure,
+    TransportTimeout,
+)
 
-__all__ = ["HttpSender", "fcm_request", "twilio_request", "webhook_request"]
+__all__ = ["MAX_ANSWER", "HttpSender", "fcm_request", "twilio_request", "webhook_request"]
+
+MAX_ANSWER = 64 * 1024      # a provider's answer: an id or an error, never large
 
 
 def _timeout(channel: ChannelModel) -> dt.timedelta:
@@ -54,7 +68,7 @@ def twilio_request(channel: ChannelModel, m: Message, env: Mapping[str, str]) ->
     headers = {"Authorization": f"Basic {basic}", "Idempotency-Key": m.key,
                "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     return HttpRequest("POST", str(channel.settings["url"]), headers,
-                       urlencode(fields).encode("utf-8"), _timeout(channel))
+                       urlencode(fields).encode("utf-8"), _timeout(channel), MAX_ANSWER)
 
 
 def fcm_request(channel: ChannelModel, m: Message, env: Mapping[str, str]) -> HttpRequest:
@@ -65,7 +79,8 @@ def fcm_request(channel: ChannelModel, m: Message, env: Mapping[str, str]) -> Ht
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": m.key,
                "Content-Type": "application/json; charset=utf-8"}
     return HttpRequest("POST", str(channel.settings["url"]), headers,
-                       json.dumps(body, ensure_ascii=False).encode("utf-8"), _timeout(channel))
+                       json.dumps(body, ensure_ascii=False).encode("utf-8"), _timeout(channel),
+                       MAX_ANSWER)
 
 
 def webhook_request(channel: ChannelModel, m: Message, env: Mapping[str, str]) -> HttpRequest:
@@ -78,7 +93,8 @@ def webhook_request(channel: ChannelModel, m: Message, env: Mapping[str, str]) -
     if key:
         digest = hmac.new(key.encode("utf-8"), body, hashlib.sha256).hexdigest()
         headers["X-Jengine-Signature"] = f"sha256={digest}"
-    return HttpRequest("POST", str(channel.settings["url"]), headers, body, _timeout(channel))
+    return HttpRequest("POST", str(channel.settings["url"]), headers, body, _timeout(channel),
+                       MAX_ANSWER)
 
 
 _BUILD = {"twilio": twilio_request, "fcm": fcm_request, "webhook": webhook_request}
@@ -133,6 +149,8 @@ class HttpSender:
             response = self.transport.send(request)
         except (TransportTimeout, TransportFailure) as exc:
             return SendResult("retry", detail=str(exc))
+        except ResponseTooLarge as exc:
+            return SendResult("failed", detail=f"the provider's answer is too large ({exc})")
         return _interpret(channel.provider, response.status, response.body)
 
     def idempotent(self, channel: ChannelModel) -> bool:
