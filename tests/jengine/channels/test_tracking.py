@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from _channel_servers import SmtpServer
 from _channel_workspace import event, lines, run_engine, write_workspace
@@ -152,3 +153,44 @@ def test_pixel_click_and_unsubscribe_drive_the_journeys(tmp_path: Path) -> None:
     journal = lines(tmp_path, "journal.jsonl")
     assert any(j["step"] == "wait4" and j["next"] == "thanks" for j in journal)
     assert [r.message["Subject"] for r in smtp.inbox] == ["Ann, 5% off", "Ann, 5% off"]
+
+
+def test_mounted_as_jengine_serve_mounts_it() -> None:
+    """The contract with ``jengine serve``: ``create_app(service, tracking_mounts(channels,
+    env, service.submit))`` mounts the app beside the API (a Starlette ``Mount`` per path);
+    ``Service.submit`` is a coroutine function returning the inbox sequence number, and
+    raises ``ValueError`` for an event it refuses."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Mount, Route
+
+    from jengine.lang.workspace import load_texts
+    from jengine.runtime.channels.tracking import tracking_mounts, tracking_paths
+
+    ws = load_texts({"shop.journey": CHANNEL % "https://t.shop.example/t/"})
+    channels = ws.model.channels
+    assert tracking_paths(channels) == ["/t"]
+    with pytest.raises(ValueError, match="JENGINE_TRACKING_KEY"):
+        tracking_mounts(channels, {}, lambda e: None)
+    inbox: list[dict[str, Any]] = []
+
+    async def submit(event: dict[str, Any], key: str | None = None) -> int:
+        if event["event"] == "@consent":
+            raise ValueError("bad_input: refused")
+        inbox.append(event)
+        return len(inbox)
+
+    mounts = tracking_mounts(channels, {"JENGINE_TRACKING_KEY": KEY}, submit)
+    api = Route("/healthz", lambda request: PlainTextResponse("ok"))
+    app = Starlette(routes=[api, *(Mount(p, app=sub) for p, sub in mounts.items())])
+    with serve(app) as base, httpx.Client() as http:
+        tracker = Tracker(f"{base}/t", KEY.encode())
+        who = Delivery("welcome", 1, "ann@example.test", "hello")
+        assert http.get(f"{base}/healthz").text == "ok"
+        assert http.get(tracker.open_pixel(who)).content == PIXEL
+        click = http.get(tracker.url("c", who, "c", u="https://shop.example/"))
+        assert click.status_code == 302
+        refused = http.post(tracker.unsubscribe(who), content=b"List-Unsubscribe=One-Click",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert refused.status_code == 200          # logged; the person still gets the page
+    assert [e["payload"]["kind"] for e in inbox] == ["opened", "clicked"]

@@ -1,11 +1,14 @@
 """The tracking and provider-feedback endpoints: a small ASGI (Starlette) application.
 
-``jengine serve`` mounts :func:`tracking_app` under the path its channels' ``tracking``
-setting names (``tracking: "https://t.shop.example/t"`` → ``app.mount("/t", tracking_app(key,
-submit))``) and gives it ``submit``, which takes one input event (a JSON object, as in an
-events file) into the engine. The key is ``JENGINE_TRACKING_KEY``, the one the engine signs
-links with (:mod:`.links`). Every endpoint verifies the token's signature first; a forged or
-damaged token submits nothing.
+``jengine serve`` mounts it with :func:`tracking_mounts`: one app per path of the channels'
+``tracking`` URLs (``tracking: "https://t.shop.example/t"`` → ``{"/t": tracking_app(key,
+submit)}``, passed to its ``create_app(service, mounts)``), with ``submit`` =
+``Service.submit``, which commits one input event (a JSON object, as in an events file) to the
+service's inbox; it may be a plain function or a coroutine function, its result is ignored.
+The key is ``JENGINE_TRACKING_KEY``, the one the engine signs links with (:mod:`.links`).
+Every endpoint verifies the token's signature first; a forged or damaged token submits
+nothing. An event that ``submit`` refuses (``ValueError``) is logged; the person still gets
+the pixel, the redirect or the page.
 
 ========================  ===================================================================
 ``GET /o/{token}.gif``    the open pixel: ``@reaction`` ``opened``; always answers the 1×1 GIF
@@ -30,9 +33,10 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,11 +44,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from jengine.core.instants import render_instant
-from jengine.runtime.channels.links import verify
+from jengine.lang.model import ChannelModel
+from jengine.runtime.channels.links import TRACKING_KEY_ENV, verify
 
-__all__ = ["PIXEL", "tracking_app"]
+__all__ = ["PIXEL", "Submit", "tracking_app", "tracking_mounts", "tracking_paths"]
 
-Submit = Callable[[dict[str, Any]], Awaitable[None] | None]
+Submit = Callable[[dict[str, Any]], object]     # may return an awaitable (Service.submit)
+_log = logging.getLogger("jengine.tracking")
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
          b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 MAX_BODY = 64 * 1024
@@ -60,9 +66,13 @@ def tracking_app(key: bytes, submit: Submit,
     now = clock or (lambda: dt.datetime.now(dt.UTC))
 
     async def emit(event: str, payload: dict[str, Any]) -> None:
-        result = submit({"event": event, "time": render_instant(now()), "payload": payload})
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = submit({"event": event, "time": render_instant(now()),
+                             "payload": payload})
+            if inspect.isawaitable(result):
+                await result
+        except ValueError as exc:
+            _log.warning("tracking: %s refused: %s", event, exc)
 
     def reaction(claims: dict[str, Any], kind: str) -> dict[str, Any]:
         return {"journey": claims["j"], "version": claims["v"], "profile": claims["p"],
@@ -124,6 +134,28 @@ def tracking_app(key: bytes, submit: Submit,
               Route("/u/{token}", unsubscribe, methods=["POST"]),
               Route("/f/{token}", feedback, methods=["POST"])]
     return Starlette(routes=routes, max_body_size=MAX_BODY)
+
+
+def tracking_paths(channels: Mapping[str, ChannelModel]) -> list[str]:
+    """The distinct URL paths of the channels' ``tracking`` settings (``"/t"``), sorted."""
+    paths = {urlsplit(str(c.settings["tracking"])).path.rstrip("/") or "/"
+             for c in channels.values() if c.settings.get("tracking")}
+    return sorted(paths)
+
+
+def tracking_mounts(channels: Mapping[str, ChannelModel], env: Mapping[str, str],
+                    submit: Submit) -> dict[str, Starlette]:
+    """What ``jengine serve`` mounts: path → :func:`tracking_app`, one per path of
+    :func:`tracking_paths` (empty when no channel tracks). Raises ``ValueError`` when a channel
+    tracks and ``JENGINE_TRACKING_KEY`` is not set (the links could not be verified)."""
+    paths = tracking_paths(channels)
+    if not paths:
+        return {}
+    key = env.get(TRACKING_KEY_ENV, "")
+    if not key:
+        raise ValueError(f"{TRACKING_KEY_ENV} is not set: the tracking endpoints cannot "
+                         "verify their links")
+    return {path: tracking_app(key.encode(), submit) for path in paths}
 
 
 async def _fields(request: Request) -> dict[str, Any]:
