@@ -25,7 +25,7 @@ from jexpr.source import Source
 from jexpr.syntax import ast as X
 
 __all__ = ["CREDENTIALS", "DEFAULT_ADDRESS", "PROVIDERS", "check_channels", "literal_param",
-           "recipient_field", "step_channel"]
+           "recipient_field", "settings_of", "step_channel"]
 
 CHOICE = tuple[str, ...]
 _COMMON: dict[str, str | CHOICE] = {
@@ -52,6 +52,15 @@ _CHANNEL_KINDS = ("email", "sms", "push")
 # AJO's execution fields: the profile attribute a surface sends to when nothing else is said
 # (execution fields: https://experienceleague.adobe.com/docs/journey-optimizer/using/email/configure-email/get-started-email-config.html)
 DEFAULT_ADDRESS = {"email": "personalEmail.address", "sms": "mobilePhone.number"}
+
+
+def settings_of(provider: str | None) -> list[str]:
+    """The setting names of a channel of ``provider`` (every provider's when unknown)."""
+    names = dict.fromkeys(_COMMON)
+    for name, spec in PROVIDERS.items():
+        if provider in (None, name) or provider not in PROVIDERS:
+            names.update(dict.fromkeys(spec))
+    return list(names)
 
 
 def recipient_field(channel: ChannelModel) -> str | None:
