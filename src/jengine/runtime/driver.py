@@ -64,11 +64,9 @@ def drive(options: RunOptions) -> RunResult:
     started = time.perf_counter()
     ws = load_workspace(options.workspace)
     templates, problems = delivery.prepare(ws, options.deliver, options.env)
-    for d in ws.diagnostics:
-        if d.is_error:
-            print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
-    for problem in problems:
-        print(problem, file=err)
+    for line in [*(format_diagnostic(d.diagnostic, d.source.text, str(d.path))
+                   for d in ws.diagnostics if d.is_error), *problems]:
+        print(line, file=err)
     if ws.has_errors or problems:
         result.status = 1
         return result
