@@ -29,6 +29,8 @@ def test_caps_and_quiet_hours_hold_across_journeys(tmp_path: Path) -> None:
             # 13:00 UTC is 22:00 in Tokyo: quiet until 08:00 Tokyo (23:00 UTC)
             event("Promo", "2026-03-10T13:00:00Z", email="cid@example.test", code="D", percent=5),
             event("Promo", "2026-03-10T13:05:00Z", email="bob@example.test", code="E", percent=5),
+            # the other journey, same rules: Cid's welcome waits for Tokyo's 08:00 too
+            event("Signup", "2026-03-10T13:10:00Z", email="cid@example.test", plan="free"),
             # 21:30 UTC is 22:30 in Paris: quiet until 08:00 Paris (07:00 UTC)
             event("Promo", "2026-03-10T21:30:00Z", email="ann@example.test", code="C", percent=5),
         ], {"JENGINE_SMTP_URL": smtp.url}, until="2026-03-12T00:00:00+00:00", batch_size=1)
@@ -42,8 +44,10 @@ def test_caps_and_quiet_hours_hold_across_journeys(tmp_path: Path) -> None:
         ("promo", "ann", "suppressed", "frequency_cap", None),     # the 3rd in 7 days
         ("promo", "cid", "sent", None, "2026-03-10T23:00Z"),
         ("promo", "bob", "suppressed", "consent", None),
+        ("welcome", "cid", "sent", None, "2026-03-10T23:00Z"),
         ("promo", "ann", "sent", None, "2026-03-11T07:00Z"),   # 7 days later: allowed
     ]
     subjects = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp.inbox]
     assert subjects == [("ann@example.test", "Welcome, Ann!"), ("ann@example.test", "Ann, 5% off"),
-                        ("cid@example.test", "Cid, 5% off"), ("ann@example.test", "Ann, 5% off")]
+                        ("cid@example.test", "Cid, 5% off"), ("cid@example.test", "Welcome, Cid!"),
+                        ("ann@example.test", "Ann, 5% off")]
