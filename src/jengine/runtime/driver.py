@@ -91,8 +91,7 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
-    loop.deliveries = loop.effects.deliveries = delivery.deliveries_for(
-        options, store, ws.model.channels, templates)
+    delivery.attach(loop, ws, templates)
     loop.setup(reg.opened)
     try:
         loop.run()

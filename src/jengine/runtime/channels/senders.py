@@ -4,6 +4,12 @@
 for ``smtp`` channels, one :class:`~.providers.HttpSender` (over the run's HTTP transport)
 for ``twilio``, ``fcm`` and ``webhook``. A run may pass its own (``RunOptions.senders``: the
 scenario runner records messages instead of sending them).
+
+How a run loop delivers (``jengine run``'s driver, and any other driver of
+:class:`~jengine.runtime.driver.Loop` such as ``jengine serve``'s): before it starts,
+:func:`prepare` checks the templates and the environment (its lines refuse the run); then
+:func:`attach` gives the loop its deliveries; when the workspace changes, ``prepare`` again and
+``loop.deliveries.configure(channels, templates)``.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from jengine.runtime.channels.smtp import SmtpSender
 from jengine.runtime.http import HttpxTransport, Transport
 from jengine.templates.workspace import Templates, load_templates
 
-__all__ = ["ChannelConfigError", "Deliveries", "Senders", "channel_problems", "deliveries_for",
-           "prepare"]
+__all__ = ["ChannelConfigError", "Deliveries", "Senders", "attach", "channel_problems",
+           "deliveries_for", "prepare"]
 
 
 class Senders:
@@ -58,3 +64,10 @@ def deliveries_for(options: Any, store: Any, channels: Mapping[str, ChannelModel
     senders: Callable[[ChannelModel], Sender] = options.senders or Senders(
         env, options.transport or HttpxTransport())
     return Deliveries(store, templates, senders, env, channels)
+
+
+def attach(loop: Any, ws: Any, templates: Templates | None) -> None:
+    """Give a run loop (``loop.options``, ``loop.store``, ``loop.effects``) the deliveries of
+    the workspace ``ws`` (``templates`` from :func:`prepare`; None: the run does not deliver)."""
+    loop.deliveries = loop.effects.deliveries = deliveries_for(
+        loop.options, loop.store, ws.model.channels, templates)
