@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ def child(args: argparse.Namespace) -> int:
     """Load the profiles (a run without events), then run the events on that store; print
     the figures of both as JSON."""
     from jengine.runtime.options import RunOptions
+    from jengine.testing.stubchannels import RecordingSenders
 
     folder = args.child
     out = folder / f"out-{args.workspace}"
@@ -111,7 +113,7 @@ def child(args: argparse.Namespace) -> int:
                          outbox=out / "outbox.jsonl", journal=out / "journal.jsonl",
                          dead_letters=out / "deadletters.jsonl", mode="simulated",
                          batch_size=args.batch, transport=BenchService(),
-                         env={"COUPON_API_KEY": "bench"})
+                         env={"COUPON_API_KEY": "bench"}, senders=RecordingSenders())
     if args.cache is not None:
         options.cache_size = args.cache
     loaded, load_wall, load_cpu = timed(options)
@@ -157,6 +159,7 @@ def read_workspace(folder: Path) -> str:
     target.mkdir(exist_ok=True)
     for name in ("common.journey", "rampup.journey"):
         (target / name).write_text((folder / "workspace" / name).read_text("utf-8"), "utf-8")
+    shutil.copytree(folder / "workspace" / "templates", target / "templates", dirs_exist_ok=True)
     return "read-ws"
 
 

@@ -232,6 +232,10 @@ def generate_profiles(folder: Path, profiles: int, seed: int = 7) -> Files:
     workspace.mkdir(parents=True, exist_ok=True)
     for source in (ROOT / "examples" / "workspace").glob("*.journey"):
         shutil.copy(source, workspace / source.name)
+    # the emails are rendered from the example's templates and delivered to a recording
+    # sender (no network): the run includes governance, rendering and the send queue
+    shutil.copytree(ROOT / "examples" / "workspace" / "templates", workspace / "templates",
+                    dirs_exist_ok=True)
     members = 0
     profiles_path, events_path = folder / "profiles.jsonl", folder / "events.jsonl"
     with profiles_path.open("w", encoding="utf-8") as pf:
@@ -250,6 +254,10 @@ def generate(folder: Path, profiles: int, seed: int = 7,
     workspace.mkdir(parents=True, exist_ok=True)
     for source in (ROOT / "examples" / "workspace").glob("*.journey"):
         shutil.copy(source, workspace / source.name)
+    # the emails are rendered from the example's templates and delivered to a recording
+    # sender (no network): the run includes governance, rendering and the send queue
+    shutil.copytree(ROOT / "examples" / "workspace" / "templates", workspace / "templates",
+                    dirs_exist_ok=True)
     days = folder / "days"
     days.mkdir(exist_ok=True)
     buckets: dict[int, Any] = {}

@@ -98,6 +98,7 @@ class Effects:
         self.timers = (TimerQueue(store) if timer_window is None
                        else TimerQueue(store, timer_window))
         self.log = EffectLog(store)
+        self.deliveries: Any = None  # jengine.runtime.channels.deliveries.Deliveries
 
     @property
     def pending(self) -> int:
@@ -131,8 +132,12 @@ class Effects:
                 self._journal(e.obj)
             elif t is OutboxOut:
                 if self.log.record(Effect(e.instance, e.step, e.attempt, "outbox", e.obj)):
-                    self.output(OUTBOX, e.obj)
-                    self.result.outbox += 1
+                    obj, more = (e.obj, ()) if self.deliveries is None else \
+                        self.deliveries.accept(self.spec, self.world, e, now, self.timers)
+                    if obj is not None:
+                        self.output(OUTBOX, obj)
+                        self.result.outbox += 1
+                    follow.extend(more)
             elif t is DeadOut:
                 self.output(DEADLETTER, e.obj)
                 self.result.dead_letters += 1

@@ -1,5 +1,5 @@
 """The store's side of the per-profile entities: reading one profile's entry, writing what
-changed, and walking the groups of a fan-out (schema version 2 indexes).
+changed, and walking the groups of a fan-out (schema version 3 indexes).
 
 A profile's *entry* is everything one input about that profile may touch, as a
 :class:`~jengine.core.state.State` slice: the profile (absent when none is stored), its active

@@ -1,4 +1,4 @@
-"""The audience membership index of the store (``audience_members``, schema version 2).
+"""The audience membership index of the store (``audience_members``, schema version 3).
 
 A fan-out over an audience (a read audience, a business event) walks the index in profile-id
 order instead of every profile. Two kinds of rows:

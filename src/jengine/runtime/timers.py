@@ -78,7 +78,9 @@ class TimerQueue:
     def _untrack(self, row: TimerRow) -> None:
         instance = row[3]
         if instance is not None:
-            seqs = self.by_instance[instance]
+            seqs = self.by_instance.get(instance)
+            if seqs is None:
+                return
             seqs.discard(row[0])
             if not seqs:
                 del self.by_instance[instance]
@@ -104,6 +106,31 @@ class TimerQueue:
         if self.added.pop(seq, None) is None:
             self.deleted.append(seq)
         return row
+
+    def take(self, seq: int) -> TimerRow | None:
+        """Remove one timer of the memory window by its ``seq`` (it is then processed as if
+        popped); None when it is not in memory."""
+        row = self.live.pop(seq, None)
+        if row is not None:
+            self._untrack(row)
+            if self.added.pop(seq, None) is None:
+                self.deleted.append(seq)
+        return row
+
+    def keep(self, row: TimerRow) -> None:
+        """Keep a popped timer in the table until :meth:`release` (a message send that must
+        not be lost if the process dies while it is in flight: the timer fires again after a
+        restart, at its place)."""
+        seq = row[0]
+        if seq in self.deleted:
+            self.deleted.remove(seq)
+        else:
+            self.added[seq] = row
+
+    def release(self, seq: int) -> None:
+        """Delete a kept timer (in the next write)."""
+        self.added.pop(seq, None)
+        self.deleted.append(seq)
 
     def cancel(self, instance: str) -> None:
         """Delete every timer of an instance (it ended)."""

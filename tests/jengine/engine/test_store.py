@@ -265,7 +265,7 @@ def test_frozen_v1_store_opens_and_reads(tmp_path: Path) -> None:
         assert open_version.is_open and open_version.version == 1
 
 
-def test_v1_store_migrates_to_v2_with_the_membership_index(tmp_path: Path) -> None:
+def test_v1_store_migrates_to_v3_with_the_membership_index(tmp_path: Path) -> None:
     with Store(_load_fixture(tmp_path, "store-v1.sql")) as s:
         assert s.schema_version == SCHEMA_VERSION
         rows = s.execute("SELECT audience, rule, profile FROM audience_members").fetchall()
@@ -276,8 +276,8 @@ def test_v1_store_migrates_to_v2_with_the_membership_index(tmp_path: Path) -> No
                 "reentrance_by_profile", "audience_members_by_profile"} <= indexes
 
 
-def test_frozen_v2_store_opens_and_reads(tmp_path: Path) -> None:
-    with Store(_load_fixture(tmp_path, "store-v2.sql")) as s:
+def test_frozen_v3_store_opens_and_reads(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v3.sql")) as s:
         assert s.schema_version == SCHEMA_VERSION
         rows = s.execute("SELECT audience, rule, profile FROM audience_members "
                          "ORDER BY audience").fetchall()
@@ -296,17 +296,17 @@ def test_forward_migration_runs_in_order_and_failure_keeps_old_version(tmp_path:
         conn.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("migration bug")
 
-    nxt = SCHEMA_VERSION + 1
+    n = SCHEMA_VERSION
     db = _load_fixture(tmp_path, "store-v1.sql")
     with pytest.raises(RuntimeError):
-        Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(nxt, extra),
-                              Migration(nxt + 1, broken)))
+        Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(n + 1, extra),
+                              Migration(n + 2, broken)))
     with Store(db, migrations=SCHEMA_MIGRATIONS[:1]) as s:  # the whole upgrade rolled back
         assert s.schema_version == 1
         assert s.execute("SELECT count(*) FROM sqlite_master WHERE name='half_done'"
                          ).fetchone()[0] == 0
-    with Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(nxt, extra))) as s:
-        assert s.schema_version == nxt
+    with Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(n + 1, extra))) as s:
+        assert s.schema_version == n + 1
         assert "extra" in [r[1] for r in s.execute("PRAGMA table_info(profiles)")]
 
 
@@ -329,8 +329,8 @@ def test_state_migrations_are_pure_steps() -> None:
         upgrade_state({}, 4, steps, target=3)
 
 
-def test_v2_store_migrates_to_v3_with_the_read_mark(tmp_path: Path) -> None:
-    with Store(_load_fixture(tmp_path, "store-v2.sql")) as s:
+def test_v3_store_migrates_to_v4_with_the_read_mark(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v3.sql")) as s:
         assert s.schema_version == SCHEMA_VERSION
         rows = s.execute("SELECT profile, instances, last_read FROM reentrance").fetchall()
         assert rows == [("alice@example.com", 1, None)]
@@ -338,10 +338,10 @@ def test_v2_store_migrates_to_v3_with_the_read_mark(tmp_path: Path) -> None:
         assert "instances_active_by_journey" in indexes
 
 
-def test_frozen_v3_store_opens_and_reads_the_read_mark(tmp_path: Path) -> None:
+def test_frozen_v4_store_opens_and_reads_the_read_mark(tmp_path: Path) -> None:
     from jengine.runtime.entities import load_entry
 
-    with Store(_load_fixture(tmp_path, "store-v3.sql")) as s:
+    with Store(_load_fixture(tmp_path, "store-v4.sql")) as s:
         assert s.schema_version == SCHEMA_VERSION
         s.execute("UPDATE instances SET active = 0")   # the fixture's states predate 'uid'
         memory = load_entry(s.conn, "alice@example.com").reentrance["welcome|alice@example.com"]

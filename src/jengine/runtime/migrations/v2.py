@@ -1,24 +1,14 @@
-"""Schema version 2 of the state store: the indexes of an engine that reads on demand.
+"""Schema version 2: message deliveries and the suppression list (docs/channels.md).
 
-Version 2 lets the runner keep only a bounded cache in memory (issue 12) and find everything
-else by index:
-
-* ``instances_active_by_profile`` — a profile's active instances (loading its slice);
-* ``instances_active_by_version`` — a version's active instances in uid order (a window end);
-* ``reentrance_by_profile`` — a profile's re-entrance memory (loading its slice);
-* ``audience_members`` — who is in an audience, in profile-id order (a read audience, a
-  business event): ``rule = 0`` rows are the ``realized``/``existing`` memberships of the
-  profiles' ``audiences`` column, whatever the workspace declares; ``rule = 1`` rows are the
-  profiles a declared rule audience's ``where`` holds for, as computed with the rule recorded in
-  ``audience_rules`` (a changed rule is recomputed by the runner);
-* ``audience_members_by_profile`` — a profile's rows (replacing a profile).
-
-From version 2 an ``outputs`` row may hold several lines of its stream, in order, separated by
-``\\n`` (a JSON line never holds a raw newline): the runner stores a batch's lines of a stream
-as one row. Version-1 rows (one line each) read the same.
-
-The upgrade fills the ``rule = 0`` rows from the stored profiles; ``audience_rules`` starts
-empty, so the runner computes the rule rows when it first opens the store.
+``sends`` is the durable queue and the record of every message given to a real channel: one
+row per channel-step effect, keyed by its idempotency key (``{instanceUID}:{step}``), written
+in the commit that runs the step (``queued``) and updated in the commit that records the
+provider's answer (``sent`` or ``failed``) — a message is sent once whatever the crashes.
+``due`` is when it may go (engine time, µs: the step, the end of quiet hours or the next
+retry); ``message`` holds the rendered parts and headers (JSON); ``outbox`` the outbox line to
+write when it is done. Frequency caps count a profile's ``queued`` and ``sent`` marketing rows
+by ``time``. ``suppressions`` holds addresses and domains that never receive email (hard
+bounces, complaints, manual entries).
 """
 
 from __future__ import annotations
@@ -28,28 +18,36 @@ import sqlite3
 VERSION = 2
 
 SQL = """
-CREATE INDEX instances_active_by_profile ON instances (profile) WHERE active = 1;
-CREATE INDEX instances_active_by_version ON instances (journey, version, uid) WHERE active = 1;
-CREATE INDEX reentrance_by_profile ON reentrance (profile);
-CREATE TABLE audience_members (
-    audience TEXT    NOT NULL,
-    rule     INTEGER NOT NULL,
-    profile  TEXT    NOT NULL,
-    PRIMARY KEY (audience, rule, profile)
-) WITHOUT ROWID;
-CREATE INDEX audience_members_by_profile ON audience_members (profile);
-CREATE TABLE audience_rules (
-    audience TEXT PRIMARY KEY,
-    rule     TEXT NOT NULL
+CREATE TABLE sends (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    key         TEXT    NOT NULL UNIQUE,
+    channel     TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    profile     TEXT    NOT NULL,
+    recipient   TEXT,
+    time        INTEGER NOT NULL,
+    due         INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    status      TEXT    NOT NULL,
+    message     TEXT    NOT NULL,
+    outbox      TEXT    NOT NULL,
+    provider_id TEXT,
+    detail      TEXT
 );
-INSERT OR IGNORE INTO audience_members (audience, rule, profile)
-    SELECT m.key, 0, p.id FROM profiles AS p, json_each(p.audiences) AS m
-    WHERE m.value IN ('realized', 'existing');
+CREATE INDEX sends_queued ON sends (status, due, seq);
+CREATE INDEX sends_by_profile ON sends (profile, time);
+CREATE TABLE suppressions (
+    value    TEXT PRIMARY KEY,
+    category TEXT    NOT NULL,
+    reason   TEXT    NOT NULL,
+    created  INTEGER NOT NULL
+);
 """
 
 
 def upgrade(conn: sqlite3.Connection) -> None:
-    """Add the version-2 indexes and tables to a version-1 database."""
+    """Add the ``sends`` and ``suppressions`` tables to a version-1 store."""
     for statement in SQL.split(";"):
         if statement.strip():
             conn.execute(statement)
