@@ -120,6 +120,27 @@ class World:
         while clean and len(clean) + len(self.dirty) > self.capacity:
             clean.popitem(last=False)
 
+    def profile(self, pid: str) -> Json | None:
+        """The profile as it is now (the cache or the store)."""
+        return self.entry(pid).profiles.get(pid)
+
+    def instance(self, uid: str) -> Json | None:
+        """An instance of the cache or of the batch (an instance that ended in this batch is
+        still found; one ended and written before is not)."""
+        found = self.dirty_instances.get(uid)
+        return found if found is not None else self.entry(profile_of_uid(uid)).instances.get(uid)
+
+    def set_profile(self, pid: str, profile: Json) -> None:
+        """Replace a profile from outside the core (a consent change of the message
+        channels); written with the batch like the core's changes."""
+        old = self.entry(pid)
+        new = old.copy()
+        new.profiles[pid] = profile
+        if pid not in self.stored:
+            self.stored[pid] = old.profiles.get(pid)
+        self.clean.pop(pid, None)
+        self.dirty[pid] = new
+
     def forget(self, pid: str) -> None:
         """Drop a clean entry (the store changed under it: a profile load)."""
         self.clean.pop(pid, None)
