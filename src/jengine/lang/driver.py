@@ -1,0 +1,302 @@
+"""The fast parse: Lark's LALR tables of ``journey.lark`` driven by a loop that builds the AST
+at each reduction, with every span computed from the tokens.
+
+Lark's usual path builds a parse tree (with ``propagate_positions``, which roughly doubles the
+cost), and :mod:`jengine.lang.build` then walks it again. This module runs the same tables and
+the same contextual lexer (taken from :func:`jengine.lang.parse.journey_parser`, so what is
+accepted cannot differ) but reduces straight into the builders: no tree, no second pass. It
+reproduces exactly what Lark would have handed the builders:
+
+* **children**: each rule's filtering is derived from Lark's own rule objects: anonymous
+  string tokens are dropped (unless the rule is ``!``-kept), ``_rule`` s are spliced into their
+  parent, ``[…]`` leaves ``None`` placeholders (``maybe_placeholders``), and a ``?rule`` with
+  one child is that child;
+* **positions**: a node spans from its first to its last positioned child *before* filtering
+  (so the braces and keywords count), empty children skipped — ``propagate_positions``'
+  rule, including for spliced and single-child rules (their extent is what the parent sees);
+* rules without a builder method stay a ``Tree`` (``channel_kind`` …) with that extent.
+
+A parse either succeeds with the same AST as the tree path, or raises
+:class:`~lark.exceptions.UnexpectedInput` at the first error (the caller then takes the error
+path of :mod:`jengine.lang.parse`, which classifies the errors). A test compares both paths on
+every ``.journey`` file of the repository and on generated texts.
+"""
+
+from __future__ import annotations
+
+import sys
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
+
+from jengine.lang.build import EXPRESSION, JOURNEY, PREFIX, JourneyBuilder
+from jexpr.source import Source, Span
+from jexpr.syntax import ast as X
+from jexpr.syntax.parse import INT_MAX, AstBuilder
+
+# What a reduction does with its filtered children (see _Plan.kind).
+_JOURNEY_META, _JOURNEY_LIST, _EXPR_META, _EXPR_LIST, _TREE, _SPLICE = range(6)
+_INT_MIN = -INT_MAX - 1
+_FRAMES_ABOVE = 6  # the frames of the replaced builder's entry (the limit is the same)
+
+
+class Meta:
+    """A node's extent, in the shape of Lark's ``meta`` (``start_pos``/``end_pos``; an empty
+    node has neither, as in Lark)."""
+
+    __slots__ = ("empty", "end_pos", "start_pos")
+
+    def __init__(self, start: int | None, end: int | None) -> None:
+        self.empty = start is None
+        if start is not None:
+            self.start_pos = start
+            self.end_pos = end
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One grammar rule: how many values it pops, which of them it keeps, what it builds."""
+
+    origin: str
+    size: int
+    include: tuple[tuple[int, bool, int], ...]  # (child index, splice it, Nones before it)
+    trailing: int  # Nones after the last kept child
+    identity: bool  # the children are kept as they are
+    expand1: bool  # a ?rule: one child is returned as is
+    kind: int
+    name: str
+    function: Callable[..., Any] | None
+
+
+class Tables:
+    """The parse tables and lexer of a Lark LALR parser, with one :class:`_Plan` per rule."""
+
+    def __init__(self, parser: Lark) -> None:
+        self.parser = parser
+        conf = parser.parse_interactive("").parser_state.parse_conf
+        self.states: dict[Any, dict[str, tuple[Any, Any]]] = conf.states
+        self.start_state = conf.start_state
+        self.end_state = conf.end_state
+        self.plans: dict[int, _Plan] = {}
+        for actions in self.states.values():
+            for action, arg in actions.values():
+                if action is not Shift and id(arg) not in self.plans:
+                    self.plans[id(arg)] = _plan(arg)
+
+
+def _plan(rule: Any) -> _Plan:
+    """What Lark's parse-tree builder does for ``rule`` (``maybe_create_child_filter``,
+    ``ExpandSingleChild`` and the callback lookup of ``ParseTreeBuilder``)."""
+    options = rule.options
+    expansion = rule.expansion
+    empty = list(options.empty_indices or ())
+    if empty:
+        counts = [len(ones) for ones in "".join(str(int(b)) for b in empty).split("0")]
+    else:
+        counts = [0] * (len(expansion) + 1)
+    include: list[tuple[int, bool, int]] = []
+    nones = 0
+    for i, sym in enumerate(expansion):
+        nones += counts[i]
+        if options.keep_all_tokens or not (sym.is_term and sym.filter_out):
+            include.append((i, not sym.is_term and sym.name.startswith("_"), nones))
+            nones = 0
+    trailing = nones + counts[len(expansion)]
+    identity = trailing == 0 and len(include) == len(expansion) and not any(
+        splice or before for _, splice, before in include)
+    name = rule.alias or options.template_source or rule.origin.name
+    kind, function = _target(str(name))
+    return _Plan(rule.origin.name, len(expansion), tuple(include), trailing, identity,
+                 bool(options.expand1 and not rule.alias), kind, str(name), function)
+
+
+def _target(name: str) -> tuple[int, Callable[..., Any] | None]:
+    if name.startswith("_"):
+        return _SPLICE, None
+    if name.startswith(PREFIX):
+        entry = EXPRESSION.get(name[len(PREFIX):])
+        meta_kind, list_kind = _EXPR_META, _EXPR_LIST
+    else:
+        entry = JOURNEY.get(name)
+        meta_kind, list_kind = _JOURNEY_META, _JOURNEY_LIST
+    if entry is None:
+        return _TREE, None
+    function, with_meta = entry
+    return (meta_kind if with_meta else list_kind), function
+
+
+@cache
+def journey_tables() -> Tables:
+    """The tables of :func:`jengine.lang.parse.journey_parser` (built once per process)."""
+    from jengine.lang.parse import journey_parser
+
+    return Tables(journey_parser())
+
+
+class _Position:
+    """What the contextual lexer asks the parser: the current state."""
+
+    __slots__ = ("stack",)
+
+    def __init__(self, stack: list[Any]) -> None:
+        self.stack = stack
+
+    @property
+    def position(self) -> Any:
+        return self.stack[-1]
+
+
+class SpanSource(Source):
+    """A :class:`Source` whose spans are computed with one bisect per offset and no
+    intermediate objects (the same values as :meth:`Source.span`)."""
+
+    def span(self, start: int, end: int) -> Span:
+        index = self.index
+        starts = index.line_starts
+        length = index.length
+        a = start if 0 <= start <= length else max(0, min(start, length))
+        b = end if 0 <= end <= length else max(0, min(end, length))
+        la = bisect_right(starts, a) - 1
+        lb = la if starts[la] <= b and (la + 1 == len(starts) or b < starts[la + 1]) \
+            else bisect_right(starts, b) - 1
+        return Span(start, end, la, a - starts[la], lb, b - starts[lb])
+
+
+def run(text: str, source: Source, offset: int = 0,
+        tables: Tables | None = None) -> tuple[list[Any], list[Any], bool]:
+    """Parse ``text`` (a whole file, or one declaration of it starting at ``offset`` in
+    ``source``) and build its declarations. Returns the declarations, the expression builder's
+    diagnostics, and whether an integer literal outside 64 bits was built (only then is the
+    range check worth a walk). Raises :class:`~lark.exceptions.UnexpectedInput` on a syntax
+    error and ``RecursionError`` for a tree deeper than :func:`max_depth`."""
+    tables = tables or journey_tables()
+    spans = source if isinstance(source, SpanSource) else SpanSource(source.text, source.name)
+    journey, expr = JourneyBuilder(spans), AstBuilder(spans)
+    states, plans = tables.states, tables.plans
+    stack: list[Any] = [tables.start_state]
+    values: list[Any] = []
+    starts: list[int | None] = []
+    ends: list[int | None] = []
+    depths: list[int] = []
+    limit = max_depth()
+    wide = False
+
+    def reduce(rule: Any) -> None:
+        nonlocal wide
+        plan = plans[id(rule)]
+        size = plan.size
+        if size:
+            raw = values[-size:]
+            first = starts[-size:]
+            last = ends[-size:]
+            depth = max(depths[-size:])
+            del stack[-size:], values[-size:], starts[-size:], ends[-size:], depths[-size:]
+            start = first[0]
+            if start is None:
+                start = next((p for p in first if p is not None), None)
+            end = last[-1]
+            if end is None:
+                end = next((p for p in reversed(last) if p is not None), None)
+        else:
+            raw, start, end, depth = [], None, None, 0
+        children = raw if plan.identity else _filter(plan, raw)
+        kind = plan.kind
+        if plan.expand1 and len(children) == 1:
+            value = children[0]
+        elif kind == _SPLICE:
+            value = children
+        else:
+            depth += 1
+            if depth > limit:
+                raise RecursionError(f"the parse tree is deeper than {limit} levels")
+            value = _build(plan, children, start, end, journey, expr)
+            if kind == _EXPR_META and type(value) is X.IntLit and \
+                    not _INT_MIN <= value.value <= INT_MAX:
+                wide = True
+        stack.append(states[stack[-1]][plan.origin][1])
+        values.append(value)
+        starts.append(start)
+        ends.append(end)
+        depths.append(depth)
+
+    def feed(tok: Token, end_of_input: bool = False) -> Any:
+        kind = tok.type
+        while True:
+            try:
+                action, arg = states[stack[-1]][kind]
+            except KeyError:
+                expected = {s for s in states[stack[-1]] if s.isupper()}
+                raise UnexpectedToken(tok, expected) from None  # type: ignore[no-untyped-call]
+            if action is Shift:
+                stack.append(arg)
+                if offset:
+                    tok.start_pos = (tok.start_pos or 0) + offset
+                    tok.end_pos = (tok.end_pos or 0) + offset
+                values.append(tok)
+                starts.append(tok.start_pos)
+                ends.append(tok.end_pos)
+                depths.append(0)
+                return None
+            reduce(arg)
+            if end_of_input and stack[-1] == tables.end_state:
+                return values[-1]
+
+    token: Token | None = None
+    lexer: Any = tables.parser.parse_interactive(text).lexer_thread
+    for token in lexer.lex(_Position(stack)):
+        feed(token)
+    end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+    decls = feed(end, True)
+    return list(decls), expr.diagnostics, wide
+
+
+def max_depth() -> int:
+    """The deepest parse tree accepted: what a recursive walk of the tree (two frames a level,
+    as the tree builder this module replaced used) can reach from here. The later stages (the
+    checker, the formatter, the editor's features) walk the AST recursively, so a deeper file
+    is ``J-TOO-DEEP`` (:func:`jengine.lang.incremental.parse_file`) instead of failing there."""
+    frames = 0
+    frame = sys._getframe()
+    while frame is not None:
+        frames += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return (sys.getrecursionlimit() - frames - _FRAMES_ABOVE) // 2
+
+
+def _filter(plan: _Plan, raw: list[Any]) -> list[Any]:
+    """Lark's child filter: kept children, spliced ``_rule`` s, ``None`` placeholders."""
+    children: list[Any] = []
+    for i, splice, before in plan.include:
+        if before:
+            children += [None] * before
+        if splice:
+            if children:
+                children += raw[i]
+            else:  # left recursion (``x*``): grow the child's list in place
+                children = raw[i]
+        else:
+            children.append(raw[i])
+    if plan.trailing:
+        children += [None] * plan.trailing
+    return children
+
+
+def _build(plan: _Plan, children: list[Any], start: int | None, end: int | None,
+           journey: JourneyBuilder, expr: AstBuilder) -> Any:
+    """The builder method of a rule (or a ``Tree`` for a rule without one)."""
+    kind = plan.kind
+    if kind == _JOURNEY_META:
+        return plan.function(journey, Meta(start, end), *children)  # type: ignore[misc]
+    if kind == _EXPR_META:
+        return plan.function(expr, Meta(start, end), *children)  # type: ignore[misc]
+    if kind == _JOURNEY_LIST:
+        return plan.function(journey, children)  # type: ignore[misc]
+    if kind == _EXPR_LIST:
+        return plan.function(expr, children)  # type: ignore[misc]
+    return Tree(plan.name, children, Meta(start, end))  # type: ignore[arg-type]
