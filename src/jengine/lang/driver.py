@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -73,21 +73,38 @@ class _Plan:
     name: str
     function: Callable[..., Any] | None
 
+    @property
+    def passes(self) -> bool:
+        """A ``?rule`` of exactly one kept child: its reduction returns that child."""
+        return self.expand1 and self.size == 1 and self.include == ((0, False, 0),) \
+            and self.trailing == 0
+
+
+# Actions of the table :class:`Tables` derives from Lark's: shift (arg: the next state),
+# reduce (arg: the rule's plan), and pass: a ``?rule`` of one kept child, whose reduction only
+# changes the state (the value, its extent and depth stay as they are).
+_SHIFT, _REDUCE, _PASS = range(3)
+
 
 class Tables:
-    """The parse tables and lexer of a Lark LALR parser, with one :class:`_Plan` per rule."""
+    """The parse table and lexer of a Lark LALR parser, with one :class:`_Plan` per rule."""
 
     def __init__(self, parser: Lark) -> None:
         self.parser = parser
         conf = parser.parse_interactive("").parser_state.parse_conf
-        self.states: dict[Any, dict[str, tuple[Any, Any]]] = conf.states
         self.start_state = conf.start_state
         self.end_state = conf.end_state
-        self.plans: dict[int, _Plan] = {}
-        for actions in self.states.values():
-            for action, arg in actions.values():
-                if action is not Shift and id(arg) not in self.plans:
-                    self.plans[id(arg)] = _plan(arg)
+        plans: dict[int, _Plan] = {}
+        self.rows: dict[Any, dict[str, tuple[int, Any]]] = {}
+        for state, actions in conf.states.items():
+            row = self.rows[state] = {}
+            for symbol, (action, arg) in actions.items():
+                if action is Shift:
+                    row[symbol] = (_SHIFT, arg)
+                    continue
+                plan = plans.get(id(arg)) or plans.setdefault(id(arg), _plan(arg))
+                row[symbol] = (_PASS if plan.passes else _REDUCE, plan)
+        self.plans = list(plans.values())
 
 
 def _plan(rule: Any) -> _Plan:
@@ -177,19 +194,71 @@ def run(text: str, source: Source, offset: int = 0,
     error and ``RecursionError`` for a tree deeper than :func:`max_depth`."""
     tables = tables or journey_tables()
     spans = source if isinstance(source, SpanSource) else SpanSource(source.text, source.name)
-    journey, expr = JourneyBuilder(spans), AstBuilder(spans)
-    states, plans = tables.states, tables.plans
-    stack: list[Any] = [tables.start_state]
-    values: list[Any] = []
-    starts: list[int | None] = []
-    ends: list[int | None] = []
-    depths: list[int] = []
-    limit = max_depth()
-    wide = False
+    run = _Run(tables, JourneyBuilder(spans), AstBuilder(spans), offset, max_depth())
+    lexer: Any = tables.parser.parse_interactive(text).lexer_thread
+    decls = run.drive(_ended(lexer.lex(_Position(run.stack))))
+    return list(decls), run.expr.diagnostics, run.wide
 
-    def reduce(rule: Any) -> None:
-        nonlocal wide
-        plan = plans[id(rule)]
+
+def _ended(tokens: Iterator[Token]) -> Iterator[Token]:
+    """The tokens, then the end-of-input token (placed at the last one, as Lark does)."""
+    token = None
+    for token in tokens:
+        yield token
+    yield Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+
+
+class _Run:
+    """One parse: the LALR stacks (states, values, and each value's extent and depth)."""
+
+    def __init__(self, tables: Tables, journey: JourneyBuilder, expr: AstBuilder,
+                 offset: int, limit: int) -> None:
+        self.tables = tables
+        self.journey, self.expr = journey, expr
+        self.offset = offset
+        self.stack: list[Any] = [tables.start_state]
+        self.values: list[Any] = []
+        self.starts: list[int | None] = []
+        self.ends: list[int | None] = []
+        self.depths: list[int] = []
+        self.limit = limit
+        self.wide = False
+
+    def drive(self, tokens: Iterator[Token]) -> Any:
+        """Shift and reduce every token; the value of the start rule."""
+        rows, stack, end_state = self.tables.rows, self.stack, self.tables.end_state
+        values, starts, ends, depths = self.values, self.starts, self.ends, self.depths
+        offset = self.offset
+        for tok in tokens:
+            kind = tok.type
+            while True:
+                try:
+                    action, arg = rows[stack[-1]][kind]
+                except KeyError:
+                    expected = {s for s in rows[stack[-1]] if s.isupper()}
+                    raise UnexpectedToken(tok, expected) from None  # type: ignore[no-untyped-call]
+                if action is _SHIFT:
+                    stack.append(arg)
+                    if offset:
+                        tok.start_pos = (tok.start_pos or 0) + offset
+                        tok.end_pos = (tok.end_pos or 0) + offset
+                    values.append(tok)
+                    starts.append(tok.start_pos)
+                    ends.append(tok.end_pos)
+                    depths.append(0)
+                    break
+                if action is _PASS:
+                    stack[-1] = rows[stack[-2]][arg.origin][1]
+                else:
+                    self.reduce(arg)
+                if stack[-1] == end_state:
+                    return values[-1]
+        raise AssertionError("the parse ended without reaching the end state")
+
+    def reduce(self, plan: _Plan) -> None:
+        """Pop the rule's values, build its node, push it (with its extent and depth)."""
+        stack, values, starts, ends, depths = (self.stack, self.values, self.starts,
+                                               self.ends, self.depths)
         size = plan.size
         if size:
             raw = values[-size:]
@@ -206,54 +275,23 @@ def run(text: str, source: Source, offset: int = 0,
         else:
             raw, start, end, depth = [], None, None, 0
         children = raw if plan.identity else _filter(plan, raw)
-        kind = plan.kind
         if plan.expand1 and len(children) == 1:
             value = children[0]
-        elif kind == _SPLICE:
+        elif plan.kind == _SPLICE:
             value = children
         else:
             depth += 1
-            if depth > limit:
-                raise RecursionError(f"the parse tree is deeper than {limit} levels")
-            value = _build(plan, children, start, end, journey, expr)
-            if kind == _EXPR_META and type(value) is X.IntLit and \
+            if depth > self.limit:
+                raise RecursionError(f"the parse tree is deeper than {self.limit} levels")
+            value = _build(plan, children, start, end, self.journey, self.expr)
+            if plan.kind == _EXPR_META and type(value) is X.IntLit and \
                     not _INT_MIN <= value.value <= INT_MAX:
-                wide = True
-        stack.append(states[stack[-1]][plan.origin][1])
+                self.wide = True
+        stack.append(self.tables.rows[stack[-1]][plan.origin][1])
         values.append(value)
         starts.append(start)
         ends.append(end)
         depths.append(depth)
-
-    def feed(tok: Token, end_of_input: bool = False) -> Any:
-        kind = tok.type
-        while True:
-            try:
-                action, arg = states[stack[-1]][kind]
-            except KeyError:
-                expected = {s for s in states[stack[-1]] if s.isupper()}
-                raise UnexpectedToken(tok, expected) from None  # type: ignore[no-untyped-call]
-            if action is Shift:
-                stack.append(arg)
-                if offset:
-                    tok.start_pos = (tok.start_pos or 0) + offset
-                    tok.end_pos = (tok.end_pos or 0) + offset
-                values.append(tok)
-                starts.append(tok.start_pos)
-                ends.append(tok.end_pos)
-                depths.append(0)
-                return None
-            reduce(arg)
-            if end_of_input and stack[-1] == tables.end_state:
-                return values[-1]
-
-    token: Token | None = None
-    lexer: Any = tables.parser.parse_interactive(text).lexer_thread
-    for token in lexer.lex(_Position(stack)):
-        feed(token)
-    end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
-    decls = feed(end, True)
-    return list(decls), expr.diagnostics, wide
 
 
 def max_depth() -> int:
