@@ -32,7 +32,7 @@ from functools import cache
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 
 from jengine.lang.build import EXPRESSION, JOURNEY, PREFIX, JourneyBuilder
@@ -105,6 +105,7 @@ class Tables:
                 plan = plans.get(id(arg)) or plans.setdefault(id(arg), _plan(arg))
                 row[symbol] = (_PASS if plan.passes else _REDUCE, plan)
         self.plans = list(plans.values())
+        self.lexer = Lexer(parser.parse_interactive("").lexer_thread.lexer)
 
 
 def _plan(rule: Any) -> _Plan:
@@ -156,19 +157,6 @@ def journey_tables() -> Tables:
     return Tables(journey_parser())
 
 
-class _Position:
-    """What the contextual lexer asks the parser: the current state."""
-
-    __slots__ = ("stack",)
-
-    def __init__(self, stack: list[Any]) -> None:
-        self.stack = stack
-
-    @property
-    def position(self) -> Any:
-        return self.stack[-1]
-
-
 class SpanSource(Source):
     """A :class:`Source` whose spans are computed with one bisect per offset and no
     intermediate objects (the same values as :meth:`Source.span`)."""
@@ -195,8 +183,7 @@ def run(text: str, source: Source, offset: int = 0,
     tables = tables or journey_tables()
     spans = source if isinstance(source, SpanSource) else SpanSource(source.text, source.name)
     run = _Run(tables, JourneyBuilder(spans), AstBuilder(spans), offset, max_depth())
-    lexer: Any = tables.parser.parse_interactive(text).lexer_thread
-    decls = run.drive(_ended(lexer.lex(_Position(run.stack))))
+    decls = run.drive(_ended(tables.lexer.tokens(text, run.stack)))
     return list(decls), run.expr.diagnostics, run.wide
 
 
@@ -206,6 +193,50 @@ def _ended(tokens: Iterator[Token]) -> Iterator[Token]:
     for token in tokens:
         yield token
     yield Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+
+
+class Lexer:
+    """Lark's contextual lexer, run without its per-token layers: in each parser state the
+    same regular expressions (those of the state's own ``BasicLexer``, built by Lark), the
+    same ignored terminals and the same keyword callbacks (a name that spells a keyword of
+    the state becomes that keyword). Tokens carry offsets, not lines and columns (spans come
+    from :class:`SpanSource`). Any character no terminal of the state matches is an
+    ``UnexpectedCharacters``; the error path then lexes with Lark itself."""
+
+    def __init__(self, contextual: Any) -> None:
+        self.lexers: dict[Any, Any] = contextual.lexers
+        self.scanners: dict[Any, tuple[tuple[Any, ...], frozenset[str], dict[str, Any]]] = {}
+
+    def scanner(self, state: Any) -> tuple[tuple[Any, ...], frozenset[str], dict[str, Any]]:
+        found = self.scanners.get(state)
+        if found is None:
+            basic = self.lexers[state]
+            scanner = basic.scanner  # built by Lark on first use; sets basic.callback
+            found = self.scanners[state] = (tuple(scanner._mres), frozenset(basic.ignore_types),
+                                            dict(basic.callback))
+        return found
+
+    def tokens(self, text: str, stack: list[Any]) -> Iterator[Token]:
+        """The tokens of ``text``; ``stack`` is the parser's state stack (read at each token,
+        as the contextual lexer does)."""
+        pos, end = 0, len(text)
+        scanners, new = self.scanners, Token
+        while pos < end:
+            found = scanners.get(stack[-1]) or self.scanner(stack[-1])
+            mres, ignore, callbacks = found
+            for mre in mres:
+                m = mre.match(text, pos, end)
+                if m is not None:
+                    break
+            else:
+                raise UnexpectedCharacters(text, pos, 0, 0)  # type: ignore[no-untyped-call]
+            kind = m.lastgroup
+            start, pos = pos, m.end()
+            if kind in ignore:
+                continue
+            token = new(kind, m.group(), start, None, None, None, None, pos)
+            callback = callbacks.get(kind)
+            yield callback(token) if callback is not None else token
 
 
 class _Run:
