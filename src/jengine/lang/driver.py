@@ -38,6 +38,7 @@ from lark.parsers.lalr_analysis import Shift
 from jengine.lang.build import EXPRESSION, JOURNEY, PREFIX, JourneyBuilder
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
+from jexpr.syntax.grammar import build_parser
 from jexpr.syntax.parse import INT_MAX, AstBuilder
 
 # What a reduction does with its filtered children (see _Plan.kind).
@@ -151,10 +152,9 @@ def _target(name: str) -> tuple[int, Callable[..., Any] | None]:
 
 @cache
 def journey_tables() -> Tables:
-    """The tables of :func:`jengine.lang.parse.journey_parser` (built once per process)."""
-    from jengine.lang.parse import journey_parser
-
-    return Tables(journey_parser())
+    """The tables of :func:`jengine.lang.parse.journey_parser` (the same cached Lark object;
+    built once per process)."""
+    return Tables(build_parser("journey.lark"))
 
 
 class SpanSource(Source):

@@ -69,7 +69,8 @@ class ParseResult:
 
 def journey_parser() -> Lark:
     """The cached strict LALR parser of ``journey.lark`` (its tables and lexer also drive the
-    fast parse; its own tree building, with positions, serves the error path)."""
+    fast parse, :func:`jengine.lang.driver.journey_tables`, which builds the same cached
+    object; its own tree building, with positions, serves the error path)."""
     return build_parser("journey.lark")
 
 
