@@ -1,5 +1,6 @@
-"""The fast parse: Lark's LALR tables of ``journey.lark`` driven by a loop that builds the AST
-at each reduction, with every span computed from the tokens.
+"""The fast parse: Lark's LALR tables of ``journey.lark`` driven by the lean LALR loop shared
+with the expression parser (:mod:`jexpr.syntax.lalr`), building the AST at each reduction,
+with every span computed from the tokens.
 
 Lark's usual path builds a parse tree (with ``propagate_positions``, which roughly doubles the
 cost), and :mod:`jengine.lang.build` then walks it again. This module runs the same tables and
@@ -32,13 +33,13 @@ from functools import cache
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-from lark.parsers.lalr_analysis import Shift
+from lark.exceptions import UnexpectedCharacters
 
 from jengine.lang.build import EXPRESSION, JOURNEY, PREFIX, JourneyBuilder
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
 from jexpr.syntax.grammar import build_parser
+from jexpr.syntax.lalr import Table, drive, ended
 from jexpr.syntax.parse import INT_MAX, AstBuilder
 
 # What a reduction does with its filtered children (see _Plan.kind).
@@ -81,31 +82,12 @@ class _Plan:
             and self.trailing == 0
 
 
-# Actions of the table :class:`Tables` derives from Lark's: shift (arg: the next state),
-# reduce (arg: the rule's plan), and pass: a ``?rule`` of one kept child, whose reduction only
-# changes the state (the value, its extent and depth stay as they are).
-_SHIFT, _REDUCE, _PASS = range(3)
-
-
-class Tables:
-    """The parse table and lexer of a Lark LALR parser, with one :class:`_Plan` per rule."""
+class Tables(Table[_Plan]):
+    """The parse table of a Lark LALR parser (:class:`jexpr.syntax.lalr.Table`: a ``?rule`` of
+    one kept child only changes the state) with one :class:`_Plan` per rule, and its lexer."""
 
     def __init__(self, parser: Lark) -> None:
-        self.parser = parser
-        conf = parser.parse_interactive("").parser_state.parse_conf
-        self.start_state = conf.start_state
-        self.end_state = conf.end_state
-        plans: dict[int, _Plan] = {}
-        self.rows: dict[Any, dict[str, tuple[int, Any]]] = {}
-        for state, actions in conf.states.items():
-            row = self.rows[state] = {}
-            for symbol, (action, arg) in actions.items():
-                if action is Shift:
-                    row[symbol] = (_SHIFT, arg)
-                    continue
-                plan = plans.get(id(arg)) or plans.setdefault(id(arg), _plan(arg))
-                row[symbol] = (_PASS if plan.passes else _REDUCE, plan)
-        self.plans = list(plans.values())
+        super().__init__(parser, _plan, lambda plan: plan.passes)
         self.lexer = Lexer(parser.parse_interactive("").lexer_thread.lexer)
 
 
@@ -183,16 +165,10 @@ def run(text: str, source: Source, offset: int = 0,
     tables = tables or journey_tables()
     spans = source if isinstance(source, SpanSource) else SpanSource(source.text, source.name)
     run = _Run(tables, JourneyBuilder(spans), AstBuilder(spans), offset, max_depth())
-    decls = run.drive(_ended(tables.lexer.tokens(text, run.stack)))
-    return list(decls), run.expr.diagnostics, run.wide
-
-
-def _ended(tokens: Iterator[Token]) -> Iterator[Token]:
-    """The tokens, then the end-of-input token (placed at the last one, as Lark does)."""
-    token = None
-    for token in tokens:
-        yield token
-    yield Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+    stack = [tables.start_state]
+    drive(tables, ended(tables.lexer.tokens(text, stack)), stack,
+          run.shift if offset else run.shift_at_zero, run.reduce)
+    return list(run.values[-1]), run.expr.diagnostics, run.wide
 
 
 class Lexer:
@@ -240,14 +216,13 @@ class Lexer:
 
 
 class _Run:
-    """One parse: the LALR stacks (states, values, and each value's extent and depth)."""
+    """One parse's value stacks (values, and each value's extent and depth) and builders; the
+    state stack is :func:`jexpr.syntax.lalr.drive`'s."""
 
     def __init__(self, tables: Tables, journey: JourneyBuilder, expr: AstBuilder,
                  offset: int, limit: int) -> None:
-        self.tables = tables
         self.journey, self.expr = journey, expr
         self.offset = offset
-        self.stack: list[Any] = [tables.start_state]
         self.values: list[Any] = []
         self.starts: list[int | None] = []
         self.ends: list[int | None] = []
@@ -255,48 +230,30 @@ class _Run:
         self.limit = limit
         self.wide = False
 
-    def drive(self, tokens: Iterator[Token]) -> Any:
-        """Shift and reduce every token; the value of the start rule."""
-        rows, stack, end_state = self.tables.rows, self.stack, self.tables.end_state
-        values, starts, ends, depths = self.values, self.starts, self.ends, self.depths
+    def shift_at_zero(self, tok: Token) -> None:
+        """Push a token of a whole file (its offsets are the file's)."""
+        self.values.append(tok)
+        self.starts.append(tok.start_pos)
+        self.ends.append(tok.end_pos)
+        self.depths.append(0)
+
+    def shift(self, tok: Token) -> None:
+        """Push a token of a declaration parsed alone (moved to its offset in the file)."""
         offset = self.offset
-        for tok in tokens:
-            kind = tok.type
-            while True:
-                try:
-                    action, arg = rows[stack[-1]][kind]
-                except KeyError:
-                    expected = {s for s in rows[stack[-1]] if s.isupper()}
-                    raise UnexpectedToken(tok, expected) from None  # type: ignore[no-untyped-call]
-                if action is _SHIFT:
-                    stack.append(arg)
-                    if offset:
-                        tok.start_pos = (tok.start_pos or 0) + offset
-                        tok.end_pos = (tok.end_pos or 0) + offset
-                    values.append(tok)
-                    starts.append(tok.start_pos)
-                    ends.append(tok.end_pos)
-                    depths.append(0)
-                    break
-                if action is _PASS:
-                    stack[-1] = rows[stack[-2]][arg.origin][1]
-                else:
-                    self.reduce(arg)
-                if stack[-1] == end_state:
-                    return values[-1]
-        raise AssertionError("the parse ended without reaching the end state")
+        tok.start_pos = (tok.start_pos or 0) + offset
+        tok.end_pos = (tok.end_pos or 0) + offset
+        self.shift_at_zero(tok)
 
     def reduce(self, plan: _Plan) -> None:
         """Pop the rule's values, build its node, push it (with its extent and depth)."""
-        stack, values, starts, ends, depths = (self.stack, self.values, self.starts,
-                                               self.ends, self.depths)
+        values, starts, ends, depths = self.values, self.starts, self.ends, self.depths
         size = plan.size
         if size:
             raw = values[-size:]
             first = starts[-size:]
             last = ends[-size:]
             depth = max(depths[-size:])
-            del stack[-size:], values[-size:], starts[-size:], ends[-size:], depths[-size:]
+            del values[-size:], starts[-size:], ends[-size:], depths[-size:]
             start = first[0]
             if start is None:
                 start = next((p for p in first if p is not None), None)
@@ -318,7 +275,6 @@ class _Run:
             if plan.kind == _EXPR_META and type(value) is X.IntLit and \
                     not _INT_MIN <= value.value <= INT_MAX:
                 self.wide = True
-        stack.append(self.tables.rows[stack[-1]][plan.origin][1])
         values.append(value)
         starts.append(start)
         ends.append(end)
