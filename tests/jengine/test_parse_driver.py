@@ -20,11 +20,12 @@ from lark.visitors import merge_transformers
 
 from jengine.lang import ast as A
 from jengine.lang.build import JourneyBuilder
-from jengine.lang.driver import SpanSource, journey_tables, max_depth, run
+from jengine.lang.driver import SpanSource, _plan, journey_tables, max_depth, run
 from jengine.lang.parse import journey_parser, parse
 from jengine.lang.recovery import split_declarations
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
+from jexpr.syntax.lalr import passes_through
 from jexpr.syntax.parse import AstBuilder, check_int_ranges
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,3 +163,11 @@ def test_spans_match_the_source() -> None:
         for end in range(start, len(text) + 1):
             assert spans.span(start, end) == plain.span(start, end)
     assert spans.span(-1, 99) == plain.span(-1, 99)
+
+
+def test_passes_are_the_shared_loops() -> None:
+    """The journey's pass-through reductions are exactly the ones the lean loop shared with the
+    expression parser recognises (:func:`jexpr.syntax.lalr.passes_through`)."""
+    rules = journey_parser().rules
+    assert [r for r in rules if _plan(r).passes] == [r for r in rules if passes_through(r)]
+    assert any(passes_through(r) for r in rules)

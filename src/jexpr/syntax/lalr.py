@@ -21,7 +21,8 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 
-__all__ = ["PASS", "REDUCE", "SHIFT", "Plan", "Table", "drive", "ended", "unexpected"]
+__all__ = ["PASS", "REDUCE", "SHIFT", "Plan", "Table", "drive", "ended", "passes_through",
+           "unexpected"]
 
 SHIFT, REDUCE, PASS = range(3)
 
@@ -65,6 +66,23 @@ class Table(Generic[P]):
         self.plans = list(plans.values())
 
 
+def passes_through(rule: Any) -> bool:
+    """Whether Lark's tree builder returns a reduction of ``rule`` as its one child, untouched:
+    a ``?rule`` (not aliased) of exactly one symbol that its child filter keeps as it is (a
+    kept terminal, or a rule that is not an inlined ``_rule``), with no ``[…]`` placeholder
+    (``ExpandSingleChild`` after ``maybe_create_child_filter``). Such a reduction only changes
+    the state: the precedence chains of both grammars are mostly these."""
+    options = rule.options
+    if not options.expand1 or rule.alias or len(rule.expansion) != 1:
+        return False
+    if options.empty_indices and any(options.empty_indices):
+        return False
+    symbol = rule.expansion[0]
+    if symbol.is_term:
+        return bool(options.keep_all_tokens or not symbol.filter_out)
+    return not symbol.name.startswith("_")
+
+
 def drive(table: Table[Any], tokens: Iterable[Token], stack: list[Any],
           shift: Callable[[Token], object], reduce: Callable[[Any], object]) -> None:
     """Shift and reduce ``tokens`` (ending with ``$END``, see :func:`ended`) until the end
@@ -73,6 +91,7 @@ def drive(table: Table[Any], tokens: Iterable[Token], stack: list[Any],
     ``size`` values and pushes one. Raises Lark's ``UnexpectedToken`` at the first token the
     table has no action for."""
     rows, end_state = table.rows, table.end_state
+    tok = None
     for tok in tokens:
         kind = tok.type
         while True:
@@ -94,7 +113,9 @@ def drive(table: Table[Any], tokens: Iterable[Token], stack: list[Any],
                 stack.append(rows[stack[-1]][arg.origin][1])
             if stack[-1] == end_state:
                 return
-    raise AssertionError("the token stream ended without $END")
+    if tok is None:
+        raise ValueError("no tokens: the stream must end with $END (see ended())")
+    raise unexpected(tok, set())  # the stream ended (a shifted $END) before the end state
 
 
 def ended(tokens: Iterable[Token]) -> Iterator[Token]:
