@@ -1,0 +1,169 @@
+"""The ASGI application of ``jengine serve``: routes, middleware, start and stop.
+
+:func:`build_service` opens (and migrates) the store, starts the inbox writer and wraps the
+engine; :func:`create_app` assembles the Starlette application around it. The lifespan starts
+the engine; at shutdown (SIGTERM, after uvicorn has let the open requests finish) it refuses new
+input (503), lets the writer commit what is queued, and stops the engine once it has processed
+the whole inbox — so a clean stop leaves nothing acknowledged unprocessed.
+
+Middleware, outermost first: the access log (one JSON line and one metric per request), CORS
+(only when ``cors_origins`` is set; off by default), and the gzip request decoder with its
+decoded-size bound. Starlette's ``max_body_size`` bounds the wire size of every body (413).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from jengine.runtime.store import Store
+from jengine.service import dashboard, ingest, manage, readapi
+from jengine.service.bodies import GzipRequest, Message, Receive, Scope, Send
+from jengine.service.config import ServeConfig
+from jengine.service.context import EngineHandle, Service
+from jengine.service.inbox import InboxWriter
+from jengine.service.logs import log
+from jengine.service.metrics import Metrics
+
+__all__ = ["build_service", "create_app"]
+
+
+def build_service(config: ServeConfig, engine: Callable[[Service], EngineHandle],
+                  write_lock: Any = None) -> Service:
+    """Open the store (migrating it), start the inbox writer, make the engine."""
+    Store(config.state, synchronous=config.synchronous).close()
+    metrics = Metrics(config.state)
+    holder: dict[str, Service] = {}
+
+    def wake() -> None:
+        service = holder.get("service")
+        if service is not None:
+            wake_engine = getattr(service.engine, "wake", None)
+            if wake_engine is not None:
+                wake_engine()
+
+    writer = InboxWriter(config.state, capacity=config.inbox_capacity,
+                         dedup_ms=config.dedup_ms, synchronous=config.synchronous,
+                         wake=wake, write_lock=write_lock, on_commit=metrics.commit)
+    service = Service(config, writer, metrics, _Pending())
+    holder["service"] = service
+    service.engine = engine(service)
+    return service
+
+
+class _Pending:
+    """The engine slot while the engine is being made."""
+
+    running = False
+    failure = None
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def model(self) -> None:
+        return None
+
+
+class AccessLog:
+    """One JSON log line and one ``jengine_http_requests`` count per request."""
+
+    def __init__(self, app: Any, service: Service) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+        size = [0]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+            elif message["type"] == "http.response.body":
+                size[0] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = str(scope.get("path", ""))
+            self.service.metrics.requests.labels(_route(path), str(status[0])).inc()
+            log.info("request", extra={
+                "method": scope.get("method"), "path": path, "status": status[0],
+                "ms": round((time.perf_counter() - started) * 1000, 2), "bytes": size[0]})
+
+
+def _route(path: str) -> str:
+    """A bounded route label: the first two path segments."""
+    parts = [p for p in path.split("/") if p][:2]
+    return "/" + "/".join(parts)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    service: Service = request.app.state.service
+    problems = []
+    if service.stopping:
+        problems.append("stopping")
+    if not service.engine.running:
+        problems.append(service.engine.failure or "engine not running")
+    if not service.writer.alive:
+        problems.append("inbox writer stopped")
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ready", "inbox_depth": service.writer.depth})
+
+
+def create_app(service: Service) -> Starlette:
+    """The application (see the module docstring)."""
+    cfg = service.config
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.engine.start()
+        service.metrics.engine_up.set(1)
+        log.info("started", extra={"state": str(cfg.state), "workspace": str(cfg.workspace)})
+        try:
+            yield
+        finally:
+            service.stopping = True
+            log.info("stopping: draining the inbox")
+            service.writer.close()
+            service.engine.stop()
+            service.metrics.engine_up.set(0)
+            log.info("stopped")
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz), Route("/readyz", readyz),
+        *ingest.routes(), *manage.routes(), *readapi.routes(), *dashboard.routes(),
+        Mount("/static", StaticFiles(packages=[("jengine.service", "static")]), name="static"),
+    ]
+    middleware = [Middleware(AccessLog, service=service)]
+    if cfg.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(cfg.cors_origins),
+                                     allow_methods=["GET", "POST"],
+                                     allow_headers=["Authorization", "Content-Type",
+                                                    "Content-Encoding"]))
+    middleware.append(Middleware(GzipRequest, max_decoded=cfg.max_decoded_bytes))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    max_body_size=cfg.max_request_bytes)
+    app.state.service = service
+    return app

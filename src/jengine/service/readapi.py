@@ -1,0 +1,7 @@
+"""(being written)"""
+
+from starlette.routing import Route
+
+
+def routes() -> list[Route]:
+    return []
