@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jengine.core.context import Options, Spec, VersionSpec
@@ -26,7 +26,7 @@ from jengine.lang.workspace import Workspace, load_texts
 from jengine.runtime.records import VersionRecord
 from jengine.runtime.store import Store
 
-__all__ = ["Registration", "register"]
+__all__ = ["Decision", "Registration", "plan", "register", "spec_of"]
 
 
 @dataclass
@@ -41,7 +41,9 @@ class Registration:
 def _declarations(ws: Workspace) -> list[tuple[A.Declaration, str]]:
     out: list[tuple[A.Declaration, str]] = []
     for path, file in ws.files.items():
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        loaded = ws.sources.get(path)   # the text that was checked (an in-memory workspace too)
+        text = loaded.text if loaded is not None else (
+            path.read_text(encoding="utf-8") if path.exists() else "")
         for decl in file.declarations:
             out.append((decl, text[decl.span.start:decl.span.end]))
     return out
@@ -58,44 +60,70 @@ def _version_source(journey: A.Journey, jtext: str,
     return source, hashlib.sha256(dumped.encode("utf-8")).hexdigest()
 
 
-def register(store: Store, ws: Workspace, options: Options) -> Registration:
-    """Register the workspace's journey versions (in the caller's transaction)."""
+@dataclass(frozen=True)
+class Decision:
+    """What registering one journey of a workspace does: ``open`` a new version, ``reopen``
+    the stored one (it was closed), ``keep`` it, or refuse (``problem``)."""
+
+    journey: str
+    version: int
+    action: str
+    record: VersionRecord | None = None
+    problem: str | None = None
+
+
+def plan(ws: Workspace, stored: Callable[[str], list[VersionRecord]]) -> list[Decision]:
+    """What :func:`register` would do with each journey of ``ws``, given the stored versions
+    of a journey (``stored(name)``, in version order); writes nothing."""
     decls = _declarations(ws)
     others = [(d, t) for d, t in decls if not isinstance(d, A.Journey)]
+    return [_decide(ws, decl, text, others, stored(decl.name.text)) for decl, text in decls
+            if isinstance(decl, A.Journey) and decl.name.text in ws.model.journeys]
+
+
+def register(store: Store, ws: Workspace, options: Options) -> Registration:
+    """Register the workspace's journey versions (in the caller's transaction)."""
     result = Registration(None)
-    for decl, text in decls:
-        if isinstance(decl, A.Journey) and decl.name.text in ws.model.journeys:
-            _register_one(store, ws, decl, text, others, result)
+    decisions = plan(ws, store.versions)
+    result.problems = [d.problem for d in decisions if d.problem is not None]
     if result.problems:
         return result
+    for d in decisions:
+        if d.record is not None and d.action in ("open", "reopen"):
+            store.put_version(d.record)
+        if d.action == "open":
+            result.opened.append(VersionSpec(ws.model.journeys[d.journey], ws.model))
     for name in {v.journey for v in store.versions()} - set(ws.model.journeys):
         store.close_versions(name)
-    result.spec = _spec(store, ws, options)
+    result.spec = spec_of(store, ws, options)
     return result
 
 
-def _register_one(store: Store, ws: Workspace, decl: A.Journey, text: str,
-                  others: Sequence[tuple[A.Declaration, str]], result: Registration) -> None:
+def _decide(ws: Workspace, decl: A.Journey, text: str,
+            others: Sequence[tuple[A.Declaration, str]],
+            stored: list[VersionRecord]) -> Decision:
     jm = ws.model.journeys[decl.name.text]
     source, digest = _version_source(decl, text, others)
-    stored = store.versions(jm.name)
     current = next((v for v in stored if v.is_open), stored[-1] if stored else None)
     if current is None or jm.version > current.version:
-        store.put_version(VersionRecord(jm.name, jm.version, source, digest, True))
-        result.opened.append(VersionSpec(jm, ws.model))
-    elif jm.version == current.version and digest != current.hash:
-        result.problems.append(
+        return Decision(jm.name, jm.version, "open",
+                        VersionRecord(jm.name, jm.version, source, digest, True))
+    if jm.version == current.version and digest != current.hash:
+        return Decision(jm.name, jm.version, "refuse", problem=(
             f"J-VERSION-REUSED journey '{jm.name}' version {jm.version} changed since it ran; "
-            f"give it a higher version")
-    elif jm.version < current.version:
-        result.problems.append(
+            f"give it a higher version"))
+    if jm.version < current.version:
+        return Decision(jm.name, jm.version, "refuse", problem=(
             f"J-VERSION-OLD journey '{jm.name}' version {jm.version} is older than the stored "
-            f"version {current.version}")
-    elif not current.is_open:
-        store.put_version(VersionRecord(jm.name, jm.version, current.source, digest, True))
+            f"version {current.version}"))
+    if not current.is_open:
+        return Decision(jm.name, jm.version, "reopen",
+                        VersionRecord(jm.name, jm.version, current.source, digest, True))
+    return Decision(jm.name, jm.version, "keep")
 
 
-def _spec(store: Store, ws: Workspace, options: Options) -> Spec:
+def spec_of(store: Store, ws: Workspace, options: Options) -> Spec:
+    """The runnable spec: ``ws``'s model and every stored version (none is registered)."""
     versions: dict[tuple[str, int], VersionSpec] = {}
     opened: dict[str, int | None] = {}
     for rec in store.versions():

@@ -15,10 +15,11 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from jengine.lang.model import Model
+from jengine.service.catalog import Catalog
 from jengine.service.config import ServeConfig
 from jengine.service.inbox import INBOX_SOURCE, InboxWriter
 from jengine.service.metrics import Metrics
@@ -58,6 +59,10 @@ class Service:
     metrics: Metrics
     engine: EngineHandle
     stopping: bool = False
+    catalog: Catalog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalog = Catalog(self.config.workspace)
 
     def model(self) -> Model | None:
         return self.engine.model()
