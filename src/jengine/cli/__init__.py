@@ -9,6 +9,8 @@
     jengine report [--state DB] [--json]
     jengine test DIR [--journey J]
     jengine lsp
+    jengine serve DIR [--state DB] [--host H] [--port N] [--config FILE] [--publish]
+    jengine publish [--url URL]
 
 Each command module has ``HELP``, ``configure(parser)`` and ``run(args, out, err) -> status``.
 Exit status: 0 on success, 1 when the workspace has errors (or ``fmt --check`` finds unformatted
@@ -22,14 +24,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, fmt, graph, lsp, report, run, test
+from jengine.cli import check, fmt, graph, lsp, publish, report, run, serve, test
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "lsp": lsp, "test": test, "run": run,
-    "report": report,
+    "report": report, "serve": serve, "publish": publish,
 }
 
 

@@ -33,6 +33,7 @@ from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
 from jengine.runtime.clock import SystemClock
+from jengine.runtime.control import CONTROL, control
 from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
@@ -188,10 +189,12 @@ class Loop:
         client = options.http or http_client(options, store, self)
         self.effects = Effects(store, spec, self.world, client, result)
         self.timers = self.effects.timers
-        self.source = "-" if str(options.events) == "-" else str(options.events)
+        self.source = options.source.name if options.source is not None else (
+            "-" if str(options.events) == "-" else str(options.events))
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
+        self.published: Any = None   # the published workspace (jengine.runtime.live)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -312,6 +315,9 @@ class Loop:
         return progress_bar(self.source)
 
     def _lines(self, offset: InputOffset) -> Iterator[SourceLine]:
+        if self.options.source is not None:
+            yield from self.options.source.lines(self.store, offset, self._stop())
+            return
         if self.live and self.source != "-":
             yield from tail_lines(self.source, offset.line, offset.byte, stop=self._stop())
             return
@@ -355,7 +361,8 @@ class Loop:
     def _line(self, line: SourceLine) -> None:
         if self.watch is not None:
             self._reload()
-        arrival = self.wall.now() if self.live else None
+        arrival = (from_micros(line.arrival) if line.arrival is not None
+                   else self.wall.now() if self.live else None)
         parsed = parse_event_line(line, arrival)
         self.result.events += 1
         t_us = 0
@@ -368,8 +375,10 @@ class Loop:
         self.batcher.begin()
         if isinstance(parsed, DeadLetter):
             self.effects.dead(parsed)
+        elif parsed.event in CONTROL:
+            control(self, parsed)
         else:
-            self._event(parsed, t_us)
+            self._event(parsed, t_us, arrival)
         self.offset = InputOffset(self.source, line.number, line.end)
         self.batcher.pending += 1
 
@@ -402,10 +411,10 @@ class Loop:
             self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
 
-    def _event(self, ev: InputEvent, t_us: int) -> None:
+    def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
         if self.live:
-            late = ev.time < self.wall.now()
-            now = self.wall.now()
+            now = self.wall.now()   # late: older than its arrival (less the allowed skew)
+            late = ev.time < (arrival or now) - self.options.late_after
         else:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)

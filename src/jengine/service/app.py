@@ -76,6 +76,9 @@ class _Pending:
     def model(self) -> None:
         return None
 
+    def published_changed(self) -> None:
+        return None
+
 
 class AccessLog:
     """One JSON log line and one ``jengine_http_requests`` count per request."""
@@ -141,6 +144,12 @@ def create_app(service: Service) -> Starlette:
         service.engine.start()
         service.metrics.engine_up.set(1)
         log.info("started", extra={"state": str(cfg.state), "workspace": str(cfg.workspace)})
+        if cfg.publish_on_start:
+            answer = await manage.publish_workspace(service)
+            if answer.status_code != 200:
+                log.error("publication at start refused", extra={
+                    "status": answer.status_code, "answer": bytes(answer.body).decode()})
+                raise RuntimeError("the workspace could not be published")
         try:
             yield
         finally:

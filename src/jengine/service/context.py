@@ -49,6 +49,9 @@ class EngineHandle(Protocol):
     def model(self) -> Model | None:
         """The model of the published journeys (None before the first publication)."""
 
+    def published_changed(self) -> None:
+        """A publication was applied (the model must be read again)."""
+
 
 @dataclass
 class Service:

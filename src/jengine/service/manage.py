@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from jengine.lang.workspace import Workspace, load_workspace
 from jengine.runtime.io import DeadLetter, SourceLine, parse_event_line
+from jengine.runtime.lifecycle import publish_problems
 from jengine.runtime.records import VersionRecord
 from jengine.runtime.versions import plan
 from jengine.service import queries
@@ -40,7 +41,7 @@ from jengine.service.inbox import InboxFull, StoreUnavailable
 from jengine.service.native import CHECK_ARRIVAL, JOURNEY_EVENT, Item, dumps
 from jengine.service.readapi import require_admin
 
-__all__ = ["ALLOWED", "routes"]
+__all__ = ["ALLOWED", "publish_workspace", "routes"]
 
 Handler = Callable[[Request], Awaitable[Response]]
 WAIT_S = 30.0
@@ -111,15 +112,20 @@ async def publish(request: Request) -> Response:
     denied = require_admin(request)
     if denied is not None:
         return denied
-    service: Service = request.app.state.service
+    return await publish_workspace(request.app.state.service)
+
+
+async def publish_workspace(service: Service) -> Response:
+    """Check the workspace folder and publish it (see the module docstring)."""
     ws = await run_in_threadpool(load_workspace, service.config.workspace)
     diagnostics = _diagnostics(ws)
     if ws.has_errors:
         return _error(422, "workspace_errors", "the workspace has errors: nothing is published",
                       diagnostics=diagnostics)
     stored = await run_in_threadpool(_stored, service)
+    lifecycle = await run_in_threadpool(_lifecycle, service)
     decisions = plan(ws, lambda name: stored.get(name, []))
-    problems = [d.problem for d in decisions if d.problem]
+    problems = publish_problems(decisions, lifecycle, stored)
     if problems:
         return _error(409, "version_conflict", problems[0], problems=problems,
                       diagnostics=diagnostics)
@@ -136,7 +142,15 @@ async def publish(request: Request) -> Response:
               "unchanged": [{"journey": d.journey, "version": d.version}
                             for d in decisions if d.action == "keep"],
               "diagnostics": diagnostics}
-    return await _applied(service, seq, mark, answer)
+    response = await _applied(service, seq, mark, answer)
+    service.engine.published_changed()
+    return response
+
+
+def _lifecycle(service: Service) -> dict[tuple[str, int], tuple[str, str | None]]:
+    with service.read() as conn:
+        rows = conn.execute("SELECT journey, version, state, mode FROM lifecycle").fetchall()
+    return {(j, v): (st, m) for j, v, st, m in rows}
 
 
 async def _applied(service: Service, seq: int, mark: int,

@@ -132,9 +132,11 @@ def dead(request: Request, service: Service) -> Any:
 
 
 def status(request: Request, service: Service) -> Any:
+    processed = service.processed()
+    last = service.writer.last_seq
     return {"engine": {"running": service.engine.running, "failure": service.engine.failure},
-            "inbox": {"depth": service.writer.depth, "processed": service.processed(),
-                      "capacity": service.config.inbox_capacity},
+            "inbox": {"depth": max(0, last - processed), "processed": processed,
+                      "last": last, "capacity": service.config.inbox_capacity},
             "stopping": service.stopping}
 
 
