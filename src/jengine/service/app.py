@@ -18,7 +18,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -34,6 +37,7 @@ from jengine.service.context import EngineHandle, Service
 from jengine.service.inbox import InboxWriter
 from jengine.service.logs import log
 from jengine.service.metrics import Metrics
+from jengine.service.readapi import require_admin
 
 __all__ = ["build_service", "create_app"]
 
@@ -121,6 +125,24 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def metrics(request: Request) -> Response:
+    service: Service = request.app.state.service
+    if not service.config.public_metrics:
+        denied = require_admin(request)
+        if denied is not None:
+            return denied
+    body = await run_in_threadpool(generate_latest, service.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own HTTP errors (404, 405, 413 …) as the API's JSON errors."""
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    return JSONResponse({"error": exc.detail, "code": codes.get(exc.status_code, "error")},
+                        status_code=exc.status_code, headers=exc.headers)
+
+
 async def readyz(request: Request) -> Response:
     service: Service = request.app.state.service
     problems = []
@@ -161,7 +183,7 @@ def create_app(service: Service) -> Starlette:
             log.info("stopped")
 
     routes: list[BaseRoute] = [
-        Route("/healthz", healthz), Route("/readyz", readyz),
+        Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
         *ingest.routes(), *manage.routes(), *readapi.routes(), *dashboard.routes(),
         Mount("/static", StaticFiles(packages=[("jengine.service", "static")]), name="static"),
     ]
@@ -173,6 +195,7 @@ def create_app(service: Service) -> Starlette:
                                                     "Content-Encoding"]))
     middleware.append(Middleware(GzipRequest, max_decoded=cfg.max_decoded_bytes))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    max_body_size=cfg.max_request_bytes)
+                    max_body_size=cfg.max_request_bytes,
+                    exception_handlers={HTTPException: http_error})
     app.state.service = service
     return app

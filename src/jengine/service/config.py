@@ -91,6 +91,7 @@ class ServeConfig:
     dedup_ms: int = 7 * 24 * 3600 * 1000         # how long processed rows (and keys) stay
     late_ms: int = 5_000                         # event time this far before arrival: late
     publish_on_start: bool = False
+    public_metrics: bool = False                 # /metrics without the admin token
     synchronous: str = "NORMAL"
     log_level: str = "info"
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -178,8 +179,8 @@ def _apply_table(cfg: ServeConfig, table: Mapping[str, Any]) -> None:
             cfg.dedup_ms = _duration(name, value)
         elif name == "late_after":
             cfg.late_ms = _duration(name, value)
-        elif name == "publish_on_start":
-            cfg.publish_on_start = bool(value)
+        elif name in ("publish_on_start", "public_metrics"):
+            setattr(cfg, name, bool(value))
         elif name == "cors_origins":
             cfg.cors_origins = tuple(_str(name, v) for v in value)
         elif name == "write_keys":
