@@ -195,6 +195,7 @@ class Loop:
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
         self.published: Any = None   # the published workspace (jengine.runtime.live)
+        self.pause_due: int | None = None   # when a journey pause ends by itself (µs)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -393,6 +394,10 @@ class Loop:
         """Fire every timer due at or before ``until`` (``limit``: its microseconds)."""
         if limit is None:
             limit = to_micros(until)
+        if self.pause_due is not None and limit >= self.pause_due:
+            from jengine.runtime.lifecycle import pauses_over
+
+            pauses_over(self, limit)
         timers = self.timers
         nd = timers.next_due()
         if nd is None or nd > limit:

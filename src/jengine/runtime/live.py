@@ -22,11 +22,10 @@ from pathlib import Path
 from jengine.core.context import Options
 from jengine.runtime.driver import Loop, to_us
 from jengine.runtime.export import Exporter
-from jengine.runtime.lifecycle import load_published
+from jengine.runtime.lifecycle import load_published, next_pause_end, spec_for
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX
 from jengine.runtime.store import Store
-from jengine.runtime.versions import spec_of
 
 __all__ = ["drive_published"]
 
@@ -41,8 +40,9 @@ def drive_published(options: RunOptions, open_store: Callable[[], Store]) -> Run
         ws = load_published(store, Path(options.workspace))
         Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                          DEADLETTER: str(options.dead_letters)}).attach()
-        loop = Loop(options, spec_of(store, ws, core), store, result)
+        loop = Loop(options, spec_for(store, ws, core), store, result)
         loop.published = ws
+        loop.pause_due = next_pause_end(store)
         loop.setup([])
         loop.watch = None
         try:

@@ -109,9 +109,9 @@ def counted_dot(graph: Graph, found: dict[str, Any]) -> str:
         if node_id == "__entry":
             label = f"entry\\n▶ {found['entered']} entered"
         elif row is not None:
-            extra = f"\\n▶ {row['entered']}  ⏸ {row['waiting']}"
+            extra = f"\\n▶ {row['entered']} in · {row['waiting']} waiting"
             if row["exits"] or row["errors"]:
-                extra += f"\\n⏏ {row['exits']}  ✖ {row['errors']}"
+                extra += f"\\n{row['exits']} exits · {row['errors']} errors"
             label += extra
         nodes.append((node_id, label, shape))
     return str(to_graphviz(Graph(graph.name, tuple(nodes), graph.edges)).source)
