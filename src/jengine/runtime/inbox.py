@@ -10,12 +10,21 @@ acknowledged is lost, nothing is processed twice (§4.6).
 
 When no row is waiting the source calls the driver's ``stop()`` (which fires the due timers
 and commits the batch) and sleeps until :meth:`InboxSource.wake` is called (the service does
-after each commit) or ``poll`` seconds pass (the timers' granularity).
+after each commit) or ``poll`` seconds pass (the timers' granularity); woken, it lingers
+``linger`` seconds so that the inputs arriving meanwhile share one batch (its commit and export
+cost the same for one input or fifty: this is what keeps the engine's share of the CPU small at
+a steady rate, at the price of ``linger`` more processing latency). While rows keep coming
+it also calls ``stop()`` (its answer is only taken when the inbox is empty) after
+``commit_every`` seconds, and as soon as ``contended()`` says another writer waits for the
+store's write lock: a batch holds that lock, and the service's inbox writer needs it to
+acknowledge the next requests — so acknowledgements wait for one input's processing, not for
+a whole batch.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -34,8 +43,10 @@ class InboxSource:
 
     name = INBOX
 
-    def __init__(self, poll: float = 0.05) -> None:
-        self.poll = poll
+    def __init__(self, poll: float = 0.05, commit_every: float = 0.05,
+                 linger: float = 0.01, contended: Callable[[], bool] = lambda: False) -> None:
+        self.poll, self.commit_every, self.linger = poll, commit_every, linger
+        self.contended = contended
         self._wake = threading.Event()
 
     def wake(self) -> None:
@@ -46,6 +57,7 @@ class InboxSource:
               stop: Callable[[], bool]) -> Iterator[SourceLine]:
         """The rows after ``offset`` in ``seq`` order, waiting for more until ``stop()``."""
         after = offset.line
+        since = time.monotonic()
         while True:
             self._wake.clear()
             rows = store.execute(
@@ -54,8 +66,13 @@ class InboxSource:
             for seq, line, received in rows:
                 yield SourceLine(seq, line, seq, arrival=received)
                 after = seq
+                if self.contended() or time.monotonic() - since > self.commit_every:
+                    stop()   # commit now: the batch holds the store's write lock
+                    since = time.monotonic()
             if rows:
                 continue
             if stop():
                 return
-            self._wake.wait(self.poll)
+            since = time.monotonic()
+            if self._wake.wait(self.poll) and self.linger:
+                time.sleep(self.linger)   # let a few more arrive: one commit for all of them

@@ -145,11 +145,15 @@ def _reject_constant(name: str) -> Any:
     raise BadInput(f"not valid JSON: {name} is not a JSON number")
 
 
+# one decoder for every line (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _load_object(line: SourceLine) -> Json:
     if line.bad_utf8:
         raise BadInput("not valid UTF-8")
     try:
-        obj = json.loads(line.text, parse_constant=_reject_constant)
+        obj = _DECODER.decode(line.text)
     except json.JSONDecodeError as e:
         raise BadInput(f"not valid JSON: {e.msg} (column {e.colno})") from None
     if not isinstance(obj, dict):

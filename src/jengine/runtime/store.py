@@ -138,8 +138,10 @@ class Store:
         self._on_commit.append(callback)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All-or-nothing: commit on normal exit, roll back (and re-raise) on an exception."""
+    def transaction(self, notify: bool = True) -> Iterator[None]:
+        """All-or-nothing: commit on normal exit, roll back (and re-raise) on an exception.
+        ``notify=False``: no :meth:`on_commit` callback runs after this commit (the exporter
+        records its progress so, from its own callback)."""
         savepoint = f"sp{self._depth}"
         outer = self._depth == 0
         if outer and self._lock is not None:
@@ -161,7 +163,7 @@ class Store:
         finally:
             if outer and self._lock is not None:
                 self._lock.__exit__(None, None, None)
-        for callback in self._on_commit:
+        for callback in self._on_commit if notify else ():
             callback()
 
     def _rollback(self, savepoint: str) -> None:

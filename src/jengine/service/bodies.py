@@ -120,6 +120,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json(body: bytes) -> Any:
     """One JSON value (UTF-8), or :class:`BodyError` ``bad_json`` with a 0-based position."""
     try:
@@ -128,7 +131,7 @@ def parse_json(body: bytes) -> Any:
         raise BodyError("bad_json", "the body is not valid UTF-8",
                         where={"offset": e.start}) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as e:
         raise BodyError("bad_json", f"not valid JSON: {e.msg}",
                         where={"line": e.lineno - 1, "character": e.colno - 1}) from None

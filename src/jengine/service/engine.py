@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import sqlite3
 import threading
+from contextlib import AbstractContextManager
 from typing import Any, TextIO, cast
 
 from jengine.lang.model import Model
@@ -45,11 +46,12 @@ class _LogStream(io.TextIOBase):
 class LiveEngine:
     """The engine thread (see the module docstring)."""
 
-    def __init__(self, service: Service, write_lock: threading.Lock,
+    def __init__(self, service: Service, write_lock: AbstractContextManager[Any],
                  transport: Transport | None = None, poll: float = 0.05) -> None:
         cfg = service.config
         self.service, self.lock = service, write_lock
-        self.source = InboxSource(poll)
+        contended = getattr(write_lock, "contended", lambda: False)
+        self.source = InboxSource(poll, contended=contended)
         self._stop = threading.Event()
         self._failure: str | None = None
         self._thread: threading.Thread | None = None
@@ -104,7 +106,9 @@ class LiveEngine:
 
     def _open_store(self) -> Store:
         cfg = self.service.config
-        return Store(cfg.state, synchronous=cfg.synchronous, write_lock=self.lock)
+        store = Store(cfg.state, synchronous=cfg.synchronous, write_lock=self.lock)
+        store.execute("PRAGMA wal_autocheckpoint = 0")   # the inbox writer checkpoints
+        return store
 
     def _run(self) -> None:
         try:
@@ -125,6 +129,7 @@ class LiveEngine:
         return load_texts(files, root=self.service.config.workspace).model
 
 
-def make_engine(write_lock: threading.Lock, transport: Transport | None = None) -> Any:
+def make_engine(write_lock: AbstractContextManager[Any],
+                transport: Transport | None = None) -> Any:
     """The engine factory :func:`jengine.service.app.build_service` takes."""
     return lambda service: LiveEngine(service, write_lock, transport)

@@ -12,11 +12,13 @@ stored. The engine's progress is read from the store (the committed offset of so
 ``inbox``), so the writer needs nothing from the engine but the ``wake`` callback it calls after
 each commit.
 
-Housekeeping, in the writer thread and in short transactions of their own: the rows the
-engine's offset has passed are deleted; keys older than the dedup retention are forgotten.
+Housekeeping, in the writer thread, once a second, in a short transaction: the rows the
+engine's offset has passed are deleted, keys older than the dedup retention are forgotten. A
+thread of its own checkpoints the WAL (:meth:`InboxWriter._checkpoint`).
 
-Writers share ``write_lock`` with the engine's store connection, so the two hand the SQLite
-write lock to each other at once instead of through SQLite's busy-wait sleeps.
+Writers share ``write_lock`` (a :class:`FairLock`) with the engine's store connection, so the
+two hand the SQLite write lock to each other at once, in turn, instead of through SQLite's
+busy-wait sleeps.
 """
 
 from __future__ import annotations
@@ -27,18 +29,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jengine.service.native import Item
 
-__all__ = ["INBOX_SOURCE", "Accepted", "InboxFull", "InboxWriter", "StoreUnavailable"]
+__all__ = ["INBOX_SOURCE", "Accepted", "FairLock", "InboxFull", "InboxWriter", "StoreUnavailable"]
 
 INBOX_SOURCE = "inbox"
 MAX_GROUP = 4096          # requests per transaction
 HOUSEKEEPING_S = 1.0
+CHECKPOINT_S = 1.0
 
 
 class InboxFull(Exception):
@@ -72,12 +75,43 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+class FairLock:
+    """A first-come first-served lock (a ticket lock).
+
+    The engine commits a batch, releases the store's write lock and at once takes it again for
+    the next batch; with :class:`threading.Lock` (no fairness) the inbox writer waiting for it
+    can lose that race again and again — acknowledgements then stall for as long as inputs
+    keep coming. Here the waiting writer is served first."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._next = 0
+        self._serving = 0
+
+    def __enter__(self) -> FairLock:
+        with self._cond:
+            ticket = self._next
+            self._next += 1
+            while ticket != self._serving:
+                self._cond.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+    def contended(self) -> bool:
+        """Whether someone waits for the lock (the holder should let go soon)."""
+        return self._next - self._serving > 1
+
+
 class InboxWriter:
     """The group-commit writer thread (see the module docstring)."""
 
     def __init__(self, path: str | Path, *, capacity: int, dedup_ms: int,
                  synchronous: str = "NORMAL", wake: Callable[[], None] = lambda: None,
-                 write_lock: threading.Lock | None = None,
+                 write_lock: AbstractContextManager[Any] | None = None,
                  on_commit: Callable[[int, float], None] | None = None) -> None:
         self.path, self.capacity, self.dedup_ms = str(path), capacity, dedup_ms
         self.wake, self.on_commit = wake, on_commit
@@ -86,12 +120,17 @@ class InboxWriter:
                                     timeout=30.0)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute(f"PRAGMA synchronous = {synchronous}")
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")   # checkpoints: _housekeep
         self.queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self.last_seq = self._max_seq()
         self.processed = self._processed()
         self._housekept = 0.0
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._thread.start()
+        self._closing = threading.Event()
+        self._checkpoints = threading.Thread(target=self._checkpoint, name="checkpoints",
+                                             daemon=True)
+        self._checkpoints.start()
 
     # -- the API side --------------------------------------------------------------------------
 
@@ -113,11 +152,25 @@ class InboxWriter:
         return self._thread.is_alive()
 
     def close(self) -> None:
-        """Finish the queued requests, then stop the thread and close the connection."""
+        """Finish the queued requests, then stop the threads and close the connection."""
         if self._thread.is_alive():
             self.queue.put(None)
             self._thread.join()
+        self._closing.set()
+        self._checkpoints.join()
         self.conn.close()
+
+    def _checkpoint(self) -> None:
+        """A passive WAL checkpoint a second, on a connection of its own: it never blocks a
+        writer, and no commit pays for copying the WAL back (and its fsync) while the
+        acknowledgements wait (the service's connections do not checkpoint on commit)."""
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        try:
+            while not self._closing.wait(CHECKPOINT_S):
+                with suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
 
     # -- the writer thread -------------------------------------------------------------------
 

@@ -18,11 +18,11 @@ the events and processed exactly once by the engine.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from jengine.runtime.io import DeadLetter, SourceLine, parse_event_line, parse_profile_line
+from jengine.runtime.store import dumps as store_dumps
 from jengine.service.bodies import BodyError, parse_json, parse_ndjson
 
 __all__ = ["CHECK_ARRIVAL", "JOURNEY_EVENT", "MAX_KEY", "PROFILE_EVENT", "RESERVED", "Item", "ItemErrors", "dumps", "event_items", "profile_items",
@@ -37,8 +37,8 @@ CHECK_ARRIVAL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def dumps(obj: Any) -> str:
-    """Compact JSON text (the inbox's line format)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Compact JSON text (the inbox's line format: the store's encoder)."""
+    return store_dumps(obj)
 
 
 @dataclass(frozen=True)

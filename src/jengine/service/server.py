@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sys
 import threading
 from typing import Any, TextIO
 
@@ -24,11 +25,13 @@ import uvicorn
 from jengine.service.app import build_service, create_app
 from jengine.service.config import ServeConfig
 from jengine.service.engine import make_engine
+from jengine.service.inbox import FairLock
 from jengine.service.logs import configure_logging, log
 
 __all__ = ["GRACE_S", "bind", "run_server"]
 
 GRACE_S = 30
+SWITCH_S = 0.0005
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -49,7 +52,10 @@ def _ignore(signum: int, frame: Any) -> None:
 def run_server(config: ServeConfig, out: TextIO, transport: Any = None) -> int:
     """Serve until stopped; the exit status (see the module docstring)."""
     configure_logging(config.log_level, config.secrets())
-    lock = threading.Lock()
+    # the engine and inbox threads compete with the event loop for the GIL; a short switch
+    # interval (default 5 ms) keeps the loop from waiting whole slices to answer requests
+    sys.setswitchinterval(SWITCH_S)
+    lock = FairLock()
     service = build_service(config, make_engine(lock, transport), write_lock=lock)
     app = create_app(service)
     sock = bind(config.host, config.port)
