@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 the expression has errors (or a conformance vector failed); 2 bad
 arguments or an unreadable input file (one ``jexpr: error: …`` line, never a traceback); 3 an
-unexpected internal error of jexpr itself (one ``jexpr: internal error: …`` line).
+unexpected internal error of jexpr itself (one ``jexpr: internal error: …`` line); 141 the
+output pipe was closed early (``jexpr … | head``). Diagnostics are coloured on a terminal
+(``NO_COLOR`` turns that off).
 
 Subcommands are registered in :data:`_COMMANDS` (name → :class:`Command`); a later ``repl``
 command is one more entry there.
@@ -11,6 +13,7 @@ command is one more entry there.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -29,7 +32,7 @@ from jexpr.console import (
     usage_arg,
 )
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
-from jexpr.report import format_diagnostic, format_diagnostics
+from jexpr.report import colourize, format_diagnostics, wants_colour
 from jexpr.runtime.jsonenc import to_json
 
 __all__ = ["Command", "main"]
@@ -50,9 +53,28 @@ class Command:
 # Shared helpers
 
 
-def _print_diagnostics(diags: Sequence[Diagnostic], text: str, filename: str) -> None:
+def _print_diagnostics(diags: Sequence[Diagnostic], text: str, filename: str,
+                       stream: Any = None) -> None:
+    stream = stream or sys.stderr
     if diags:
-        print(format_diagnostics(diags, text, filename), file=sys.stderr)
+        print(_coloured(format_diagnostics(diags, text, filename), stream), file=stream)
+
+
+def _coloured(block: str, stream: Any) -> str:
+    if not wants_colour(stream):
+        return block
+    return "\n".join(colourize(b) for b in _blocks(block))
+
+
+def _blocks(text: str) -> list[str]:
+    """The diagnostic blocks of a :func:`format_diagnostics` text (each starts a header)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and (line.startswith("  hint:") or len(out[-1].split("\n")) < 3):
+            out[-1] += "\n" + line
+        else:
+            out.append(line)
+    return out
 
 
 def _one_line(text: str) -> str:
@@ -103,7 +125,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     try:
         value = prog.evaluate(ctx)
     except EvaluationError as e:
-        print(format_diagnostic(e.diagnostic, text, "<expr>"), file=sys.stderr)
+        _print_diagnostics([e.diagnostic], text, "<expr>")
         return 1
     if args.json:
         print(json.dumps(to_json(value), ensure_ascii=False))
@@ -139,7 +161,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
     elif diags:
-        print(format_diagnostics(diags, text, filename))
+        _print_diagnostics(diags, text, filename, sys.stdout)
     else:
         print("ok")
     return 1 if any(d.is_error for d in diags) else 0
@@ -222,8 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Check, evaluate and test jexpr journey expressions.",
         epilog="exit status: 0 success, 1 expression errors or failed vectors, "
-               "2 bad arguments or input files, 3 internal error",
+               "2 bad arguments or input files, 3 internal error, 141 output pipe closed",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {jexpr.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, command in _COMMANDS.items():
         child = sub.add_parser(name, help=command.help, description=command.help)
@@ -243,10 +266,22 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
     except Exception as e:  # a bug in jexpr: one line, not a traceback
         print(f"{PROG}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return 3
     return status
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the interpreter's final flush does
+    not fail again (the Python documentation's recipe for SIGPIPE)."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

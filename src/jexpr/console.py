@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 from jexpr.runtime.jsonenc import to_json
 
 __all__ = [
-    "UsageError", "check_declarations", "describe", "load_context", "read_declarations",
+    "UsageError", "check_declarations", "describe", "install_hint", "load_context",
+    "read_declarations",
     "read_json_object", "read_text", "reason", "type_name", "usage_arg",
 ]
 
@@ -159,3 +161,24 @@ def _list_type(items: Sequence[Any]) -> str:
         return "list"
     kind = kinds.pop()
     return "list" + kind[0].upper() + kind[1:]
+
+
+def install_hint(extra: str) -> str:
+    """A command that installs an optional extra (``repl``, ``lsp``) into this interpreter and
+    works as printed: from the repository checkout the package runs from (an editable install),
+    else the extra's own packages by name (the project itself is not on PyPI)."""
+    root = Path(__file__).resolve().parents[2]
+    python = sys.executable or "python3"
+    if (root / "pyproject.toml").is_file():
+        return f"{python} -m pip install -e '{root}[{extra}]'"
+    try:
+        from importlib.metadata import requires
+
+        wanted = [r.split(";")[0].strip() for r in requires("jexpr") or []
+                  if re.search(rf"""extra\s*==\s*["']{extra}["']""", r)]
+    except Exception:  # not installed as a distribution at all
+        wanted = []
+    if not wanted:
+        wanted = {"repl": ["prompt_toolkit", "pygments"], "lsp": ["pygls", "lsprotocol"]}.get(
+            extra, [])
+    return f"{python} -m pip install " + " ".join(f"'{w}'" for w in wanted)

@@ -48,6 +48,22 @@ def test_fmt_check_and_write(tmp_path: Path) -> None:
     assert run("fmt", "--check", str(path))[0] == 0
 
 
+def test_fmt_diff_shows_the_change_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "a.journey"
+    text = "audience A\njourney j { entry on audience A enters\n a: end }\n"
+    path.write_text(text)
+    code, out, _ = run("fmt", "--diff", str(path))
+    assert code == 1 and out.startswith(f"--- {path}\n+++ {path} (formatted)\n")
+    assert "-journey j { entry on audience A enters\n" in out and "+  a: end\n" in out
+    assert path.read_text() == text
+    run("fmt", "--write", str(path))
+    assert run("fmt", "--diff", str(path)) == (0, "", "")
+
+
+def test_examples_pass_fmt_check() -> None:
+    assert run("fmt", "--check", str(EXAMPLES)) == (0, "", "")
+
+
 def test_graph_mermaid_and_unknown_journey(tmp_path: Path) -> None:
     (tmp_path / "a.journey").write_text("audience A\njourney j { entry on audience A enters\n"
                                         " a: end }\n")

@@ -526,7 +526,8 @@ def test_console_without_prompt_toolkit_says_what_to_install(
     monkeypatch.delitem(sys.modules, "jexpr.repl.app")
     monkeypatch.setitem(sys.modules, "prompt_toolkit", None)
     assert main(["repl"]) == 2
-    assert "pip install 'jexpr[repl]'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "-m pip install -e '" in err and "[repl]'" in err and "jexpr[repl]" not in err
 
 
 def test_eval_does_not_import_the_console() -> None:

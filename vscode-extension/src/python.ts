@@ -160,4 +160,7 @@ export async function onDidChangePythonInterpreter(listener: () => void): Promis
   return undefined;
 }
 
-export const INSTALL_HINT = "pip install 'jexpr[lsp]'";
+// The project is not on PyPI: install it from its repository (or from a wheel built there with
+// `pip wheel . -w dist`), with the language server's extra.
+export const INSTALL_HINT =
+  "in the jexpr repository: <python> -m pip install -e '.[lsp]', or <python> -m pip install 'dist/jexpr-<version>-py3-none-any.whl[lsp]' for a wheel built with pip wheel . -w dist";

@@ -1,24 +1,30 @@
 """``jengine check PATH``: every diagnostic of the workspaces at PATH, as
-``file:line:col: severity code message``.
+``file:line:col: severity code message`` (1-based, with the source line, a caret and a hint,
+coloured on a terminal), or as one JSON object (``--json``, 0-based ranges).
 
 A file is checked as a workspace of its own. A folder is searched for workspaces with the rule
 of :mod:`jengine.lang.roots` (a ``journeys.toml`` marks one; without one, each folder holding
 ``.journey`` files is one), the same rule as the language server's, and each is checked
 apart. A folder holding no ``.journey`` file at all is a usage error (exit status 2).
+
+Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from jengine.cli.common import UsageError, existing
+from jengine.cli.style import Style
+from jengine.lang.index import FileDiagnostic
 from jengine.lang.roots import discover
 from jengine.lang.workspace import Workspace, load_files, load_workspace
 from jexpr.report import format_diagnostic
 
-__all__ = ["HELP", "configure", "run"]
+__all__ = ["HELP", "configure", "diagnostic_json", "run", "workspaces"]
 
 HELP = 'check every .journey file of a workspace'
 
@@ -27,6 +33,13 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("workspace", type=Path,
                    help="a folder holding workspaces of .journey files (or one file)")
     p.add_argument("--no-warnings", action="store_true", help="print errors only")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: counts and every diagnostic (0-based ranges)")
+
+
+def diagnostic_json(item: FileDiagnostic) -> dict[str, Any]:
+    """One diagnostic of a workspace as JSON: ``file`` plus the §15.1 shape (0-based range)."""
+    return {"file": str(item.path), **item.diagnostic.to_dict()}
 
 
 def workspaces(path: Path) -> list[Workspace]:
@@ -42,18 +55,20 @@ def workspaces(path: Path) -> list[Workspace]:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded = workspaces(args.workspace)
-    errors = warnings = files = 0
-    for ws in loaded:
-        files += len(ws.files)
-        for item in ws.diagnostics:
-            if item.is_error:
-                errors += 1
-            else:
-                warnings += 1
-                if args.no_warnings:
-                    continue
-            print(format_diagnostic(item.diagnostic, item.source.text, str(item.path)),
-                  file=out)
+    every = [d for ws in loaded for d in ws.diagnostics]
+    shown = [d for d in every if d.is_error or not args.no_warnings]
+    errors = sum(1 for d in every if d.is_error)
+    warnings = len(every) - errors
+    files = sum(len(ws.files) for ws in loaded)
+    if args.json:
+        report = {"workspaces": len(loaded), "files": files, "errors": errors,
+                  "warnings": warnings, "diagnostics": [diagnostic_json(d) for d in shown]}
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return 1 if errors else 0
+    style = Style(out)
+    for item in shown:
+        text = format_diagnostic(item.diagnostic, item.source.text, str(item.path))
+        print(style.diagnostic(text), file=out)
     where = f" in {len(loaded)} workspaces" if len(loaded) > 1 else ""
     print(f"{files} file(s){where}: {errors} error(s), {warnings} warning(s)", file=err)
     return 1 if errors else 0

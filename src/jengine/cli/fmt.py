@@ -1,8 +1,10 @@
-"""``jengine fmt PATH…``: the canonical layout of ``.journey`` files (print, ``--write`` or ``--check``)."""
+"""``jengine fmt PATH…``: the canonical layout of ``.journey`` files (print, ``--write``,
+``--check`` or ``--diff``)."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +24,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     group.add_argument("--check", action="store_true",
                        help="exit 1 when a file is not formatted; change nothing")
     group.add_argument("--write", action="store_true", help="rewrite the files in place")
+    group.add_argument("--diff", action="store_true",
+                       help="print what would change as a unified diff; exit 1 when something "
+                            "would; change nothing")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -35,10 +40,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 print(format_diagnostic(d, text, str(path)), file=err)
             status = 1
             continue
-        if args.check:
+        if args.check or args.diff:
             if formatted != text:
-                print(f"{path}: not formatted", file=out)
                 status = 1
+                if args.diff:
+                    out.writelines(difflib.unified_diff(
+                        text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                        f"{path}", f"{path} (formatted)"))
+                else:
+                    print(f"{path}: not formatted", file=out)
         elif args.write:
             if formatted != text:
                 path.write_text(formatted, encoding="utf-8")

@@ -18,7 +18,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importlib.util import find_spec
 
     if find_spec("pygls") is None or find_spec("lsprotocol") is None:  # pragma: no cover
-        print("jengine: the language server needs pip install 'jexpr[lsp]'", file=err)
+        from jexpr.console import install_hint
+
+        print("jengine: the language server needs pygls and lsprotocol (the 'lsp' extra): "
+              f"{install_hint('lsp')}", file=err)
         return 2
     from jengine.lsp import main as lsp_main
 

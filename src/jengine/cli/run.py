@@ -1,13 +1,23 @@
-"""``jengine run``: arguments and the call into :func:`jengine.runtime.runner.run`."""
+"""``jengine run``: arguments and the call into :func:`jengine.runtime.runner.run`.
+
+Exit status: 0 every input was processed; 1 the run was refused (workspace errors, a version
+conflict); 2 bad arguments or an unreadable input file; 4 the run finished but some inputs were
+dead-lettered (``--allow-dead-letters`` makes that 0). ``--json`` prints the run's summary as
+one JSON object on standard output instead of the summary line on standard error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 from typing import TextIO
 
+from jengine.cli.temporal_args import add_connection, add_store, connection, queue_config
 from jengine.lang.literals import duration_ms
+from jengine.runtime.envfile import run_environment
 from jengine.runtime.runner import RunOptions
 from jengine.runtime.runner import run as run_journeys
 from jexpr.runtime.temporal import parse_offset_datetime
@@ -33,6 +43,18 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
     p.add_argument("--batch", type=int, default=500, help="inputs per commit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--env-file", type=Path,
+                   help="NAME=value lines for secret() (default: WORKSPACE/.env when it "
+                        "exists); the process environment wins over the file")
+    p.add_argument("--allow-dead-letters", action="store_true",
+                   help="exit 0 even when inputs were dead-lettered (default: exit 4)")
+    p.add_argument("--json", action="store_true",
+                   help="print the summary as JSON on standard output")
+    p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
+                   help="temporal: on a Temporal cluster (--temporal), else simulated on the "
+                        "time-skipping test server (docs/temporal.md)")
+    add_connection(p, required=False)
+    add_store(p)
 
 
 class ArgError(Exception):
@@ -62,6 +84,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.events != "-" and not Path(args.events).exists():
         print(f"jengine: error: {args.events}: no such file", file=err)
         return 2
+    if args.env_file is not None and not args.env_file.is_file():
+        print(f"jengine: error: {args.env_file}: no such file", file=err)
+        return 2
     try:
         options = RunOptions(
             workspace=args.workspace, events=args.events, profiles=args.profiles,
@@ -69,14 +94,63 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
             dry_run=args.dry_run, test_mode=args.test, test_wait=_wait(args.test_wait),
             batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
-            err=err)
+            err=err, env=run_environment(args.workspace, args.env_file))
     except ArgError as exc:
         print(f"jengine: error: {exc}", file=err)
         return 2
+    if args.engine == "temporal":
+        return _temporal(args, options, err)
     result = run_journeys(options)
-    if result.status == 0:
+    status = result.status
+    if status == 0 and result.dead_letters and not args.allow_dead_letters:
+        status = 4
+    if args.json:
+        summary = {**dataclasses.asdict(result), "rate": result.rate, "exit_status": status}
+        out.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    elif result.status == 0:
         print(f"{result.events} input(s), {result.timers} timer(s): {result.entered} entered, "
               f"{result.outbox} outbox, {result.journal} journal, "
               f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s "
               f"({result.rate:.0f} events/s)", file=err)
+    if status == 4 and not args.json:
+        print(f"jengine: {result.dead_letters} input(s) dead-lettered (see "
+              f"{args.dead_letters}); exit status 4 (--allow-dead-letters accepts them)",
+              file=err)
+    return status
+
+
+def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int:
+    """``--engine temporal``: feed a cluster (``--temporal``), else simulate."""
+    try:
+        from jengine.core.context import Options
+        from jengine.temporal import cluster, simulate
+    except ImportError as exc:
+        from jexpr.console import install_hint
+
+        print(f"jengine: error: the temporal extra is not installed ({exc.name}): "
+              f"{install_hint('temporal')}", file=err)
+        return 2
+    if args.temporal:
+        if not args.store:
+            print("jengine: error: --store is required with --temporal", file=err)
+            return 2
+        core = Options(options.dry_run, options.test_mode,
+                       options.test_wait // dt.timedelta(microseconds=1))
+        fed = cluster.feed(connection(args), queue_config(args), args.store, args.workspace,
+                           args.events, args.profiles, core, err)
+        if fed.status == 0:
+            print(f"{fed.inputs} input(s) accepted by Temporal ({fed.profiles} profile(s)); "
+                  f"the workers write the outputs to {args.store} (jengine report --store)",
+                  file=err)
+        return fed.status
+    if args.store and Path(args.store).exists() and any(Path(args.store).iterdir()):
+        print(f"jengine: error: {args.store}: a simulated run needs a new store", file=err)
+        return 2
+    result = simulate.run_blocking(options, args.store)
+    if result.status == 0:
+        print(f"{result.events} input(s) on Temporal (time-skipping): {result.entered} entered, "
+              f"{result.outbox} outbox, {result.journal} journal, "
+              f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s", file=err)
+    if result.status == 0 and result.dead_letters and not args.allow_dead_letters:
+        return 4
     return result.status

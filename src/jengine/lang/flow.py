@@ -5,10 +5,11 @@ the text; ``on error``, condition cases, split branches and await triggers add l
 This module resolves the graph once and checks it: unknown targets and names, repeated tail
 clauses, ``J-CYCLE`` (depth-first search), ``J-UNREACHABLE``, ``J-SPLIT``, ``J-TIMEOUT`` of waits,
 ``J-EVENT-KIND``, ``J-JUMP`` and ``J-REACTION``. One forward data-flow pass computes, for every
-step, the steps that precede it on *every* path and the events delivered on every path; the
-reaction check and the ``J-EVENT-MAYBE-NULL`` warning (:mod:`jengine.lang.sites`) read it; a
-second pass computes the steps that ran *without error* on every path (an ``on error`` edge does
-not count its step), which the ``J-ACTION-MAYBE-NULL`` warning reads.
+step, the events delivered on every path (``J-EVENT-MAYBE-NULL``, :mod:`jengine.lang.sites`);
+the steps that precede a step on every path (the reaction check) and those that ran *without
+error* on every path (an ``on error`` edge does not count its step; ``J-ACTION-MAYBE-NULL``) are
+answered by dominator trees (:mod:`jengine.lang.dominators`), so memory stays linear in the
+number of steps.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jengine.lang import ast as A
+from jengine.lang.dominators import Dominators, StepsBefore
 from jengine.lang.index import Index, Reporter
 from jengine.lang.model import StepModel
 from jexpr.diagnostics import Diagnostic, did_you_mean, error, warning
@@ -32,10 +34,24 @@ class Flow:
     steps: dict[str, StepModel] = field(default_factory=dict)
     first: str | None = None
     edges: list[Edge] = field(default_factory=list)
-    before: dict[str, frozenset[str]] = field(default_factory=dict)  # dominating steps
     events: dict[str, frozenset[str]] = field(default_factory=dict)  # events on every path
-    succeeded: dict[str, frozenset[str]] = field(default_factory=dict)  # ran without error
     failing: set[int] = field(default_factory=set)  # indexes of the 'on error' edges
+    dominators: Dominators = field(default_factory=lambda: Dominators({}))
+    success: Dominators = field(default_factory=lambda: Dominators({}))
+
+    def ran_before(self, step: str) -> StepsBefore:
+        """The steps that run before ``step`` on every path (a membership test)."""
+        return StepsBefore(step, self.dominators.dominates)
+
+    def succeeded_before(self, step: str) -> StepsBefore:
+        """The steps that ran without error on every path to ``step``: ``a`` is one when its
+        success exit dominates ``step`` in the graph where every step has a success exit and
+        an error exit (its ``on error`` edges leave from the latter)."""
+        return StepsBefore(step, lambda a, b: self.success.dominates(a + _OK, b))
+
+
+_OK = "\x00ok"
+_ERR = "\x00err"
 
 
 def check_journey_flow(node: A.Journey, index: Index, reporter: Reporter, source: Source,
@@ -311,65 +327,59 @@ class _FlowChecker:
                           "journeys are acyclic; use a separate journey and jump to repeat"))
 
     def dataflow(self) -> None:
-        """Dominating steps and events delivered on every path, by fixpoint iteration."""
-        if self.flow.first is None:
+        """Dominator trees and the events delivered on every path (reverse postorder)."""
+        first = self.flow.first
+        if first is None:
             return
         preds: dict[str, list[Edge]] = {n: [] for n in self.names}
-        for e in self.flow.edges:
+        succ: dict[str, list[str]] = {n: [] for n in self.names}
+        split: dict[str, list[str]] = {}
+        for i, e in enumerate(self.flow.edges):
             preds[e[1]].append(e)
-        everything = frozenset(self.names) | frozenset(f"@{e}" for e in self.index.events)
+            succ[e[0]].append(e[1])
+            split.setdefault(e[0] + (_ERR if i in self.flow.failing else _OK), []).append(e[1])
+        for n in self.names:
+            split[n] = [n + _OK, n + _ERR]
+        order = self.postorder(first, succ)
+        self.flow.dominators = Dominators.build(first, succ)
+        self.flow.success = Dominators.build(first, split)
+        self.flow.events = self.delivered(first, order, preds)
+        self.reached = set(order)
+
+    @staticmethod
+    def postorder(first: str, succ: dict[str, list[str]]) -> list[str]:
+        order: list[str] = []
+        seen = {first}
+        stack = [(first, iter(succ[first]))]
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                order.append(node)
+                stack.pop()
+            elif nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(succ[nxt])))
+        return order
+
+    def delivered(self, first: str, order: list[str], preds: dict[str, list[Edge]]
+                  ) -> dict[str, frozenset[str]]:
+        """Events delivered on every path to each step (unreached steps: every event)."""
+        everything = frozenset(self.index.events)
         facts = {n: everything for n in self.names}
-        facts[self.flow.first] = frozenset({self.flow.first})
+        facts[first] = frozenset()
+        rpo = order[::-1]
         changed = True
         while changed:
             changed = False
-            for n in self.names:
-                if n == self.flow.first:
+            for n in rpo:
+                if n == first:
                     continue
-                incoming = [facts[p] | ({f"@{ev}"} if ev else set()) for p, _, _, ev in preds[n]]
-                new = (frozenset.intersection(*incoming) if incoming else everything) | {n}
+                incoming = [facts[p] | {ev} if ev else facts[p] for p, _, _, ev in preds[n]]
+                new = frozenset.intersection(*incoming) if incoming else everything
                 if new != facts[n]:
                     facts[n], changed = new, True
-        self.flow.before = {n: frozenset(x for x in f if not x.startswith("@") and x != n)
-                            for n, f in facts.items()}
-        self.flow.events = {n: frozenset(x[1:] for x in f if x.startswith("@"))
-                            for n, f in facts.items()}
-        self.flow.succeeded = self.successes()
-        self.reached = self.reachable(preds)
-
-    def successes(self) -> dict[str, frozenset[str]]:
-        """For every step, the steps that ran *without error* on every path to it: an edge
-        carries its source step unless it is the source's ``on error`` edge."""
-        assert self.flow.first is not None
-        incoming: dict[str, list[tuple[str, bool]]] = {n: [] for n in self.names}
-        for i, (src, target, _, _) in enumerate(self.flow.edges):
-            incoming[target].append((src, i not in self.flow.failing))
-        everything = frozenset(self.names)
-        ok = {n: everything for n in self.names}
-        ok[self.flow.first] = frozenset()
-        changed = True
-        while changed:
-            changed = False
-            for n in self.names:
-                if n == self.flow.first or not incoming[n]:
-                    continue
-                new = frozenset.intersection(*(ok[p] | {p} if success else ok[p]
-                                               for p, success in incoming[n]))
-                if new != ok[n]:
-                    ok[n], changed = new, True
-        return ok
-
-    def reachable(self, preds: dict[str, list[Edge]]) -> set[str]:
-        succ = self.successors()
-        seen = {self.flow.first} if self.flow.first else set()
-        todo = list(seen)
-        while todo:
-            for _, t, _, _ in succ[todo.pop()]:
-                if t not in seen:
-                    seen.add(t)
-                    todo.append(t)
-        del preds
-        return {s for s in seen if s is not None}
+        return facts
 
     def unreachable(self, steps: list[A.Step]) -> None:
         reached = self.reached
@@ -382,18 +392,17 @@ class _FlowChecker:
         for step in steps:
             if not isinstance(step.body, A.Await):
                 continue
-            before = self.flow.before.get(step.name.text, frozenset())
             for item in step.body.items:
                 if isinstance(item, A.Reaction):
-                    self.reaction(item, before)
+                    self.reaction(item, step.name.text)
 
-    def reaction(self, item: A.Reaction, before: frozenset[str]) -> None:
+    def reaction(self, item: A.Reaction, await_step: str) -> None:
         target = self.names.get(item.step.text)
         if target is None or not isinstance(target.body, A.Channel):
             self.report(error("J-REACTION", f"'{item.kind} {item.step.text}' needs a channel "
                               f"step (email, sms, push, inapp); '{item.step.text}' is not one",
                               item.step.span, "name an email, sms, push or inapp step"))
-        elif item.step.text not in before:
+        elif not self.flow.dominators.dominates(item.step.text, await_step):
             self.report(error("J-REACTION", f"channel step '{item.step.text}' does not come "
                               "before this await on every path", item.step.span,
                               "react only to a channel step every path passes through"))

@@ -23,7 +23,7 @@ from typing import Any
 
 from jengine.lang import ast as A
 from jengine.lang.fmt_steps import step
-from jengine.lang.fmt_writer import Writer, block
+from jengine.lang.fmt_writer import INDENT, WIDTH, Writer, block, expression, inline
 from jengine.lang.parse import parse
 from jexpr.diagnostics import Diagnostic
 from jexpr.source import Source
@@ -50,7 +50,8 @@ def format_text(text: str, name: str = "<journey>") -> str:
             out.blank()
         _DECLS[type(decl)](out, decl)
     out.leading(len(text))
-    return "\n".join(out.lines).rstrip("\n") + "\n" if out.lines else ""
+    lines = out.finish()
+    return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
 
 
 # ---- types and fields
@@ -71,9 +72,33 @@ def _field_text(w: Writer, f: A.Field) -> str:
     return f"{w.src(f.name)}: {_type(w, f.type)}"
 
 
+def _field_lines(w: Writer, f: A.Field, depth: int) -> str:
+    """A field on its own line; an object type that does not fit is written one field per
+    line (``list<{`` … ``}>``)."""
+    text = _field_text(w, f)
+    if len(INDENT * depth) + len(text) <= WIDTH:
+        return text
+    return f"{w.src(f.name)}: {_type_lines(w, f.type, depth)}"
+
+
+def _type_lines(w: Writer, t: A.TypeExpr, depth: int) -> str:
+    if isinstance(t, A.ListType | A.MapType):
+        word = "list" if isinstance(t, A.ListType) else "map"
+        return f"{word}<{_type_lines(w, t.item, depth)}>"
+    if isinstance(t, A.ScalarType) or not t.fields:
+        return _type(w, t)
+    inner = INDENT * (depth + 1)
+    lines = [inner + _field_lines(w, f, depth + 1) for f in t.fields]
+    return "{\n" + "\n".join(lines) + "\n" + INDENT * depth + "}"
+
+
 def _fields(w: Writer, clause: A.Fields) -> None:
+    if inline(w, clause, clause.keyword, clause.fields, clause.span.end):
+        inner = ", ".join(_field_text(w, f) for f in clause.fields)
+        w.line(f"{clause.keyword} {{ {inner} }}" if inner else f"{clause.keyword} {{}}", clause)
+        return
     block(w, clause.keyword, clause, clause.fields,
-           lambda w, f: w.line(_field_text(w, f), f))
+          lambda w, f: w.line(_field_lines(w, f, w.depth), f))
 
 
 # ---- declarations
@@ -85,7 +110,11 @@ def _clause(w: Writer, c: A.Node) -> None:
     elif isinstance(c, A.FieldGroup):
         block(w, f"fieldgroup {w.src(c.name)}", c, c.clauses, _clause)
     elif isinstance(c, A.Headers):
-        block(w, "headers", c, c.headers, _header)
+        if inline(w, c, "headers", c.headers, c.span.end):
+            inner = ", ".join(_header_text(w, h) for h in c.headers)
+            w.line(f"headers {{ {inner} }}" if inner else "headers {}", c)
+        else:
+            block(w, "headers", c, c.headers, lambda w, h: w.line(_header_text(w, h), h))
     else:
         w.line(_clause_text(w, c), c)
 
@@ -110,9 +139,9 @@ def _clause_text(w: Writer, c: A.Node) -> str:
     raise TypeError(type(c).__name__)
 
 
-def _header(w: Writer, h: A.Header) -> None:
+def _header_text(w: Writer, h: A.Header) -> str:
     value = f"secret({w.src(h.value)})" if h.secret else w.src(h.value)
-    w.line(f"{w.src(h.name)}: {value}", h)
+    return f"{w.src(h.name)}: {value}"
 
 
 def _event(w: Writer, e: A.Event) -> None:
@@ -142,7 +171,6 @@ def _journey(w: Writer, j: A.Journey) -> None:
 
 def _journey_item(w: Writer, item: A.Node) -> None:
     if isinstance(item, A.Step):
-
         step(w, item)
     else:
         w.line(_setting_text(w, item), item)
@@ -160,17 +188,19 @@ def _setting_text(w: Writer, s: A.Node) -> str:
     if isinstance(s, A.Window):
         return f"window {w.src(s.start)} to {w.src(s.end)}"
     if isinstance(s, A.Exit):
-        return f"exit on {s.kind} {w.src(s.name)}" + _when(w, s.when)
+        head = f"exit on {s.kind} {w.src(s.name)}"
+        return head + _when(w, s.when, len(head))
     return _entry_text(w, s)
 
 
-def _when(w: Writer, expr: X.Expr | None) -> str:
-    return f" when {w.src(expr)}" if expr is not None else ""
+def _when(w: Writer, expr: X.Expr | None, used: int) -> str:
+    return f" when {expression(w, expr, used + 6)}" if expr is not None else ""
 
 
 def _entry_text(w: Writer, e: A.Node) -> str:
     if isinstance(e, A.EntryEvent):
-        return f"entry on event {w.src(e.event)}" + _when(w, e.when)
+        head = f"entry on event {w.src(e.event)}"
+        return head + _when(w, e.when, len(head))
     if isinstance(e, A.EntryAudience):
         return f"entry on audience {w.src(e.audience)} {e.change}"
     if isinstance(e, A.EntryRead):
@@ -185,5 +215,6 @@ def _entry_text(w: Writer, e: A.Node) -> str:
     raise TypeError(type(e).__name__)
 
 
-_DECLS: dict[type, Callable[[Writer, Any], None]] = {A.Event: _event, A.Datasource: _datasource, A.Action: _action, A.Audience: _audience,
-          A.Journey: _journey}
+_DECLS: dict[type, Callable[[Writer, Any], None]] = {
+    A.Event: _event, A.Datasource: _datasource, A.Action: _action, A.Audience: _audience,
+    A.Journey: _journey}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jengine.lang import ast as A
-from jengine.lang.fmt_writer import Writer, block
+from jengine.lang.fmt_writer import Writer, block, expression, inline, joined, wrap
 from jexpr.syntax import ast as X
 
 
@@ -19,26 +19,31 @@ def step(w: Writer, s: A.Step) -> None:
         items: Any = body.branches if isinstance(body, A.Split) else body.items
         block(w, head + type(body).__name__.lower(), s, items, _branch)
     else:
-        w.line(head + _simple(w, body) + _tail(w, _tail_of(body)), s)
+        text = head + _simple(w, body, len(head))
+        w.line(joined(w, wrap(w, text, _tails(w, _tail_of(body)))), s)
 
 
 def _tail_of(body: A.Body) -> A.Tail:
     return getattr(body, "tail", ())
 
 
-def _tail(w: Writer, tail: A.Tail) -> str:
+def _tails(w: Writer, tail: A.Tail) -> list[str]:
     parts = []
     for t in tail:
         word = "->" if isinstance(t, A.Goto) else "on error ->"
-        parts.append(f" {word} {w.src(t.target)}")
-    return "".join(parts)
+        parts.append(f"{word} {w.src(t.target)}")
+    return parts
 
 
-def _simple(w: Writer, body: A.Body) -> str:
+def _tail(w: Writer, tail: A.Tail) -> str:
+    return "".join(" " + t for t in _tails(w, tail))
+
+
+def _simple(w: Writer, body: A.Body, used: int) -> str:
     if isinstance(body, A.WaitFor):
         return f"wait {w.src(body.duration)}"
     if isinstance(body, A.WaitUntil):
-        return f"wait until {w.src(body.expr)}"
+        return f"wait until {expression(w, body.expr, used + 11)}"
     if isinstance(body, A.Jump):
         return f"jump {w.src(body.journey)}"
     return "end"
@@ -52,11 +57,13 @@ def _entries_head(w: Writer, body: A.Channel | A.Custom | A.UpdateProfile) -> st
     return "update profile"
 
 
-def _entry(w: Writer, item: A.Param | A.Update) -> str:
+def _entry(w: Writer, item: A.Param | A.Update, wrap_at: bool = False) -> str:
     if isinstance(item, A.Param):
-        return f"{w.src(item.name)}: {w.src(item.value)}"
-    path = ".".join(w.src(n) for n in (item.group, *item.path))
-    return f"{path}: {w.src(item.value)}"
+        name = w.src(item.name)
+    else:
+        name = ".".join(w.src(n) for n in (item.group, *item.path))
+    value = expression(w, item.value, len(name) + 2) if wrap_at else w.src(item.value)
+    return f"{name}: {value}"
 
 
 def _entries(w: Writer, s: A.Step, header: str,
@@ -64,13 +71,14 @@ def _entries(w: Writer, s: A.Step, header: str,
     items: tuple[A.Param | A.Update, ...] = (body.params if not isinstance(body, A.UpdateProfile)
                                              else body.updates)
     tail_start = body.tail[0].span.start if body.tail else s.span.end
-    if _fits_inline(w, s, header, items, tail_start):
+    extra = sum(len(w.text[t.span.start:t.span.end]) + 1 for t in body.tail)
+    if inline(w, s, header, items, tail_start, extra):
         inner = ", ".join(_entry(w, i) for i in items)
         braces = "{ " + inner + " }" if items else "{}"
         w.line(f"{header} {braces}{_tail(w, body.tail)}", s)
         return
 
-    block(w, header, s, items, lambda w, i: w.line(_entry(w, i), i),
+    block(w, header, s, items, lambda w, i: w.line(_entry(w, i, True), i),
            suffix=_tail_text(w, body.tail), limit=tail_start)
 
 
@@ -78,51 +86,40 @@ def _tail_text(w: Writer, tail: A.Tail) -> str:
     return _tail(w, tail)
 
 
-def _fits_inline(w: Writer, s: A.Step, header: str, items: tuple[A.Param | A.Update, ...],
-                 tail_start: int) -> bool:
-    if w.has_comments(s.span.start, tail_start):
-        return False
-    texts = [w.text[i.span.start:i.span.end] for i in items]
-    if any("\n" in t or "\r" in t for t in texts):
-        return False
-    length = len("  " * w.depth) + len(header) + 4 + sum(len(t) + 2 for t in texts)
-    length += sum(len(w.text[t.span.start:t.span.end]) + 1 for t in _tail_nodes(s))
-    return length <= 100
-
-
-def _tail_nodes(s: A.Step) -> A.Tail:
-    return _tail_of(s.body)
-
-
 def _branch(w: Writer, item: A.Node) -> None:
-    w.line(_branch_text(w, item), item)
+    head = _branch_head(w, item)
+    target = f"-> {w.src(item.target)}"  # type: ignore[attr-defined]
+    w.line(joined(w, wrap(w, head, [target])), item)
 
 
-def _branch_text(w: Writer, item: A.Node) -> str:
+def _branch_head(w: Writer, item: A.Node) -> str:
     if isinstance(item, A.Case):
-        return f"{w.src(item.label)}: {_test(w, item.test)} -> {w.src(item.target)}"
+        label = f"{w.src(item.label)}: "
+        return label + _test(w, item.test, len(label))
     if isinstance(item, A.ElseBranch):
-        return f"else -> {w.src(item.target)}"
+        return "else"
     if isinstance(item, A.OnError):
-        return f"on error -> {w.src(item.target)}"
+        return "on error"
     if isinstance(item, A.Branch):
-        return f"{w.src(item.label)}: {w.src(item.weight)}% -> {w.src(item.target)}"
-    return _trigger(w, item) + f" -> {w.src(item.target)}"  # type: ignore[attr-defined]
+        return f"{w.src(item.label)}: {w.src(item.weight)}%"
+    return _trigger(w, item)
 
 
 def _trigger(w: Writer, item: A.Node) -> str:
     if isinstance(item, A.Reaction):
         return f"{item.kind} {w.src(item.step)}"
     if isinstance(item, A.EventTrigger):
-        when = f" when {w.src(item.when)}" if item.when is not None else ""
-        return f"event {w.src(item.event)}{when}"
+        head = f"event {w.src(item.event)}"
+        if item.when is None:
+            return head
+        return f"{head} when {expression(w, item.when, len(head) + 6)}"
     if isinstance(item, A.AfterTrigger):
         return f"after {w.src(item.duration)}"
     assert isinstance(item, A.UntilTrigger)
     return f"until {w.src(item.expr)}"
 
 
-def _test(w: Writer, test: X.Expr | A.Test) -> str:
+def _test(w: Writer, test: X.Expr | A.Test, used: int) -> str:
     if isinstance(test, A.TimeCase):
         text = "time"
         if test.days:
@@ -134,4 +131,4 @@ def _test(w: Writer, test: X.Expr | A.Test) -> str:
         return f"date between {w.src(test.start)} and {w.src(test.end)}"
     if isinstance(test, A.CapCase):
         return f"cap {w.src(test.count)}"
-    return w.src(test)
+    return expression(w, test, used)

@@ -21,7 +21,7 @@ Inside a declaration:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -30,13 +30,13 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from jengine.lang import ast as A
 from jengine.lang.build import JourneyBuilder, build_tree
-from jexpr.diagnostics import Diagnostic, error, sort_diagnostics
+from jengine.lang.recovery import SCAN, keyword_hint, split_declarations, unclosed_brace
+from jexpr.diagnostics import Diagnostic, Fix, error, sort_diagnostics
 from jexpr.source import Source
 from jexpr.syntax.grammar import build_parser
 from jexpr.syntax.parse import KEYWORDS, AstBuilder, ErrorCollector, check_int_ranges
 
 RESERVED = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false", "numeric", "integer", "decimal", "event", "business", "namespace", "key", "where", "fields", "schema", "string", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration", "list", "map", "datasource", "url", "method", "cache", "timeout", "fieldgroup", "params", "action", "headers", "body", "response", "retries", "capping", "throttle", "per", "secret", "GET", "POST", "PUT", "audience", "journey", "version", "timezone", "profile", "reentrance", "never", "always", "after", "window", "to", "exit", "on", "entry", "enters", "exits", "read", "at", "every", "rate", "when", "email", "sms", "push", "inapp", "update", "wait", "until", "jump", "condition", "split", "await", "end", "error", "time", "date", "between", "cap", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "opened", "clicked", "delivered", "failed"])
-TOP_LEVEL = ("event", "datasource", "action", "audience", "journey")
 _DESCRIBE = {
     "NAME": "a name", "INT": "an integer", "STRING": "a string",
     "DURATION": "a duration such as 3d or 1h30m", "INSTANT": "an instant such as "
@@ -83,15 +83,11 @@ def parse(text: str, name: str = "<journey>") -> ParseResult:
                        sort_diagnostics(diags))
 
 
-_SCAN = re.compile(r"""//[^\n\r]*|/\*.*?(?:\*/|\Z)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?"""
-                   r"""|[{}]|[A-Za-z_][A-Za-z0-9_]*""", re.S)
-
-
 def scan_comments(source: Source) -> tuple[A.Comment, ...]:
     """Every comment of a file, found by a scan that skips string literals and quoted segments
     (the only places where ``//`` and ``/*`` are not comments, spec §1)."""
     return tuple(A.Comment(source.span(m.start(), m.end()), m.group())
-                 for m in _SCAN.finditer(source.text) if m.group()[:2] in ("//", "/*"))
+                 for m in SCAN.finditer(source.text) if m.group()[:2] in ("//", "/*"))
 
 
 def _build(tree: Tree[Token], source: Source) -> tuple[list[A.Declaration], list[Diagnostic]]:
@@ -119,17 +115,19 @@ def _parse_chunks(source: Source, lark_text: str) -> ParseResult:
     diags: list[Diagnostic] = []
     broken: list[tuple[str, str]] = []
     for start, end in split_declarations(lark_text):
-        blank = _blank_outside(lark_text, start, end)
-        errors = _Errors(source)
+        chunk = lark_text[start:end]
+        errors = _Errors(Source(chunk, source.name), lark_text[end:end + 40])
         tree = None
         try:
-            tree = journey_parser().parse(blank, on_error=errors.on_error)
+            tree = journey_parser().parse(chunk, on_error=errors.on_error)
         except UnexpectedInput as exc:
             errors.final(exc)
-        diags.extend(errors.all())
-        if tree is None or errors.fatal or errors.all():
+        found = errors.all()
+        if tree is None or errors.fatal or found:
+            diags.extend(_relocate(d, start, source) for d in _brace_first(found, chunk))
             broken.extend(_declared_name(lark_text, start))
             continue
+        _shift(tree, start)
         built, more = _build(tree, source)
         decls.extend(built)
         diags.extend(more)
@@ -137,34 +135,48 @@ def _parse_chunks(source: Source, lark_text: str) -> ParseResult:
     return ParseResult(file, sort_diagnostics(diags), broken)
 
 
-def split_declarations(text: str) -> list[tuple[int, int]]:
-    """Offsets of the top-level declarations: a new one starts at a top-level keyword at
-    brace depth 0. Strings and comments are skipped."""
-    starts: list[int] = []
-    depth = 0
-    for m in _SCAN.finditer(text):
-        word = m.group()
-        if word == "{":
-            depth += 1
-        elif word == "}":
-            depth = max(0, depth - 1)
-        elif depth == 0 and word in TOP_LEVEL and _starts_declaration(text, m.start()):
-            starts.append(m.start())
-    if not starts or text[:starts[0]].strip():
-        starts.insert(0, 0)
-    return [(s, e) for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
+def _brace_first(found: list[Diagnostic], chunk: str) -> list[Diagnostic]:
+    """A declaration whose braces do not balance: the error is reported at the ``{`` that is
+    never closed (errors before it stay; the ones after it are consequences)."""
+    brace = unclosed_brace(chunk)
+    if brace is None:
+        return found
+    kept = [d for d in found if d.span.start < brace]
+    span = Source(chunk).span(brace, brace + 1)
+    line = Source(chunk).line_text(span.start_line).strip()
+    kept.append(error("J-SYNTAX", "this '{' is never closed", span,
+                      f"add the '}}' that ends the block opened by '{line[:60]}'"))
+    return kept
 
 
-def _starts_declaration(text: str, pos: int) -> bool:
-    before = text[:pos].rstrip(" \t")
-    return not before or before[-1] in "}\n\r" or before.endswith("*/")
+def _relocate(d: Diagnostic, offset: int, source: Source) -> Diagnostic:
+    """A diagnostic of one declaration's text, placed in the whole file."""
+    fix = d.fix
+    if fix is not None:
+        fix = replace(fix, span=source.span(fix.span.start + offset, fix.span.end + offset))
+    return replace(d, span=source.span(d.span.start + offset, d.span.end + offset), fix=fix)
 
 
-def _blank_outside(text: str, start: int, end: int) -> str:
-    def blank(part: str) -> str:
-        return re.sub(r"[^\r\n]", " ", part)
-
-    return blank(text[:start]) + text[start:end] + blank(text[end:])
+def _shift(tree: Tree[Token], offset: int) -> None:
+    """Move every position of a declaration's parse tree by ``offset`` characters."""
+    if offset == 0:
+        return
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, Token):
+            if node.start_pos is not None:
+                node.start_pos += offset
+            if node.end_pos is not None:
+                node.end_pos += offset
+            continue
+        meta = node._meta
+        if meta is not None and not meta.empty:
+            meta.start_pos += offset
+            meta.end_pos += offset
+        stack.extend(node.children)
 
 
 def _declared_name(text: str, start: int) -> list[tuple[str, str]]:
@@ -174,10 +186,12 @@ def _declared_name(text: str, start: int) -> list[tuple[str, str]]:
 
 
 class _Errors:
-    """Classifies the errors of one declaration (module docstring)."""
+    """Classifies the errors of one declaration (module docstring). ``after`` is the text that
+    follows the declaration (what "found" names when the declaration ends early)."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, after: str = "") -> None:
         self.source = source
+        self.after = after
         self.diagnostics: list[Diagnostic] = []
         self.expr = ErrorCollector(source, prefix="jexpr__", token_names=_token_names())
         self.fatal = False
@@ -236,21 +250,67 @@ class _Errors:
             span, f"rename it, for example '{token}_'"))
 
     def _syntax(self, exc: UnexpectedInput) -> Diagnostic:
+        pos = (exc.token.start_pos if isinstance(exc, UnexpectedToken) else exc.pos_in_stream)
+        if pos is not None and self.source.text.startswith("/*", pos):
+            return error("J-SYNTAX", "this '/*' comment is never closed",
+                         self.source.span(pos, pos + 2), "end the comment with '*/'")
         if isinstance(exc, UnexpectedToken):
             if exc.token.type == "$END":
-                end = len(self.source.text)
-                return error("J-SYNTAX", f"the file ends early: expected {_expected(exc.expected)}",
-                             self.source.span(end, end), "close every '{' with a '}'")
+                return self._early_end(exc)
             tok = exc.token
             span = self.source.span(tok.start_pos or 0, tok.end_pos or 0)
-            return error("J-SYNTAX", f"expected {_expected(exc.expected)}, found '{tok}'", span)
+            typo = self._typo(exc)
+            if typo is not None:
+                return typo
+            return error("J-SYNTAX", f"expected {_expected(exc.expected)}, found '{tok}'", span,
+                         _hint(str(tok), exc.expected))
         assert isinstance(exc, UnexpectedCharacters)
         pos = exc.pos_in_stream or 0
         m = re.compile(r"[^\s{}(),]+").match(self.source.text, pos)
         end = m.end() if m else pos + 1
         found = self.source.text[pos:end]
         return error("J-SYNTAX", f"expected {_expected(exc.allowed or set())}, found '{found}'",
-                     self.source.span(pos, end))
+                     self.source.span(pos, end), _hint(found, exc.allowed or set()))
+
+    def _early_end(self, exc: UnexpectedToken) -> Diagnostic:
+        end = len(self.source.text)
+        nxt = self.after.split()[0] if self.after.split() else ""
+        if not nxt:
+            return error("J-SYNTAX", f"the file ends early: expected {_expected(exc.expected)}",
+                         self.source.span(end, end), "close every '{' with a '}'")
+        return error("J-SYNTAX", f"expected {_expected(exc.expected)}, found '{nxt}'",
+                     self.source.span(end, end), "the declaration ends early")
+
+    def _typo(self, exc: UnexpectedToken) -> Diagnostic | None:
+        """A name where a keyword was meant (``reentrence after 7d``): the parser took the word
+        for a step name and fails on the next token; report the word, with the keyword."""
+        stack = exc.interactive_parser.parser_state.value_stack
+        top = stack[-1] if stack else None
+        if not isinstance(top, Token) or top.type != "NAME" or "NAME" in exc.expected:
+            return None
+        guess = keyword_hint(str(top), _keywords())
+        if guess is None:
+            return None
+        return error("J-SYNTAX", f"unknown keyword '{top}'",
+                     self.source.span(top.start_pos or 0, top.end_pos or 0),
+                     f"did you mean '{guess}'?",
+                     Fix(self.source.span(top.start_pos or 0, top.end_pos or 0), guess))
+
+
+@cache
+def _keywords() -> frozenset[str]:
+    """Every word of the journey grammar."""
+    return frozenset(str(t.pattern.value) for t in journey_parser().terminals
+                     if t.pattern.type == "str" and str(t.pattern.value).isalpha())
+
+
+def _hint(found: str, expected: Any) -> str | None:
+    """``did you mean 'email'?`` when the word found is a typo of a keyword expected there."""
+    patterns = {t.name: t.pattern for t in journey_parser().terminals}
+    words = [str(patterns[n].value) for n in expected if n in patterns
+             and patterns[n].type == "str"]
+    guess = keyword_hint(found, words)
+    return f"did you mean '{guess}'?" if guess else None
 
 
 def _as_name(token: Token) -> Token:

@@ -15,7 +15,7 @@ parameter of an action that a step leaves out).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 from jengine.lang import ast as A
 from jengine.lang.declared import Schema, usage_type
@@ -50,8 +50,8 @@ class SiteCompiler:
         self.sites: dict[X.Expr, Site] = {}
         self.source = Source("")
         self.available: frozenset[str] | None = None
-        self.succeeded: frozenset[str] | None = None
-        self.ran: frozenset[str] = frozenset()
+        self.succeeded: Container[str] | None = None
+        self.ran: Container[str] = frozenset()
         self.custom_steps: frozenset[str] = frozenset()
 
     # -- declarations
@@ -93,8 +93,8 @@ class SiteCompiler:
             elif isinstance(item, A.Step) and flow.steps.get(item.name.text) is not None:
                 self.available = frozenset(entry_event) | flow.events.get(
                     item.name.text, frozenset())
-                self.succeeded = flow.succeeded.get(item.name.text, frozenset())
-                self.ran = flow.before.get(item.name.text, frozenset())
+                self.succeeded = flow.succeeded_before(item.name.text)
+                self.ran = flow.ran_before(item.name.text)
                 self.step(item.body, decls)
             self.ran = frozenset()
         self.available = self.succeeded = None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jengine.lang import ast as A
+from jengine.lang.bulk import collector_paused
 from jengine.lang.check import check_index
 from jengine.lang.incremental import (
     FileInput,
@@ -166,6 +167,7 @@ class Analyzer:
             sources[config.marker] = source
 
 
+@collector_paused
 def load_workspace(root: str | Path) -> Workspace:
     """Parse, index and check every ``.journey`` file below ``root``."""
     root = Path(root)
@@ -183,6 +185,7 @@ def load_files(root: Path, files: Iterable[Path], config: Config | None = None) 
     return Analyzer(root, config).load(inputs)
 
 
+@collector_paused
 def load_texts(texts: dict[str, str], root: Path | None = None) -> Workspace:
     """Load an in-memory workspace (file name → text); used by tests, benchmarks and the
     language server. With ``root``, names are paths relative to it: files and diagnostics are

@@ -11,7 +11,7 @@ Layout (architecture rule 9):
 * :mod:`jengine.lsp.features` — one module per feature, each a set of plain functions.
 
 pygls and lsprotocol are imported only inside this package, and only when the server starts
-(``pip install 'jexpr[lsp]'``).
+(the ``lsp`` extra: ``pip install -e '.[lsp]'`` in the repository).
 """
 
 from __future__ import annotations

@@ -35,7 +35,9 @@ def collect(store: Store) -> list[dict[str, Any]]:
             for (j, v, s), counts in sorted(rows.items())]
 
 
-def report_command(path: Path, as_json: bool, out: TextIO) -> int:
+def report_command(path: Path, as_json: bool, out: TextIO, width: int = 160,
+                   colour: bool = False) -> int:
+    """Print the report of a store: JSON, or a table laid out in ``width`` columns."""
     with Store(path) as store:
         rows = collect(store)
     if as_json:
@@ -52,5 +54,6 @@ def report_command(path: Path, as_json: bool, out: TextIO) -> int:
         table.add_row(row["journey"], str(row["version"]), row["step"] or "(journey)",
                       *(str(row.get(c, "")) for c in COLUMNS),
                       ", ".join(f"{k} {v}" for k, v in sorted(discards.items())))
-    Console(file=out, width=160).print(table)
+    Console(file=out, width=width, no_color=not colour, force_terminal=colour,
+            highlight=False).print(table)
     return 0

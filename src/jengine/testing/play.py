@@ -25,23 +25,24 @@ __all__ = ["run_scenario"]
 
 
 def run_scenario(scenario: Scenario, *, transport: Transport | None = None,
-                 keep: Path | None = None) -> ScenarioResult:
-    """Run a scenario in a temporary folder (or ``keep``) and compare its outputs."""
+                 keep: Path | None = None, engine: str = "embedded") -> ScenarioResult:
+    """Run a scenario in a temporary folder (or ``keep``) and compare its outputs;
+    ``engine`` is ``embedded`` or ``temporal`` (the time-skipping test server)."""
     try:
         stub = stub_transport(scenario)
     except ScenarioError as e:
         return ScenarioResult(scenario, None, [f"{scenario.path}: {e}"])
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        outputs = _execute(scenario, keep, transport or stub, stub)
+        outputs = _execute(scenario, keep, transport or stub, stub, engine)
     else:
         with tempfile.TemporaryDirectory(prefix="jengine-scenario-") as tmp:
-            outputs = _execute(scenario, Path(tmp), transport or stub, stub)
+            outputs = _execute(scenario, Path(tmp), transport or stub, stub, engine)
     return ScenarioResult(scenario, outputs, compare(scenario, outputs))
 
 
 def _execute(scenario: Scenario, folder: Path, transport: Transport,
-             stub: StubTransport) -> Outputs:
+             stub: StubTransport, engine: str = "embedded") -> Outputs:
     options = RunOptions(
         workspace=_materialize(scenario, folder), events=_write_events(scenario, folder),
         profiles=_write_profiles(scenario, folder), state=folder / "state.db",
@@ -51,7 +52,12 @@ def _execute(scenario: Scenario, folder: Path, transport: Transport,
         batch_size=scenario.batch_size, transport=transport, env=dict(scenario.env))
     if scenario.test_wait is not None:
         options.test_wait = scenario.test_wait
-    result = run(options)
+    if engine == "temporal":
+        from jengine.temporal.simulate import run_blocking
+
+        result = run_blocking(options)
+    else:
+        result = run(options)
     return Outputs(outbox=_read(options.outbox), journal=_read(options.journal),
                    dead_letters=_read(options.dead_letters),
                    requests=[r.to_json() for r in stub.requests], status=result.status,

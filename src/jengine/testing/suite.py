@@ -5,6 +5,7 @@ what :func:`run_folder` reports."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -37,6 +38,7 @@ class TestRun:
     results: list[ScenarioResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # by scenario file
 
     @property
     def passed(self) -> int:
@@ -48,8 +50,9 @@ class TestRun:
 
 
 def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None = None,
-               out: TextIO | None = None) -> TestRun:
-    """Run every scenario of ``root`` (only those about ``journeys`` when given)."""
+               out: TextIO | None = None, engine: str = "embedded") -> TestRun:
+    """Run every scenario of ``root`` (only those about ``journeys`` when given) on
+    ``engine`` (``embedded`` or ``temporal``)."""
     run = TestRun()
     for path in discover(root):
         try:
@@ -60,7 +63,10 @@ def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None 
             continue
         if journeys and not set(journeys) & set(scenario.journeys):
             continue
-        result = run_scenario(scenario, keep=keep / scenario.name if keep else None)
+        start = time.perf_counter()
+        result = run_scenario(scenario, keep=keep / scenario.name if keep else None,
+                              engine=engine)
+        run.seconds[str(path)] = time.perf_counter() - start
         run.results.append(result)
         _print(out, _result_text(result))
         _cover(run, scenario, result, journeys)

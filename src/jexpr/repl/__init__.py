@@ -17,8 +17,12 @@ import sys
 
 __all__ = ["configure", "run"]
 
-_MISSING = ("the interactive REPL needs prompt_toolkit and pygments: "
-            "pip install 'jexpr[repl]' (piped input works without them)")
+
+def _missing() -> str:
+    from jexpr.console import install_hint
+
+    return ("the interactive REPL needs prompt_toolkit and pygments (the 'repl' extra): "
+            f"{install_hint('repl')} (piped input works without them)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,5 +49,5 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as e:
         if e.name not in ("prompt_toolkit", "pygments"):
             raise
-        raise UsageError(_MISSING) from None
+        raise UsageError(_missing()) from None
     return interact(session)

@@ -110,7 +110,7 @@ def test_completion_contexts(analysis: Analysis, root: Path) -> None:
     assert labels(analysis, text, "#{ExperiencePlatform.") == ["ProfileFieldGroup", "Events"]
     fields = labels(analysis, text, "#{ExperiencePlatform.Events.experienceevent.")
     assert {"_id", "timestamp", "all", "first"} <= set(fields)
-    assert "step" in labels(analysis, text, "(\n                   currentDataPackField.")
+    assert "step" in labels(analysis, text, "(\n        currentDataPackField.")
     assert labels(analysis, text, "opened hello -> ")[:3] == ["hello", "pause", "engaged"]
     assert labels(analysis, text, "  pause: ")[:3] == ["action", "await", "condition"]
     assert labels(analysis, text, "hello: email {\n") == ["template", "to"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jengine.lang.parse import split_declarations
+from jengine.lang.recovery import split_declarations
 
 _TOKEN = re.compile(r"""//[^\n\r]*|/\*.*?(?:\*/|\Z)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?"""
                     r"""|@event\{|@datasetLookup\{|@action\{|@journey\{|@\{|\#\{|[{}()\[\]]""",

@@ -65,7 +65,7 @@ async def test_definition_across_files(client: LanguageClient, root: Path) -> No
         position=_pos(text, "@event{PurchaseMade.total}", 8)))
     locations = result if isinstance(result, list) else [result]
     assert [(loc.uri.rsplit("/", 1)[1], loc.range.start.line) for loc in locations
-            if isinstance(loc, types.Location)] == [("common.journey", 30)]
+            if isinstance(loc, types.Location)] == [("common.journey", 36)]
 
 
 @pytest.mark.asyncio

@@ -198,7 +198,7 @@ async def test_completion(client: LanguageClient, root: Path) -> None:
     assert "firstName" in await complete(client, uri, text, "@event{SubscriptionCreated.")
     assert "address" in await complete(client, uri, text,
                                        "#{ExperiencePlatform.ProfileFieldGroup.personalEmail.")
-    assert "step" in await complete(client, uri, text, "all(\n                   "
+    assert "step" in await complete(client, uri, text, "all(\n        "
                                     "currentDataPackField.")
     assert "Unsubscribed" in await complete(client, uri, text, "exit on event ")
     assert {"entry", "exit", "version"} <= set(await complete(client, uri, text,

@@ -1,0 +1,134 @@
+"""Running against a real Temporal service: ``jengine worker`` and ``jengine run --engine
+temporal --temporal HOST:PORT`` (the commands' bodies; the argument parsing is in
+:mod:`jengine.cli`).
+
+:func:`serve_worker` publishes the workspace (journey versions, §4.5) to the shared store,
+starts a worker on the task queue and runs it until SIGINT/SIGTERM. :func:`feed` publishes the
+workspace, tells the global workflow which versions opened, loads the profiles and sends every
+input line with signal-with-start; it returns when Temporal has accepted every input (the
+outputs appear in the store as the workers process them: ``jengine report --store``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from jengine.core.context import Options
+from jengine.lang import ast as A
+from jengine.runtime.io import DeadLetter, open_input, read_lines, read_profiles
+from jengine.temporal.client import Feeder
+from jengine.temporal.config import Config
+from jengine.temporal.connect import Connection, connect
+from jengine.temporal.specs import Published, publish
+from jengine.temporal.store import SharedStore
+from jengine.temporal.stores import open_store
+from jengine.temporal.worker import build_worker, refresh_specs
+
+__all__ = ["FeedResult", "feed", "serve_worker"]
+
+
+def _published(store: SharedStore, workspace: Path, options: Options, err: TextIO) -> Published:
+    published = publish(store, workspace, options)
+    for line in published.diagnostics:
+        print(line, file=err)
+    for problem in published.problems:
+        print(f"{workspace}: error {problem}", file=err)
+    return published
+
+
+async def _serve(conn: Connection, config: Config, store_location: str, workspace: Path,
+                 options: Options, err: TextIO, max_concurrent: int, sticky: float) -> int:
+    store = open_store(store_location)
+    try:
+        published = _published(store, workspace, options, err)
+        if published.snapshot is None:
+            return 1
+        client = await connect(conn)
+        worker, executor = build_worker(client, config, store, max_concurrent=max_concurrent,
+                                        sticky_timeout=sticky)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        refresher = asyncio.create_task(refresh_specs(store))
+        print(f"jengine worker: polling {config.task_queue} on {conn.address} "
+              f"(namespace {conn.namespace}), store {store.location}", file=err, flush=True)
+        try:
+            async with worker:
+                await stop.wait()
+        finally:
+            refresher.cancel()
+            executor.shutdown(wait=False)
+        return 0
+    finally:
+        store.close()
+
+
+def serve_worker(conn: Connection, config: Config, store_location: str, workspace: Path,
+                 options: Options, err: TextIO | None = None, max_concurrent: int = 50,
+                 sticky: float = 10.0) -> int:
+    """``jengine worker``: the exit status."""
+    status = asyncio.run(_serve(conn, config, store_location, workspace, options,
+                                err or sys.stderr, max_concurrent, sticky))
+    gc.collect()  # drop the SDK's client before the interpreter exits (see docs/temporal.md)
+    return status
+
+
+@dataclass
+class FeedResult:
+    status: int = 0
+    inputs: int = 0
+    accepted: int = 0
+    profiles: int = 0
+
+
+async def _feed(conn: Connection, config: Config, store_location: str, workspace: Path,
+                events: str, profiles: Path | None, options: Options,
+                err: TextIO) -> FeedResult:
+    result = FeedResult()
+    store = open_store(store_location)
+    try:
+        published = _published(store, workspace, options, err)
+        if published.snapshot is None:
+            result.status = 1
+            return result
+        client = await connect(conn)
+        feeder = Feeder(client, config, store, published.snapshot, source=f"run:{events}")
+        reads = [v for v in published.opened if _reads(published, v)]
+        if reads:
+            await feeder.opened(reads, None)
+        if profiles is not None:
+            for n, item in enumerate(read_profiles(profiles), start=1):
+                if isinstance(item, DeadLetter):
+                    print(f"{profiles}:{item.line}: warning bad_input {item.message}", file=err)
+                    continue
+                await feeder.profile(n, item, None)
+                result.profiles += 1
+        with open_input(events) as stream:
+            for line in read_lines(stream):
+                result.inputs += 1
+                ack = await feeder.line(line)
+                result.accepted += 1 if ack.keys else 0
+        return result
+    finally:
+        store.close()
+
+
+def _reads(published: Published, version: tuple[str, int]) -> bool:
+    vs = published.spec.version(*version)
+    return vs is not None and isinstance(vs.journey.entry, A.EntryRead)
+
+
+def feed(conn: Connection, config: Config, store_location: str, workspace: Path, events: str,
+         profiles: Path | None, options: Options, err: TextIO | None = None) -> FeedResult:
+    """``jengine run --engine temporal --temporal HOST:PORT``."""
+    result = asyncio.run(_feed(conn, config, store_location, workspace, events, profiles,
+                               options, err or sys.stderr))
+    gc.collect()
+    return result
