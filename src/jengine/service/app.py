@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -157,8 +157,11 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "inbox_depth": service.writer.depth})
 
 
-def create_app(service: Service) -> Starlette:
-    """The application (see the module docstring)."""
+def create_app(service: Service, mounts: Mapping[str, Any] | None = None) -> Starlette:
+    """The application (see the module docstring). ``mounts``: path → ASGI sub-application
+    mounted beside the API — the mount point for the channels' tracking and provider-feedback
+    app, which takes :meth:`Service.submit` to turn opens, clicks and bounces into
+    ``@reaction`` inputs (docs/serve.md, "Mounting the tracking endpoints")."""
     cfg = service.config
 
     @contextlib.asynccontextmanager
@@ -186,6 +189,7 @@ def create_app(service: Service) -> Starlette:
         Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
         *ingest.routes(), *manage.routes(), *readapi.routes(), *dashboard.routes(),
         Mount("/static", StaticFiles(packages=[("jengine.service", "static")]), name="static"),
+        *(Mount(path, app=sub) for path, sub in (mounts or {}).items()),
     ]
     middleware = [Middleware(AccessLog, service=service)]
     if cfg.cors_origins:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from jengine.lang.model import Model
 from jengine.service.catalog import Catalog
@@ -85,6 +85,23 @@ class Service:
             row = conn.execute("SELECT line FROM input_offsets WHERE source = ?",
                                (INBOX_SOURCE,)).fetchone()
         return int(row[0]) if row else 0
+
+    async def submit(self, event: dict[str, Any], key: str | None = None) -> int:
+        """Commit one input event (journey spec §5.1, e.g. an ``@reaction`` from a mounted
+        tracking app) to the inbox; its ``seq`` once committed. A malformed event raises
+        ``ValueError`` with the coded message ``jengine run`` would dead-letter it with."""
+        from jengine.runtime.io import DeadLetter, SourceLine, parse_event_line
+        from jengine.service.native import CHECK_ARRIVAL, RESERVED, Item, dumps
+
+        line = dumps(event)
+        parsed = parse_event_line(SourceLine(1, line), CHECK_ARRIVAL)
+        if isinstance(parsed, DeadLetter):
+            raise ValueError(f"{parsed.reason}: {parsed.message}")
+        if parsed.event in RESERVED:
+            raise ValueError(f"bad_input: `{parsed.event}` inputs are made by the service")
+        accepted = await self.writer.submit([Item(key, line)])
+        self.metrics.ingested.labels("mounted").inc(len(accepted.seqs))
+        return accepted.last
 
     async def wait_processed(self, seq: int, timeout: float) -> bool:
         """Wait until the engine has committed inbox row ``seq`` (False on timeout)."""

@@ -56,12 +56,21 @@ def split_body(body: bytes, content_type: str) -> list[tuple[dict[str, int], Any
     try:
         value = parse_json(body)
     except BodyError:
-        if body.count(b"\n") > 0:          # NDJSON sent as plain JSON
+        first = next((line for line in body.split(b"\n") if line.strip()), b"")
+        if first.strip() != body.strip() and _is_json(first):   # NDJSON sent as plain JSON
             return [({"line": n}, v) for n, v in parse_ndjson(body)]
         raise
     if isinstance(value, list):
         return [({"index": i}, v) for i, v in enumerate(value)]
     return [({"index": 0}, value)]
+
+
+def _is_json(text: bytes) -> bool:
+    try:
+        parse_json(text)
+    except BodyError:
+        return False
+    return True
 
 
 def _key(obj: Any, where: dict[str, int]) -> str | None:

@@ -98,11 +98,10 @@ class Server:
             self.child.start()
             line = self._announced(timeout)
         else:
-            err = open(self.folder / f"serve-{self.runs}.log", "wb")
-            self.proc = subprocess.Popen([sys.executable, "-m", "jengine", *argv],
-                                         cwd=self.folder, env=self.env,
-                                         stdout=subprocess.PIPE, stderr=err)
-            err.close()
+            with open(self.folder / f"serve-{self.runs}.log", "wb") as err:
+                self.proc = subprocess.Popen([sys.executable, "-m", "jengine", *argv],
+                                             cwd=self.folder, env=self.env,
+                                             stdout=subprocess.PIPE, stderr=err)
             line = self._first_line(timeout)
         self.port = int(json.loads(line)["port"])
         self._wait_ready(timeout)
