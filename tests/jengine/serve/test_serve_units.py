@@ -179,3 +179,15 @@ def test_bodies_and_the_mount_point(tmp_path: Path) -> None:
     service.writer.close()
     rows = sqlite3.connect(cfg.state).execute("SELECT line FROM inbox ORDER BY seq").fetchall()
     assert [json.loads(r[0])["event"] for r in rows] == ["@reaction", "A"]
+
+
+def test_vendored_viz_is_the_extension_version() -> None:
+    """One Viz.js version in the repository: the dashboard's file is the extension's pin."""
+    root = Path(__file__).resolve().parents[3]
+    pinned = json.loads((root / "vscode-extension" / "package.json").read_text())[
+        "devDependencies"]["@viz-js/viz"]
+    vendored = (root / "src" / "jengine" / "service" / "static" / "viz-global.js")
+    assert vendored.read_text(encoding="utf-8")[:40].split("\n")[1] == f"Viz.js {pinned}"
+    built = root / "vscode-extension" / "node_modules" / "@viz-js" / "viz" / "dist"
+    if (built / "viz-global.js").exists():   # after the extension's npm ci
+        assert (built / "viz-global.js").read_bytes() == vendored.read_bytes()
