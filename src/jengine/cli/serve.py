@@ -53,7 +53,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         from jengine.service.server import run_server
     except ImportError as exc:
+        from jexpr.console import install_hint
+
         print(f"jengine: error: jengine serve needs the 'serve' extra ({exc.name} is missing): "
-              "pip install 'jexpr[serve]'", file=err)
+              f"{install_hint('serve')}", file=err)
         return 2
     return run_server(config, out)

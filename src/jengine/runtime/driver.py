@@ -89,6 +89,7 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
+    loop.published = ws
     loop.setup(reg.opened)
     try:
         loop.run()
@@ -194,7 +195,7 @@ class Loop:
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
-        self.published: Any = None   # the published workspace (jengine.runtime.live)
+        self.published: Any = None   # the workspace the spec was built from
         self.pause_due: int | None = None   # when a journey pause ends by itself (µs)
 
     def now(self) -> dt.datetime:
@@ -290,6 +291,7 @@ class Loop:
                 if reg.spec is None:
                     raise _Refused(reg.problems)
                 self._use(reg.spec)
+                self.published = ws
                 self._opened(reg.opened)
                 self.timers.write(self.store)
         except _Refused as refused:

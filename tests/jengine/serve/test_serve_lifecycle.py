@@ -5,13 +5,18 @@ step, fresh entrances discarded), resume (held profiles go on), close to new ent
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
-from serve_helpers import WORKSPACE, Server, basic, without
+from serve_helpers import ADMIN, WORKSPACE, Server, basic, without
+
+from jengine.cli import main
 
 
 def _wait(check: Any, timeout: float = 30.0) -> Any:
@@ -67,18 +72,34 @@ def test_lifecycle(tmp_path: Path) -> None:
                       ("carol@x.org", "hello"), ("dan@x.org", "hello")]
 
 
+def _cli_publish(server: Server) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"JENGINE_ADMIN_TOKEN": ADMIN}):
+        rc = main(["publish", "--url", server.url], out, err)
+    return rc, out.getvalue(), err.getvalue()
+
+
 def _publish_refusals(server: Server, ws: Path) -> None:
     broken = ws / "broken.journey"
     broken.write_text("journey broken {\n  version 1\n  entry on event Nope\n  a: end\n}\n")
     r = server.post("/v1/publish")
     assert r.status_code == 422 and r.json()["code"] == "workspace_errors"
-    codes = {d["code"] for d in r.json()["diagnostics"]}
-    assert codes and all(d["file"] == "broken.journey" for d in r.json()["diagnostics"]
-                         if d["severity"] == "error"), codes
+    errors = [d for d in r.json()["diagnostics"] if d["severity"] == "error"]
+    assert errors and {d["file"] for d in errors} == {"broken.journey"}
+    rc, out, err = _cli_publish(server)        # `jengine publish`: the CLI's 1-based format
+    first = errors[0]
+    start = first["range"]["start"]
+    assert rc == 1 and out == ""
+    assert (f"broken.journey:{start['line'] + 1}:{start['column'] + 1}: error "
+            f"{first['code']} ") in err
     broken.unlink()
+    rc, out, err = _cli_publish(server)
+    assert rc == 0, err
+    assert sorted(out.splitlines()) == ["published onboarding version 1",
+                                        "published orders version 1"]
     r = server.post("/v1/publish")
-    assert r.status_code == 200, r.text
-    assert {(p["journey"], p["version"]) for p in r.json()["published"]} == {
+    assert r.status_code == 200 and r.json()["published"] == [], r.text
+    assert {(p["journey"], p["version"]) for p in r.json()["unchanged"]} == {
         ("onboarding", 1), ("orders", 1)}
     assert _status(server, "orders") == "live"
     text = (ws / "onboarding.journey").read_text()

@@ -72,6 +72,13 @@ def test_scenario_segment_and_http(tmp_path: Path) -> None:
         _wait(lambda: len(server.lines("outbox.jsonl")) >= 6, timeout=60)
         server.drained()
         assert server.get("/v1/journeys/onboarding")["versions"][0]["counts"]["entered"] == 2
+        metrics = httpx.get(server.url + "/metrics", headers={
+            "Authorization": "Bearer adm_test_0123456789abcdef"}).text
+        for line in ('jengine_step_total{journey="onboarding",version="1",step="hello",'
+                     'outcome="completed"} 2.0', "jengine_dead_letters_total 1.0",
+                     "jengine_inbox_depth 0.0", 'jengine_events_ingested_total{source='
+                     '"segment"} 4.0', "jengine_events_duplicate_total 2.0"):
+            assert line in metrics, line
     finally:
         rc = server.stop()
     assert rc == 0, server.logs()[-3000:]

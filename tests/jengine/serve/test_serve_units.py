@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import io
 import json
+import os
 import sqlite3
 import zlib
 from pathlib import Path
@@ -191,3 +193,49 @@ def test_vendored_viz_is_the_extension_version() -> None:
     built = root / "vscode-extension" / "node_modules" / "@viz-js" / "viz" / "dist"
     if (built / "viz-global.js").exists():   # after the extension's npm ci
         assert (built / "viz-global.js").read_bytes() == vendored.read_bytes()
+
+
+def test_builtin_inputs_in_a_file_run(tmp_path: Path) -> None:
+    """``@profile`` (merge) and ``@journey`` work in ``jengine run`` too: same loop."""
+    from jengine.runtime.runner import RunOptions, run
+
+    events = tmp_path / "events.jsonl"
+    lines = [
+        {"event": "@profile", "time": "2026-12-01T00:00:00Z", "payload": {
+            "profile": {"id": "a@x.org", "attributes": {"traits": {"name": "Ann"}}},
+            "merge": True}},
+        {"event": "@profile", "time": "2026-12-01T00:00:01Z", "payload": {
+            "profile": {"id": "a@x.org", "attributes": {"traits": {"phone": "+33"}}},
+            "merge": True}},
+        {"event": "@journey", "time": "2026-12-01T00:00:02Z", "payload": {
+            "command": "close", "journey": "orders", "version": 1}},
+        {"event": "SignedUp", "time": "2026-12-01T00:00:03Z",
+         "payload": {"email": "a@x.org", "plan": "pro"}},
+        {"event": "Purchased", "time": "2026-12-01T00:00:04Z",
+         "payload": {"email": "b@x.org", "total": 1.0}},
+        {"event": "@journey", "time": "2026-12-01T00:00:05Z", "payload": {"command": "fly"}},
+    ]
+    events.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    result = run(RunOptions(workspace=WORKSPACE, events=events, state=tmp_path / "s.db",
+                            outbox=tmp_path / "o.jsonl", journal=tmp_path / "j.jsonl",
+                            dead_letters=tmp_path / "d.jsonl"))
+    assert result.status == 0
+    outbox = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [(o["step"], o["params"].get("name")) for o in outbox] == [("hello", "Ann")]
+    journal = [json.loads(x) for x in (tmp_path / "j.jsonl").read_text().splitlines()]
+    assert [(j["journey"], j["outcome"], j.get("reason")) for j in journal
+            if j["profile"] in (None, "b@x.org") and j["journey"] == "orders"] == [
+        ("orders", "closed", None), ("orders", "discarded", "closed_version")]
+    dead = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert [(d["line"], d["reason"]) for d in dead] == [(6, "refused")]
+
+
+def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
+    from unittest import mock
+
+    from jengine.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"JENGINE_WRITE_KEYS": "", "JENGINE_ADMIN_TOKEN": ""}):
+        assert main(["serve", str(WORKSPACE), "--port", "0"], out, err) == 2
+    assert "no write key" in err.getvalue() and out.getvalue() == ""
