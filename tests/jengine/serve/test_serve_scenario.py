@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from segment.analytics import Client
 from serve_helpers import WRITE_KEY, Server, basic, without
 
@@ -72,13 +73,16 @@ def test_scenario_segment_and_http(tmp_path: Path) -> None:
         _wait(lambda: len(server.lines("outbox.jsonl")) >= 6, timeout=60)
         server.drained()
         assert server.get("/v1/journeys/onboarding")["versions"][0]["counts"]["entered"] == 2
-        metrics = httpx.get(server.url + "/metrics", headers={
+        text = httpx.get(server.url + "/metrics", headers={
             "Authorization": "Bearer adm_test_0123456789abcdef"}).text
-        for line in ('jengine_step_total{journey="onboarding",version="1",step="hello",'
-                     'outcome="completed"} 2.0', "jengine_dead_letters_total 1.0",
-                     "jengine_inbox_depth 0.0", 'jengine_events_ingested_total{source='
-                     '"segment"} 4.0', "jengine_events_duplicate_total 2.0"):
-            assert line in metrics, line
+        metrics = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for family in text_string_to_metric_families(text) for s in family.samples}
+        assert metrics[("jengine_step_total", (("journey", "onboarding"), ("outcome", "completed"),
+                                               ("step", "hello"), ("version", "1")))] == 2
+        assert metrics[("jengine_events_ingested_total", (("source", "segment"),))] == 4
+        for name, value in (("jengine_dead_letters_total", 1), ("jengine_inbox_depth", 0),
+                            ("jengine_events_duplicate_total", 2)):
+            assert metrics[(name, ())] == value, name
     finally:
         rc = server.stop()
     assert rc == 0, server.logs()[-3000:]
