@@ -31,7 +31,7 @@ from jexpr.console import (
     reason,
     usage_arg,
 )
-from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
+from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError, strict_ajo
 from jexpr.report import colourize, format_diagnostics, wants_colour
 from jexpr.runtime.jsonenc import to_json
 
@@ -148,6 +148,8 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
                    help="usage context (as for eval)")
     p.add_argument("--json", action="store_true",
                    help="print a JSON array of diagnostics (spec §15.1 shape)")
+    p.add_argument("--ajo", action="store_true",
+                   help="strict AJO mode: W-AJO-* warnings are errors (AJO refuses them)")
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -158,6 +160,8 @@ def _run_check(args: argparse.Namespace) -> int:
     field_types = read_declarations(args.field_types, "field-types file")
     schema = read_declarations(args.schema, "schema file")
     diags = jexpr.check(text, fieldTypes=field_types, schema=schema, usage=args.usage)
+    if args.ajo:
+        diags = [strict_ajo(d) for d in diags]
     if args.json:
         print(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
     elif diags:

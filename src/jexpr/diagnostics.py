@@ -8,7 +8,7 @@ fix) plus a hint. Phases collect diagnostics in lists and keep going; only the f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from jexpr.source import Span
@@ -155,3 +155,14 @@ class EvaluationError(Exception):
         self.diagnostic = diagnostic
         self.internal = False  # True when raised for an unexpected Python exception
         super().__init__(f"{diagnostic.code}: {diagnostic.message}")
+
+
+def strict_ajo(diagnostic: Diagnostic) -> Diagnostic:
+    """Strict AJO mode: a ``W-AJO-*`` warning (AJO refuses to save such an expression or
+    journey) becomes an error with the same code; anything else is returned unchanged."""
+    if diagnostic.is_error or not diagnostic.code.startswith("W-AJO-"):
+        return diagnostic
+    hint = "strict AJO mode: AJO refuses this" + (f"; {diagnostic.hint}" if diagnostic.hint
+                                                   else "")
+    return replace(diagnostic, severity="error", hint=hint)
+

@@ -20,8 +20,8 @@ from jexpr.runtime.values import INT_MAX, INT_MIN
 CASES: list[tuple[Callable[[Any], Any], Any, Any]] = [
     # toBool
     (to_bool, "true", True),
-    (to_bool, "TRUE", True),
-    (to_bool, "tRuE", True),
+    (to_bool, "TRUE", False),    # Adobe: true only for exactly "true" (issue 14)
+    (to_bool, "tRuE", False),
     (to_bool, " true", False),
     (to_bool, "1", False),
     (to_bool, "yes", False),

@@ -33,6 +33,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("workspace", type=Path,
                    help="a folder holding workspaces of .journey files (or one file)")
     p.add_argument("--no-warnings", action="store_true", help="print errors only")
+    p.add_argument("--ajo", action="store_true", help="strict AJO mode: W-AJO-* warnings are "
+                   "errors (also: ajo-strict = true in the workspace's journeys.toml)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: counts and every diagnostic (0-based ranges)")
 
@@ -42,19 +44,21 @@ def diagnostic_json(item: FileDiagnostic) -> dict[str, Any]:
     return {"file": str(item.path), **item.diagnostic.to_dict()}
 
 
-def workspaces(path: Path) -> list[Workspace]:
-    """The loaded workspaces at ``path`` (module docstring)."""
+def workspaces(path: Path, ajo_strict: bool = False) -> list[Workspace]:
+    """The loaded workspaces at ``path`` (module docstring); ``ajo_strict`` forces strict AJO
+    mode (else each workspace's ``journeys.toml`` says)."""
+    strict = True if ajo_strict else None
     if existing(path).is_file():
-        return [load_workspace(path)]
+        return [load_workspace(path, strict)]
     roots = discover(path)
     if not roots:
         raise UsageError(f"{path}: no .journey files here (a workspace is a folder holding "
                          ".journey files, or a journeys.toml marker)")
-    return [load_files(r.folder, r.files, r.config) for r in roots]
+    return [load_files(r.folder, r.files, r.config, strict) for r in roots]
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    loaded = workspaces(args.workspace)
+    loaded = workspaces(args.workspace, args.ajo)
     every = [d for ws in loaded for d in ws.diagnostics]
     shown = [d for d in every if d.is_error or not args.no_warnings]
     errors = sum(1 for d in every if d.is_error)

@@ -38,7 +38,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--outbox", type=Path, default=Path("outbox.jsonl"))
     p.add_argument("--journal", type=Path, default=Path("journal.jsonl"))
     p.add_argument("--dead-letters", type=Path, default=Path("deadletters.jsonl"))
-    p.add_argument("--dry-run", action="store_true", help="execute no action (§4.7)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="execute no action, update no profile, take no reaction (§4.7)")
+    p.add_argument("--dry-run-datasources", action="store_true",
+                   help="dry run: read external data sources (default: they read as null)")
     p.add_argument("--test", action="store_true", help="test mode: test profiles only")
     p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
     p.add_argument("--batch", type=int, default=500, help="inputs per commit")
@@ -92,7 +95,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             workspace=args.workspace, events=args.events, profiles=args.profiles,
             state=args.state, outbox=args.outbox, journal=args.journal,
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
-            dry_run=args.dry_run, test_mode=args.test, test_wait=_wait(args.test_wait),
+            dry_run=args.dry_run, dry_run_datasources=args.dry_run_datasources,
+            test_mode=args.test, test_wait=_wait(args.test_wait),
             batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
             err=err, env=run_environment(args.workspace, args.env_file))
     except ArgError as exc:

@@ -32,9 +32,7 @@ import hashlib
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jengine.core.instants import from_micros, render_instant
 from jengine.core.keys import canonical_params, datasource_key
@@ -42,6 +40,7 @@ from jengine.core.state import DataValue, Json
 from jengine.lang import ast as A
 from jengine.lang.model import JourneyModel, Model
 from jexpr.diagnostics import EvaluationError
+from jexpr.runtime.temporal import zone as temporal_zone
 from jexpr.syntax import ast as X
 
 __all__ = ["Env", "NeedData", "Options", "Spec", "VersionSpec", "data_key", "seed_hash",
@@ -58,6 +57,9 @@ class Options:
     dry_run: bool = False
     test_mode: bool = False
     test_wait_us: int = 10_000_000
+    dry_run_datasources: bool = False
+    """In a dry run, read external data sources (AJO: disabled by default; a read then gives
+    null, as if the field were absent)."""
 
 
 @dataclass(frozen=True)
@@ -150,14 +152,18 @@ def seed_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-@lru_cache(maxsize=512)
-def valid_zone(name: str | None) -> ZoneInfo | None:
-    if not name:
+def valid_zone(name: object) -> dt.tzinfo | None:
+    """The zone of an X§12.3 zone id (the same rule ``jengine check`` applies), else None."""
+    if not isinstance(name, str) or not name:
         return None
-    try:
-        return ZoneInfo(name)
-    except (ValueError, OSError, KeyError):
-        return None
+    return temporal_zone(name)
+
+
+def profile_zone_invalid(journey: JourneyModel, profile: Json | None) -> bool:
+    """Under ``timezone profile``: the profile has a ``timeZone`` that is set (not null, not
+    empty) but not a valid zone, so the journey zone is used instead (reported at entry)."""
+    tz = (profile or {}).get("timeZone")
+    return journey.profile_timezone and tz not in (None, "") and valid_zone(tz) is None
 
 
 def zone_of(journey: JourneyModel, profile: Json | None) -> str:
@@ -233,6 +239,9 @@ class Env:
     def resolve(self, source: str, group: str, params: dict[str, Any]) -> Any:
         if source == EP:
             return profile_group(self.profile, group)
+        options = self.spec.options
+        if options.dry_run and not options.dry_run_datasources:
+            return None  # AJO's dry run disables data sources: the field reads as absent
         key = data_key(source, group, params)
         if key not in self.data:
             self.missing.append((key, source, group, params,

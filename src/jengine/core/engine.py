@@ -35,13 +35,12 @@ from jengine.core.entry import (
     enter,
     jump_into,
     load_profile,
-    read_audience,
     route_audience,
-    route_business,
     route_event,
     route_reaction,
     window_end,
 )
+from jengine.core.reads import read_audience, route_business
 from jengine.core.run import Run
 from jengine.core.state import (
     ActionResultIn,
@@ -117,8 +116,9 @@ def _timer(run: Run, t: TimerIn) -> None:
         window_end(run, t.payload["journey"], t.payload["version"])
     elif kind == "read":
         read_audience(run, t.payload["journey"], t.payload["version"], t.payload)
-    elif kind == "enter":
-        enter(run, t.payload["journey"], t.payload["profile"], None, {}, None)
+    elif kind == "enter":  # a member of a read audience or business execution, at its rate
+        enter(run, t.payload["journey"], t.payload["profile"], t.payload.get("event"),
+              t.payload.get("payload") or {}, None)
     elif t.instance is not None and t.instance in run.state.instances:
         _instance_timer(run, t)
 

@@ -3,14 +3,22 @@
 Per journey, in name order: (a) exit criteria of the active instance's version, (b) delivery
 to an await ``event`` trigger, (c) entry, with the checks of §4.3 4c in their order. A jump
 (§3.2) enters through the same checks. Audience changes (``@audience`` inputs and rule
-changes), reactions and business events have their own small routers here.
+changes) and reactions have their own small routers here; read-audience runs and business
+events are in :mod:`jengine.core.reads`. The re-entrance rule is AJO's (``after 5m`` by
+default; ``never`` lasts one journey timeout from the previous entry).
 """
 
 from __future__ import annotations
 
-from jengine.core.context import MEMBER, Env, VersionSpec, is_member, rule_memberships
+from jengine.core.context import (
+    MEMBER,
+    Env,
+    VersionSpec,
+    profile_zone_invalid,
+    rule_memberships,
+)
 from jengine.core.run import Run, new_instance
-from jengine.core.state import AudienceIn, BusinessIn, EventIn, Json, ProfileIn, ReactionIn, pair
+from jengine.core.state import AudienceIn, EventIn, Json, ProfileIn, ReactionIn, pair
 from jengine.core.steps import (
     HELD,
     PAUSED,
@@ -23,8 +31,8 @@ from jengine.lang import ast as A
 from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
 
-__all__ = ["enter", "jump_into", "load_profile", "read_audience", "route_audience",
-           "route_business", "route_event", "route_reaction", "window_end"]
+__all__ = ["enter", "jump_into", "load_profile", "route_audience", "route_event",
+           "route_reaction", "window_end"]
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -150,8 +158,10 @@ def _reentrance(run: Run, vs: VersionSpec, journey: str, profile: str) -> str | 
         return None
     j = vs.journey
     if j.reentrance == "never":
-        end = memory.get("lastEnd")
-        if end is None or end + j.timeout_ms * 1000 > run.now_us:
+        # AJO forgets a profile 91 days (the journey timeout) after its entry, so "never"
+        # lasts one timeout from the previous entry (docs/ajo-compatibility.md)
+        last = memory.get("lastEntry")
+        if last is None or last + j.timeout_ms * 1000 > run.now_us:
             return "reentrance_never"
     elif j.reentrance == "after":
         last = memory.get("lastEntry")
@@ -197,7 +207,9 @@ def start(run: Run, vs: VersionSpec, inst: Json) -> None:
     run.state.active[key] = uid
     run.profile(profile, create=True)
     run.schedule(run.now_us + vs.journey.timeout_ms * 1000, 0, uid, {"t": "timeout"})
-    run.ijournal(inst, None, "entered", vs.journey.first)
+    invalid = profile_zone_invalid(vs.journey, run.peek_profile(profile))
+    run.ijournal(inst, None, "entered", vs.journey.first,
+                 "profile_timezone_invalid" if invalid else None)
     advance(run, inst, vs.journey.first)
 
 
@@ -267,10 +279,14 @@ def _audience_one(run: Run, journey: str, inp: AudienceIn, change: str) -> bool:
     return False
 
 
-# ---- reactions and business events ----------------------------------------------------------
+# ---- reactions ------------------------------------------------------------------------------
 
 
 def route_reaction(run: Run, inp: ReactionIn) -> None:
+    if run.options.dry_run:  # AJO's dry run sends nothing, so nothing can be reacted to
+        run.journal(inp.journey, inp.version, inp.profile, inp.step, "discarded", None,
+                    "dry_run")
+        return
     uid = run.active_uid(inp.journey, inp.profile)
     inst = run.state.instances.get(uid) if uid else None
     if inst is None or inst["version"] != inp.version or inp.step not in inst["delivered"]:
@@ -282,7 +298,7 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
         return
     inst = run.inst(inst["uid"])
     record_reaction(run, inst, inp.kind, inp.step)
-    if inst["status"] != "awaiting" or run.options.dry_run:
+    if inst["status"] != "awaiting":
         return
     vs = run.vspec(inst)
     if vs is None:
@@ -295,45 +311,6 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
                     and trig.step.text == inp.step):
                 fire_trigger(run, inst, i)
                 return
-
-
-def route_business(run: Run, inp: BusinessIn) -> None:
-    interest = False
-    for journey in run.spec.journey_names:
-        latest = run.spec.latest(journey)
-        entry = latest.journey.entry if latest else None
-        if isinstance(entry, A.EntryBusiness) and entry.event.text == inp.name:
-            interest = True
-            for pid in members(run, entry.audience.text):
-                enter(run, journey, pid, inp.name, inp.payload, None)
-    if not interest:
-        run.journal(None, None, None, None, "discarded", None, "no_interest")
-
-
-def members(run: Run, audience: str) -> list[str]:
-    """The members of an audience among the slice's profiles, in profile-id order."""
-    return [pid for pid in sorted(run.state.profiles)
-            if is_member(run.spec, audience, run.state.profiles[pid])]
-
-
-def read_audience(run: Run, journey: str, version: int, payload: Json) -> None:
-    """A ``read audience`` schedule fired: members enter, ``rate n per D`` apart (§3.1)."""
-    vs = run.spec.version(journey, version)
-    entry = vs.journey.entry if vs else None
-    if vs is None or not isinstance(entry, A.EntryRead):
-        return
-    pids = members(run, entry.audience.text)
-    count = int(entry.rate.count.value) if entry.rate else 0
-    per = int(entry.rate.per.value) * 1000 if entry.rate else 0
-    for k, pid in enumerate(pids):
-        if count and k >= count:
-            run.schedule(run.now_us + (k // count) * per, 1, None,
-                         {"t": "enter", "journey": journey, "profile": pid})
-        else:
-            enter(run, journey, pid, None, {}, None)
-    if entry.every is not None and run.spec.open.get(journey) == version:
-        run.schedule(run.now_us + int(entry.every.value) * 1000, 1, None,
-                     {"t": "read", "journey": journey, "version": version})
 
 
 def window_end(run: Run, journey: str, version: int) -> None:

@@ -153,7 +153,8 @@ class TimerIn(Base):
 @dataclass(frozen=True)
 class ActionResultIn(Base):
     """The outcome of one custom-action attempt, fed back by the runner at the same time:
-    ``outcome`` is ``finished``, ``retry`` (schedule attempt+1 at ``at``) or ``delayed``
+    ``outcome`` is ``finished``, ``retry`` (schedule attempt+1 at ``at``; ``elapsed_ms`` is the
+    failed attempt's duration, counted against the call's budget with the wait) or ``delayed``
     (the same attempt at ``at``)."""
 
     instance: str = ""
@@ -261,6 +262,8 @@ class CallAction:
     params: dict[str, Any]
     attempt: int
     key: str
+    spent_ms: int = 0
+    """The call's timeout budget used by the earlier attempts and the waits between them."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from jengine.core.context import Env, VersionSpec, rule_memberships, valid_zone
 from jengine.core.instants import to_micros
@@ -154,8 +153,11 @@ def _custom(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Custom) ->
 def start_call(run: Run, inst: Json, name: str, action: str, params: dict[str, Any],
                attempt: int) -> None:
     inst["status"], inst["attempt"] = "calling", attempt
+    if attempt == 1:
+        inst["callSpent"] = 0
     run.effects.append(CallAction(inst["uid"], name, action, params, attempt,
-                                  action_key(inst["uid"], name)))
+                                  action_key(inst["uid"], name),
+                                  int(inst.get("callSpent") or 0)))
 
 
 def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
@@ -167,6 +169,9 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
         return
     if outcome != "finished":
         nxt = attempt + 1 if outcome == "retry" else attempt
+        if outcome == "retry":  # the attempt and the back-off count against the budget
+            inst["callSpent"] = int(inst.get("callSpent") or 0) + elapsed + max(
+                0, at - run.now_us) // 1000
         run.schedule(at, 1, inst["uid"], {"t": "attempt", "token": inst["token"],
                                           "attempt": nxt})
         inst["attempt"] = nxt
@@ -197,7 +202,12 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
 
 def _update(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.UpdateProfile) -> Outcome:
     env = run.env(vs, inst, name)
-    values = [(u, to_plain_json(env.evaluate(u.value))) for u in body.updates]
+    evaluated = [(u, env.evaluate(u.value)) for u in body.updates]
+    if run.options.dry_run:  # AJO's dry run never updates profiles: record what it would write
+        written = {".".join([u.group.text, *(p.text for p in u.path)]): v for u, v in evaluated}
+        _outbox(run, inst, name, "updateProfile", written, "skipped")
+        return _next(vs, name)
+    values = [(u, to_plain_json(v)) for u, v in evaluated]
     before = rule_memberships(run.spec, run.peek_profile(inst["profile"]))
     profile = run.profile(inst["profile"], create=True)
     assert profile is not None
@@ -218,10 +228,10 @@ def _set_path(obj: Json, path: list[str], value: Any) -> Json:
 
 
 def _jump(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Jump) -> Outcome:
-    refused = run.jump(run, inst, body.journey.text)
-    if refused == "jump_skipped":
+    refused = "dry_run" if run.options.dry_run else run.jump(run, inst, body.journey.text)
+    if refused in ("jump_skipped", "dry_run"):  # AJO's dry run does not jump
         nxt = vs.journey.steps[name].next
-        run.ijournal(inst, name, "jump_skipped", nxt)
+        run.ijournal(inst, name, "jump_skipped", nxt, "dry_run" if refused == "dry_run" else None)
         return ("goto", nxt) if nxt is not None else _end_after(run, inst)
     if refused is not None:
         return fail(run, vs, inst, name, refused)
@@ -332,7 +342,7 @@ def _cap(run: Run, vs: VersionSpec, name: str, label: str, limit: int) -> bool:
 
 
 def _time_case(env: Env, test: A.TimeCase, now: dt.datetime) -> bool:
-    zone = valid_zone(env.context["timezone"]) or ZoneInfo("UTC")
+    zone = valid_zone(env.context["timezone"]) or dt.UTC
     local = now.astimezone(zone)
     minutes = local.hour * 60 + local.minute
     day = local.date()
@@ -376,6 +386,9 @@ def _await(run: Run, vs: VersionSpec, inst: Json, name: str, body: A.Await) -> O
     floor = 40_000_000 if has_reaction else 0
     inst["token"] += 1
     inst["status"] = "awaiting"
+    if run.options.dry_run and has_reaction:  # AJO: profiles go through the first reaction
+        first = next(i for i, t in enumerate(triggers) if isinstance(t, A.Reaction))
+        return ("goto", fire_now(run, vs, inst, first))
     timers: list[tuple[int, int]] = []
     for i, trig in enumerate(triggers):
         due = _trigger_due(run, env, inst, trig)
@@ -393,7 +406,7 @@ def _trigger_due(run: Run, env: Env, inst: Json, trig: Any) -> int | None:
     """When a trigger is satisfied by itself: now (a recorded reaction), an instant, or never."""
     if isinstance(trig, A.Reaction):
         recorded = [trig.kind, trig.step.text] in inst["reactions"]
-        return run.now_us if recorded and not run.options.dry_run else None
+        return run.now_us if recorded else None
     if isinstance(trig, A.AfterTrigger):
         return run.now_us + int(trig.duration.value) * 1000
     if isinstance(trig, A.UntilTrigger):

@@ -10,64 +10,22 @@ parse(x)``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
-from jexpr.source import Span
+from jengine.lang.ast_core import (  # noqa: F401  (re-exported: the AST is one namespace)
+    Field,
+    ListType,
+    Literal_,
+    MapType,
+    Name,
+    Node,
+    ObjectType,
+    ScalarType,
+    TypeExpr,
+    dump,
+)
 from jexpr.syntax import ast as X
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Node:
-    span: Span
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Name(Node):
-    """A name, label or keyword-as-label, with its span."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Literal_(Node):
-    """A DURATION, INSTANT, CLOCK, INT or STRING token: its raw text and decoded value."""
-
-    text: str
-    value: Any
-
-
-# ---- types and fields ----
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ScalarType(Node):
-    name: str
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ObjectType(Node):
-    fields: tuple[Field, ...]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ListType(Node):
-    item: TypeExpr
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class MapType(Node):
-    item: TypeExpr
-
-
-TypeExpr = ScalarType | ObjectType | ListType | MapType
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Field(Node):
-    name: Name
-    quoted: bool
-    type: TypeExpr
-
 
 # ---- declaration clauses ----
 
@@ -121,14 +79,84 @@ class Cache(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Header(Node):
+    """A header or query entry: a constant STRING, ``secret("N")`` (``secret``: value is N), or a
+    variable (``type``: the step fills it; ``value`` is None)."""
+
     name: Literal_
-    value: Literal_
+    value: Literal_ | None
     secret: bool
+    type: ScalarType | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Headers(Node):
+    """``headers { … }`` or (``keyword`` ``query``) ``query { … }``."""
+
     headers: tuple[Header, ...]
+    keyword: Literal["headers", "query"] = "headers"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PathParam(Node):
+    """``path``: the step's ``path`` parameter is appended to the URL."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MaxSize(Node):
+    """``maxsize 2MB``: the largest response body read (``value``: bytes)."""
+
+    size: Literal_
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Value(Node):
+    """A STRING, or ``secret("N")`` (``secret``; ``text`` holds N)."""
+
+    text: Literal_
+    secret: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ApiKeyAuth(Node):
+    place: Literal["header", "query"]
+    name: Literal_
+    value: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BasicAuth(Node):
+    user: Value
+    password: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuthParam(Node):
+    name: Name
+    quoted: bool
+    value: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuthBody(Node):
+    kind: Literal["form", "json"]
+    params: tuple[AuthParam, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AuthSetting(Node):
+    """One line of ``auth custom { … }``: ``endpoint "u"``, ``token "path"``, ``bearer``,
+    ``header "N"``, ``query "N"`` or ``cache from "path"`` (``keyword``; ``value`` when given)."""
+
+    keyword: Literal["endpoint", "token", "bearer", "header", "query", "cache from"]
+    value: Literal_ | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CustomAuth(Node):
+    items: tuple[AuthSetting | Method | Headers | AuthBody | Cache, ...]
+
+
+Auth = ApiKeyAuth | BasicAuth | CustomAuth
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -152,7 +180,8 @@ class FieldGroup(Node):
 
 
 Clause = (Namespace | Key | Where | Fields | Schema | Url | Method | Timeout | Cache | Headers
-          | Retries | Limit | FieldGroup)
+          | Retries | Limit | FieldGroup | PathParam | MaxSize | ApiKeyAuth | BasicAuth
+          | CustomAuth)
 
 
 # ---- declarations ----
@@ -234,16 +263,28 @@ class Rate(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EntryRead(Node):
+    """``entry read audience A [at T] [every D | daily | weekly | monthly] [until T]
+    [incremental] [force reentrance] [rate n per D]``; ``calendar`` is the schedule keyword."""
+
     audience: Name
     at: Literal_ | None
     every: Literal_ | None
     rate: Rate | None
+    calendar: Literal["daily", "weekly", "monthly"] | None = None
+    until: Literal_ | None = None
+    incremental: bool = False
+    force: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EntryBusiness(Node):
+    """``entry on business event E read audience A [rate n per D] [executions single|multiple]``
+    (``executions`` None: not written, single)."""
+
     event: Name
     audience: Name
+    rate: Rate | None = None
+    executions: Literal["single", "multiple"] | None = None
 
 
 Setting = Version | Timezone | Reentrance | Timeout | Window | Exit
@@ -445,21 +486,3 @@ def tail_target(tail: Tail) -> tuple[Name | None, Name | None]:
     goto = next((t.target for t in tail if isinstance(t, Goto)), None)
     onerr = next((t.target for t in tail if isinstance(t, OnError)), None)
     return goto, onerr
-
-
-def dump(node: Any, spans: bool = False) -> Any:
-    """A plain, comparable structure (spans and comments left out unless asked for)."""
-    if isinstance(node, X.Node):
-        return X.dump(node, spans)
-    if isinstance(node, Node):
-        out: dict[str, Any] = {"node": type(node).__name__}
-        for f in fields(node):
-            if (f.name == "span" and not spans) or (f.name == "comments" and not spans):
-                continue
-            out[f.name] = dump(getattr(node, f.name), spans)
-        return out
-    if isinstance(node, tuple):
-        return [dump(v, spans) for v in node]
-    if isinstance(node, Span):
-        return [node.start_line, node.start_column, node.end_line, node.end_column]
-    return node

@@ -14,7 +14,8 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 
 from jengine.lang import ast as A
-from jengine.lang.literals import duration_ms, instant
+from jengine.lang.build_auth import AuthBuilder
+from jengine.lang.literals import duration_ms, instant, size_bytes
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
 from jexpr.syntax.literals import decode_string
@@ -27,7 +28,7 @@ def _meta(fn: Any) -> Any:
     return v_args(meta=True, inline=True)(fn)
 
 
-class JourneyBuilder(Transformer[Token, Any]):
+class JourneyBuilder(AuthBuilder, Transformer[Token, Any]):
     """Builds :mod:`jengine.lang.ast` nodes bottom-up."""
 
     def __init__(self, source: Source) -> None:
@@ -57,6 +58,8 @@ class JourneyBuilder(Transformer[Token, Any]):
             value = int(text)
         elif kind == "DURATION":
             value = duration_ms(text)
+        elif kind == "SIZE":
+            value = size_bytes(text)
         elif kind == "INSTANT":
             value = instant(text)
         return A.Literal_(self._tspan(tok), text, value)
@@ -85,6 +88,7 @@ class JourneyBuilder(Transformer[Token, Any]):
         return self._name(children[0])
 
     label = case_label = param_label = day = http_method = _word
+    api_place = body_kind = schedule_kind = executions = _word
 
     def start(self, children: list[A.Declaration]) -> list[A.Declaration]:
         return list(children)
@@ -167,12 +171,28 @@ class JourneyBuilder(Transformer[Token, Any]):
         return A.Header(self._span(meta), self._req(name), self._req(value), False)
 
     @_meta
-    def secret_header(self, meta: Any, name: Token, value: Token) -> A.Header:
-        return A.Header(self._span(meta), self._req(name), self._req(value), True)
+    def secret_header(self, meta: Any, name: Token, value: A.Value) -> A.Header:
+        return A.Header(self._span(meta), self._req(name), value.text, True)
+
+    @_meta
+    def variable_header(self, meta: Any, name: Token, type_: A.ScalarType) -> A.Header:
+        return A.Header(self._span(meta), self._req(name), None, False, type_)
 
     @_meta
     def headers(self, meta: Any, *items: A.Header) -> A.Headers:
         return A.Headers(self._span(meta), items)
+
+    @_meta
+    def query(self, meta: Any, *items: A.Header) -> A.Headers:
+        return A.Headers(self._span(meta), items, "query")
+
+    @_meta
+    def path_param(self, meta: Any) -> A.PathParam:
+        return A.PathParam(self._span(meta))
+
+    @_meta
+    def maxsize(self, meta: Any, size: Token) -> A.MaxSize:
+        return A.MaxSize(self._span(meta), self._req(size))
 
     @_meta
     def retries(self, meta: Any, count: Token) -> A.Retries:
@@ -255,15 +275,25 @@ class JourneyBuilder(Transformer[Token, Any]):
     def rate(self, meta: Any, count: Token, per: Token) -> A.Rate:
         return A.Rate(self._span(meta), self._req(count), self._req(per))
 
-    @_meta
-    def entry_read(self, meta: Any, name: Token, at: Token | None, every: Token | None,
-                   rate: A.Rate | None) -> A.EntryRead:
-        return A.EntryRead(self._span(meta), self._name(name), self._lit(at), self._lit(every),
-                           rate)
+    def schedule(self, children: list[Token | A.Name]) -> Token | A.Name:
+        return children[0]  # a DURATION token (every D) or the calendar keyword
 
     @_meta
-    def entry_business(self, meta: Any, event: Token, audience: Token) -> A.EntryBusiness:
-        return A.EntryBusiness(self._span(meta), self._name(event), self._name(audience))
+    def entry_read(self, meta: Any, name: Token, at: Token | None,
+                   schedule: Token | A.Name | None, until: Token | None,
+                   incremental: Token | None, force: Token | None,
+                   rate: A.Rate | None) -> A.EntryRead:
+        every = schedule if isinstance(schedule, Token) else None
+        calendar = schedule.text if isinstance(schedule, A.Name) else None
+        return A.EntryRead(self._span(meta), self._name(name), self._lit(at), self._lit(every),
+                           rate, calendar, self._lit(until),  # type: ignore[arg-type]
+                           incremental is not None, force is not None)
+
+    @_meta
+    def entry_business(self, meta: Any, event: Token, audience: Token, rate: A.Rate | None,
+                       executions: A.Name | None) -> A.EntryBusiness:
+        return A.EntryBusiness(self._span(meta), self._name(event), self._name(audience), rate,
+                               executions.text if executions else None)  # type: ignore[arg-type]
 
     # -- steps
 
@@ -395,7 +425,10 @@ def _dispatch(cls: type) -> dict[str, Entry]:
     """Rule name → (plain function, takes meta and inline children): what Lark's
     ``Transformer`` would call for each rule, unwrapped from ``v_args``."""
     table: dict[str, Entry] = {}
-    for name, member in vars(cls).items():
+    members = {name: member for klass in reversed(cls.__mro__)  # mixins too, not Lark's own
+               if klass.__module__.split(".")[0] not in ("lark", "builtins")
+               for name, member in vars(klass).items()}
+    for name, member in members.items():
         if name.startswith("_") or name in ("transform", "build"):
             continue
         base = getattr(member, "base_func", None)

@@ -15,6 +15,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jengine.lang import ast as A
+from jengine.lang.ajo import check_action_guardrails, check_journey_guardrails
+from jengine.lang.calls import http_settings
 from jengine.lang.declared import Schema, declare_fields, usage_type
 from jengine.lang.flow import check_journey_flow, check_jump_cycles
 from jengine.lang.index import Index, Reporter
@@ -52,8 +54,10 @@ BUILTIN_EVENTS: Schema = {
 }
 _SINGLE = {A.Namespace: "namespace", A.Key: "key", A.Where: "where", A.Schema: "fields",
            A.Url: "url", A.Method: "method", A.Timeout: "timeout", A.Cache: "cache",
-           A.Headers: "headers", A.Retries: "retries"}
+           A.Retries: "retries", A.PathParam: "path", A.MaxSize: "maxsize"}
 MAX_STEPS = 50
+DEFAULT_RETRIES = 3        # AJO: "three retries are systematically performed"
+DEFAULT_REENTRANCE_MS = 5 * 60_000   # AJO: new journeys re-enter after a 5-minute wait
 D = TypeVar("D", bound=A.Declaration)
 R = TypeVar("R")
 
@@ -224,16 +228,18 @@ class _Checker:
                                      "the profile store has only field groups")
         else:
             self.http_settings(node, "data source", ("GET", "POST"))
+            check_action_guardrails(node, self.reporter, self.source)
         groups = self.field_groups(node, store)
         if store:
             groups.setdefault(EVENTS_GROUP, FieldGroupDecl(EVENTS_GROUP, freeze({}), None))
         url = first(node.clauses, A.Url)
         method = first(node.clauses, A.Method)
         cache = first(node.clauses, A.Cache)
+        http = http_settings(node, self.reporter, self.source)
         return DatasourceDecl(name, url.value.value if url else None,
                               method.value.text if method else "GET",
                               cache.duration.value if cache else None,
-                              _timeout(node.clauses), freeze(groups), node)
+                              _timeout(node.clauses), freeze(groups), node, http)
 
     def http_settings(self, node: A.Datasource | A.Action, what: str,
                       methods: tuple[str, ...]) -> None:
@@ -309,7 +315,8 @@ class _Checker:
         self.name(node.name, "an action")
         self.clauses(node.clauses, f"action '{node.name.text}'")
         self.literals(node)
-        self.http_settings(node, "action", ("POST", "PUT"))
+        self.http_settings(node, "action", ("GET", "POST", "PUT"))
+        check_action_guardrails(node, self.reporter, self.source)
         body = _fields_clause(node.clauses, "body")
         response: Schema = {}
         diags: list[Diagnostic] = []
@@ -319,14 +326,14 @@ class _Checker:
             self.report(d)
         url = first(node.clauses, A.Url)
         method = first(node.clauses, A.Method)
-        headers = first(node.clauses, A.Headers)
+        http = http_settings(node, self.reporter, self.source)
         retries = first(node.clauses, A.Retries)
         return ActionDecl(
             node.name.text, url.value.value if url else None,
-            method.value.text if method else "POST", headers.headers if headers else (),
+            method.value.text if method else "POST", http.headers,
             freeze({f.name.text: usage_type(f.type) or "any" for f in body}), freeze(response),
-            _timeout(node.clauses), retries.count.value if retries else 0,
-            _limit(node.clauses, "capping"), _limit(node.clauses, "throttle"), node)
+            _timeout(node.clauses), retries.count.value if retries else DEFAULT_RETRIES,
+            _limit(node.clauses, "capping"), _limit(node.clauses, "throttle"), node, http)
 
     def audience(self, node: A.Audience, sites: SiteCompiler) -> AudienceDecl:
         self.at(node)
@@ -361,6 +368,7 @@ class _Checker:
         timeout = _timeout(settings, 91 * 86_400_000)
         self.journey_limits(node, settings, timeout)
         flow = check_journey_flow(node, self.index, self.reporter, self.source, timeout)
+        check_journey_guardrails(node, flow, self.index, self.reporter, self.source, timeout)
         self.step_names(node)
         sites.journey(node, self.source, flow)
         return _journey_model(node, settings, timeout, flow.steps, flow.first)
@@ -410,7 +418,7 @@ _ENTRIES = (A.EntryEvent, A.EntryAudience, A.EntryRead, A.EntryBusiness)
 def _clause_word(clause: Any) -> str | None:
     if isinstance(clause, A.Fields):
         return clause.keyword
-    if isinstance(clause, A.Limit):
+    if isinstance(clause, A.Limit | A.Headers):
         return clause.keyword
     if isinstance(clause, A.Reentrance):
         return "reentrance"
@@ -460,8 +468,9 @@ def _journey_model(node: A.Journey, settings: list[Any], timeout: int, steps: An
     return JourneyModel(
         node.name.text, node.title.value if node.title else node.name.text,
         version.value.value if version else 1, zone.zone.value if zone else "UTC",
-        bool(zone and zone.profile), reentrance.kind if reentrance else "never",
-        reentrance.after.value if reentrance and reentrance.after else None, timeout,
+        bool(zone and zone.profile), reentrance.kind if reentrance else "after",
+        reentrance.after.value if reentrance and reentrance.after else
+        None if reentrance else DEFAULT_REENTRANCE_MS, timeout,
         (window.start.value, window.end.value) if window else None,
         tuple(i for i in settings if isinstance(i, A.Exit)), entry, freeze(steps), first_step,
         node)

@@ -110,11 +110,15 @@ def _clause(w: Writer, c: A.Node) -> None:
     elif isinstance(c, A.FieldGroup):
         block(w, f"fieldgroup {w.src(c.name)}", c, c.clauses, _clause)
     elif isinstance(c, A.Headers):
-        if inline(w, c, "headers", c.headers, c.span.end):
+        if inline(w, c, c.keyword, c.headers, c.span.end):
             inner = ", ".join(_header_text(w, h) for h in c.headers)
-            w.line(f"headers {{ {inner} }}" if inner else "headers {}", c)
+            w.line(f"{c.keyword} {{ {inner} }}" if inner else f"{c.keyword} {{}}", c)
         else:
-            block(w, "headers", c, c.headers, lambda w, h: w.line(_header_text(w, h), h))
+            block(w, c.keyword, c, c.headers, lambda w, h: w.line(_header_text(w, h), h))
+    elif isinstance(c, A.CustomAuth):
+        block(w, "auth custom", c, c.items, _auth_item)
+    elif isinstance(c, A.AuthBody):
+        block(w, c.kind, c, c.params, _auth_param)
     else:
         w.line(_clause_text(w, c), c)
 
@@ -136,12 +140,37 @@ def _clause_text(w: Writer, c: A.Node) -> str:
         return f"retries {w.src(c.count)}"
     if isinstance(c, A.Limit):
         return f"{c.keyword} {w.src(c.count)} per {w.src(c.per)}"
+    if isinstance(c, A.PathParam):
+        return "path"
+    if isinstance(c, A.MaxSize):
+        return f"maxsize {w.src(c.size)}"
+    if isinstance(c, A.ApiKeyAuth):
+        return f"auth apikey {c.place} {w.src(c.name)} {_value(w, c.value)}"
+    if isinstance(c, A.BasicAuth):
+        return f"auth basic {_value(w, c.user)} {_value(w, c.password)}"
+    if isinstance(c, A.AuthSetting):
+        return c.keyword + (f" {w.src(c.value)}" if c.value is not None else "")
     raise TypeError(type(c).__name__)
 
 
+def _value(w: Writer, v: A.Value) -> str:
+    return f"secret({w.src(v.text)})" if v.secret else w.src(v.text)
+
+
 def _header_text(w: Writer, h: A.Header) -> str:
+    if h.type is not None:
+        return f"{w.src(h.name)}: {h.type.name}"
+    assert h.value is not None
     value = f"secret({w.src(h.value)})" if h.secret else w.src(h.value)
     return f"{w.src(h.name)}: {value}"
+
+
+def _auth_item(w: Writer, item: A.Node) -> None:
+    _clause(w, item)
+
+
+def _auth_param(w: Writer, p: A.AuthParam) -> None:
+    w.line(f"{w.src(p.name)}: {_value(w, p.value)}", p)
 
 
 def _event(w: Writer, e: A.Event) -> None:
@@ -197,6 +226,10 @@ def _when(w: Writer, expr: X.Expr | None, used: int) -> str:
     return f" when {expression(w, expr, used + 6)}" if expr is not None else ""
 
 
+def _rate(w: Writer, rate: A.Rate | None) -> str:
+    return f" rate {w.src(rate.count)} per {w.src(rate.per)}" if rate else ""
+
+
 def _entry_text(w: Writer, e: A.Node) -> str:
     if isinstance(e, A.EntryEvent):
         head = f"entry on event {w.src(e.event)}"
@@ -207,11 +240,15 @@ def _entry_text(w: Writer, e: A.Node) -> str:
         text = f"entry read audience {w.src(e.audience)}"
         text += f" at {w.src(e.at)}" if e.at else ""
         text += f" every {w.src(e.every)}" if e.every else ""
-        if e.rate:
-            text += f" rate {w.src(e.rate.count)} per {w.src(e.rate.per)}"
-        return text
+        text += f" {e.calendar}" if e.calendar else ""
+        text += f" until {w.src(e.until)}" if e.until else ""
+        text += " incremental" if e.incremental else ""
+        text += " force reentrance" if e.force else ""
+        return text + _rate(w, e.rate)
     if isinstance(e, A.EntryBusiness):
-        return f"entry on business event {w.src(e.event)} read audience {w.src(e.audience)}"
+        text = f"entry on business event {w.src(e.event)} read audience {w.src(e.audience)}"
+        text += _rate(w, e.rate)
+        return text + (f" executions {e.executions}" if e.executions else "")
     raise TypeError(type(e).__name__)
 
 

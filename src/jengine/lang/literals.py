@@ -32,6 +32,15 @@ def duration_ms(text: str) -> int | None:
     return total if total > 0 else None
 
 
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 * 1024}
+
+
+def size_bytes(text: str) -> int:
+    """Bytes of a SIZE token (``512KB``, ``2MB``, ``100B``)."""
+    unit = text.lstrip("0123456789")
+    return int(text[: len(text) - len(unit)]) * _SIZE_UNITS[unit]
+
+
 def format_duration(ms: int) -> str:
     """The canonical text of a duration (``1d12h``, ``250ms``)."""
     parts = []

@@ -11,7 +11,7 @@ whose workspace has errors must not be run.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -66,6 +66,25 @@ class FieldGroupDecl:
     node: A.FieldGroup | None
 
 
+DEFAULT_MAX_BYTES = 1024 * 1024
+"""The response size cap of an action or data source without ``maxsize`` (1 MB)."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The HTTP clauses of an action or data source (:mod:`jengine.lang.calls`): header and
+    query entries (constant, ``secret()`` or variable), the dynamic ``path``, the
+    authentication, the response size cap, and every step parameter with its usage type
+    (body fields, variable headers and query entries, ``path``)."""
+
+    headers: tuple[A.Header, ...] = ()
+    query: tuple[A.Header, ...] = ()
+    path: bool = False
+    auth: A.Auth | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class DatasourceDecl:
     name: str
@@ -75,6 +94,7 @@ class DatasourceDecl:
     timeout_ms: int
     groups: Mapping[str, FieldGroupDecl]
     node: A.Datasource | None
+    http: HttpSettings = field(default_factory=HttpSettings)
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,7 @@ class ActionDecl:
     capping: tuple[int, int] | None
     throttle: tuple[int, int] | None
     node: A.Action
+    http: HttpSettings = field(default_factory=HttpSettings)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ decides what a file means. The rule, shared by ``jengine check`` and the languag
 ``journeys.toml`` keys (all optional): ``workspace`` (bool, default true), ``exclude`` (globs
 relative to the marker folder, ``**`` for any depth; a folder matches with everything below
 it), ``schemas`` (the folder where ``schema "…"`` paths resolve, relative to the marker;
-default: next to each ``.journey`` file) and ``max-file-size`` (bytes; a larger ``.journey``
-file is refused with ``J-FILE-TOO-LARGE``). A marker that does not parse or has unknown keys
+default: next to each ``.journey`` file), ``max-file-size`` (bytes; a larger ``.journey``
+file is refused with ``J-FILE-TOO-LARGE``) and ``ajo-strict`` (bool: strict AJO mode, every
+``W-AJO-*`` warning reported as an error). A marker that does not parse or has unknown keys
 is reported as ``J-CONFIG`` and its valid keys still apply.
 """
 
@@ -37,7 +38,7 @@ from jexpr.source import Source, Span
 MARKER = "journeys.toml"
 MAX_FILE_BYTES = 1_000_000
 SKIPPED = frozenset({"node_modules", "__pycache__", "site-packages"})
-_KEYS = frozenset({"workspace", "exclude", "schemas", "max-file-size"})
+_KEYS = frozenset({"workspace", "exclude", "schemas", "max-file-size", "ajo-strict"})
 _TOML_AT = re.compile(r"at line (\d+), column (\d+)")
 
 
@@ -53,6 +54,7 @@ class Config:
     max_file_bytes: int = MAX_FILE_BYTES
     source: Source | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    ajo_strict: bool = False
 
     def excluded(self, path: Path) -> bool:
         """Whether ``path`` (below :attr:`root`) matches an ``exclude`` glob."""
@@ -120,9 +122,13 @@ def parse_config(folder: Path, marker: Path, text: str) -> Config:
         bad("max-file-size", "'max-file-size' must be a positive number of bytes",
             "write max-file-size = 2000000")
         limit = MAX_FILE_BYTES
+    strict = data.get("ajo-strict", False)
+    if not isinstance(strict, bool):
+        bad("ajo-strict", "'ajo-strict' must be true or false", "write ajo-strict = true")
+        strict = False
     return Config(folder, marker, workspace, tuple(exclude),
                   folder / schemas if schemas else None, limit, source,
-                  tuple(sort_diagnostics(diags)))
+                  tuple(sort_diagnostics(diags)), strict)
 
 
 def discover(folder: Path) -> list[Root]:

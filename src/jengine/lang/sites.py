@@ -146,14 +146,15 @@ class SiteCompiler:
         action = self.actions.get(body.action.text)
         for p in body.params:
             usage = "value"
-            if action is not None and p.name.text not in action.body:
-                hint = did_you_mean(p.name.text, action.body)
+            declared = action.http.params if action is not None else {}
+            if action is not None and p.name.text not in declared:
+                hint = did_you_mean(p.name.text, declared)
                 self.report(error("J-PARAM", f"action '{action.name}' has no parameter "
-                                  f"'{p.name.text}' in its body", p.name.span,
-                                  f"did you mean {hint}?" if hint else
-                                  "declared parameters: " + (", ".join(action.body) or "none")))
-            elif action is not None and action.body[p.name.text] != "any":
-                usage = f"action:{action.body[p.name.text]}"
+                                  f"'{p.name.text}' in its body, headers, query or path",
+                                  p.name.span, f"did you mean {hint}?" if hint else
+                                  "declared parameters: " + (", ".join(declared) or "none")))
+            elif action is not None and declared[p.name.text] != "any":
+                usage = f"action:{declared[p.name.text]}"
             self.compile(p.value, usage, decls)
         given = {p.name.text for p in body.params}
         missing = [name for name in (action.body if action else ()) if name not in given]

@@ -12,14 +12,15 @@ diagnostic of that file, and the other files are analysed as usual.
 An :class:`Analyzer` does the loading and keeps parses and journey checks between loads of the
 same workspace (:mod:`jengine.lang.incremental`); :func:`load_workspace` and :func:`load_texts`
 use a fresh one. Which files form a workspace is :mod:`jengine.lang.roots`' rule;
-:func:`load_workspace` takes every file below its folder, honouring a ``journeys.toml`` there.
+:func:`load_workspace` takes every file below its folder, honouring a ``journeys.toml`` there
+(including ``ajo-strict``: strict AJO mode reports every ``W-AJO-*`` warning as an error).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jengine.lang import ast as A
@@ -35,7 +36,7 @@ from jengine.lang.incremental import (
 from jengine.lang.index import FileDiagnostic, Index, Reporter
 from jengine.lang.model import Model
 from jengine.lang.roots import MARKER, Config, read_config, skipped
-from jexpr.diagnostics import Diagnostic, error
+from jexpr.diagnostics import Diagnostic, error, strict_ajo
 from jexpr.source import Source
 
 KINDS = {A.Event: "event", A.Datasource: "data source", A.Action: "action",
@@ -151,7 +152,8 @@ class Analyzer:
         self.memo.begin(index)
         model = check_index(index, reporter, self.memo)
         self.memo.end()
-        return Workspace(self.root or Path("."), files, model, reporter.sorted(), sources)
+        return Workspace(self.root or Path("."), files, model,
+                         _ajo(reporter.sorted(), self.config.ajo_strict), sources)
 
     def _stamp(self, decl: A.Declaration) -> object:
         folder = self._folders.get(id(decl), Path("."))
@@ -168,21 +170,35 @@ class Analyzer:
 
 
 @collector_paused
-def load_workspace(root: str | Path) -> Workspace:
-    """Parse, index and check every ``.journey`` file below ``root``."""
+def load_workspace(root: str | Path, ajo_strict: bool | None = None) -> Workspace:
+    """Parse, index and check every ``.journey`` file below ``root``. ``ajo_strict`` forces
+    strict AJO mode on or off (``W-AJO-*`` warnings as errors); None: the ``journeys.toml``
+    setting ``ajo-strict``."""
     root = Path(root)
-    config = read_config(root) if root.is_dir() else Config(root.parent)
+    config = _strict(read_config(root) if root.is_dir() else Config(root.parent), ajo_strict)
     inputs = [read_input(path, _name(path, root), config.max_file_bytes)
               for path in journey_files(root)]
     return Analyzer(root, config).load(inputs)
 
 
-def load_files(root: Path, files: Iterable[Path], config: Config | None = None) -> Workspace:
+def load_files(root: Path, files: Iterable[Path], config: Config | None = None,
+               ajo_strict: bool | None = None) -> Workspace:
     """Load an explicit set of files as one workspace rooted at ``root`` (a discovered
     :class:`~jengine.lang.roots.Root`)."""
-    config = config or read_config(root)
+    config = _strict(config or read_config(root), ajo_strict)
     inputs = [read_input(p, _name(p, root), config.max_file_bytes) for p in files]
     return Analyzer(root, config).load(inputs)
+
+
+def _strict(config: Config, ajo_strict: bool | None) -> Config:
+    return config if ajo_strict is None else replace(config, ajo_strict=ajo_strict)
+
+
+def _ajo(items: list[FileDiagnostic], strict: bool) -> list[FileDiagnostic]:
+    """Strict AJO mode: every ``W-AJO-*`` warning becomes an error with the same code."""
+    if not strict:
+        return items
+    return [FileDiagnostic(d.path, d.source, strict_ajo(d.diagnostic)) for d in items]
 
 
 @collector_paused

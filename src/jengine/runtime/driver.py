@@ -78,7 +78,8 @@ def drive(options: RunOptions) -> RunResult:
 
 def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, started: float,
            err: Any) -> RunResult:
-    core = Options(options.dry_run, options.test_mode, to_us(options.test_wait))
+    core = Options(options.dry_run, options.test_mode, to_us(options.test_wait),
+                   options.dry_run_datasources)
     with store.transaction():
         reg = register(store, ws, core)
     if reg.spec is None:

@@ -27,18 +27,9 @@ from jengine.core.state import (
     Requeue,
     Schedule,
 )
-from jengine.runtime.http import (
-    ActionSpec,
-    DataSourceSpec,
-    Delayed,
-    Finished,
-    HttpClient,
-    HttpxTransport,
-    RetryAt,
-    Secret,
-)
+from jengine.runtime.http import Delayed, Finished, HttpClient, HttpxTransport, RetryAt
 from jengine.runtime.io import DeadLetter
-from jengine.runtime.ratelimit import Rate, RateLimiter
+from jengine.runtime.ratelimit import RateLimiter
 from jengine.runtime.records import (
     DEADLETTER,
     JOURNAL,
@@ -47,6 +38,7 @@ from jengine.runtime.records import (
     Json,
     TimerKind,
 )
+from jengine.runtime.specs import action_spec, datasource_spec
 from jengine.runtime.store import Store, dumps
 from jengine.runtime.world import World
 
@@ -237,7 +229,7 @@ class Effects:
         if obj["journey"] is None or obj["version"] is None:
             return
         name = obj["outcome"]
-        if name in ("discarded", "exited") and obj.get("reason"):
+        if name in ("discarded", "exited", "entered") and obj.get("reason"):
             name = f"{name}:{obj['reason']}"
         self.report[(obj["journey"], obj["version"], obj["step"] or "", name)] += 1
 
@@ -265,7 +257,7 @@ class Effects:
 
     def _call(self, e: CallAction, now: dt.datetime) -> Input:
         spec = action_spec(self.spec, e.action)
-        outcome = self.client.attempt_action(spec, e.params, e.key, e.attempt)
+        outcome = self.client.attempt_action(spec, e.params, e.key, e.attempt, e.spent_ms)
         if isinstance(outcome, Finished):
             r = outcome.result
             return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
@@ -274,7 +266,8 @@ class Effects:
                                   response=r.action_payload(), elapsed_ms=r.elapsed_ms)
         if isinstance(outcome, RetryAt):
             return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
-                                  outcome="retry", at=to_micros(outcome.at))
+                                  outcome="retry", at=to_micros(outcome.at),
+                                  elapsed_ms=outcome.result.elapsed_ms)
         assert isinstance(outcome, Delayed)
         return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
                               outcome="delayed", at=to_micros(outcome.at))
@@ -288,29 +281,6 @@ class Effects:
                 out[e.key] = self.client.fetch(datasource_spec(self.spec, e.source), e.params,
                                                e.idempotency_key)
         return out
-
-
-def _ms(ms: int | None) -> dt.timedelta | None:
-    return None if ms is None else dt.timedelta(milliseconds=ms)
-
-
-def _rate(limit: tuple[int, int] | None) -> Rate | None:
-    return None if limit is None else Rate(limit[0], dt.timedelta(milliseconds=limit[1]))
-
-
-def action_spec(spec: Spec, name: str) -> ActionSpec:
-    decl = spec.model.actions[name]
-    headers: dict[str, str | Secret] = {
-        str(h.name.value): Secret(str(h.value.value)) if h.secret else str(h.value.value)
-        for h in decl.headers}
-    return ActionSpec(name, decl.url or "", decl.method, headers, _ms(decl.timeout_ms),
-                      decl.retries, _rate(decl.capping), _rate(decl.throttle))
-
-
-def datasource_spec(spec: Spec, name: str) -> DataSourceSpec:
-    decl = spec.model.datasources[name]
-    return DataSourceSpec(name, decl.url or "", decl.method, {}, _ms(decl.timeout_ms),
-                          _ms(decl.cache_ms))
 
 
 class _LoopClock:

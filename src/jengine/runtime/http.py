@@ -3,23 +3,28 @@
 Layers, from pure to effectful:
 
 * **Encoding** (pure): :func:`encode_body` (the plain-JSON object of the non-null parameters,
-  temporal values as X§11 text) and :func:`encode_query` (``name=value`` pairs, a list repeating
-  the name, RFC 3986 percent-encoding); the ``Idempotency-Key`` values come from
-  :mod:`jengine.core.keys`; :func:`backoff` is 100 ms × 2^(k−1).
-* **Transport** (:class:`Transport`): send one request with a timeout; :class:`HttpxTransport`
-  is the real one. It raises :class:`TransportTimeout` or :class:`TransportFailure`.
+  temporal values as X§11 text), :func:`encode_query` (``name=value`` pairs, a list repeating
+  the name, RFC 3986 percent-encoding), :func:`encode_path` (the dynamic path, segment by
+  segment; ``.`` and ``..`` refused); :func:`backoff` is 100 ms × 2^(k−1).
+* **Transport** (:mod:`jengine.runtime.transport`): one exchange with a total deadline and a
+  response size cap; **authentication** (:mod:`jengine.runtime.auth`).
 * **Calls** (:class:`HttpClient`): :meth:`HttpClient.attempt_action` makes *one* attempt and
   says what happens next — :class:`Finished`, :class:`RetryAt` (back-off) or :class:`Delayed`
-  (throttle). It never sleeps: the driver turns ``RetryAt``/``Delayed`` into timers (simulated
-  time in simulated mode) and calls again with the next attempt number.
-  :meth:`HttpClient.fetch` reads a data source (no retries) through a response cache keyed by
-  (url, params) for ``cache D``, measured on the engine clock. :func:`call_action_blocking` is
-  the sleeping loop for live use and scripts.
+  (throttle). It never sleeps: the driver turns ``RetryAt``/``Delayed`` into timers and calls
+  again with the next attempt number and the budget spent so far. :meth:`HttpClient.fetch`
+  reads a data source (one attempt) through a response cache keyed by (url, params).
 
-Secrets: ``secret("N")`` header values are read from the environment when the request is built,
-only into the request headers. They are never logged, never part of a ``repr`` (the headers
-field is hidden), and never in a result. An unset variable fails the call with
-``internalError``, without an attempt.
+AJO's policy (docs/ajo-compatibility.md): the action's ``timeout`` is the **total budget** of
+the call, attempts and the waits between them included; each attempt may use what is left, so
+an attempt that times out ends the call (``timedout``). Failures are retried — up to
+``retries`` (default 3) — on network errors and every non-2xx status except 401, 403 and 404;
+a retry waits the back-off or the server's ``Retry-After``, whichever is longer, and is not made
+when that wait would end past the budget. Same-origin redirects are followed (at most 5); a
+redirect to another origin is an answer like any other (the credentials stay home). A throttled
+attempt waits at most 6 hours, then the call is ``capped``.
+
+Secrets never leave the request they are put in: no log line, ``repr``, result or message holds
+a header value, a query string or a token (logs name the URL without its query).
 """
 
 from __future__ import annotations
@@ -31,27 +36,54 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-from urllib.parse import quote
-
-import httpx
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from jengine.core.keys import canonical_params
+from jengine.runtime.auth import (
+    Authenticator,
+    AuthFailure,
+    AuthSpec,
+    HeaderValue,
+    MissingSecret,
+    Secret,
+    TokenAuth,
+    add_query,
+)
 from jengine.runtime.clock import Clock
+from jengine.runtime.encoding import (
+    BadParameter,
+    backoff,
+    encode_body,
+    encode_path,
+    encode_query,
+    header_text,
+    retry_after,
+)
 from jengine.runtime.ratelimit import Rate, RateLimiter
-from jexpr.runtime.jsonenc import to_plain_json
-from jexpr.runtime.render import render_value
+from jengine.runtime.transport import (
+    DEFAULT_MAX_BYTES,
+    HttpRequest,
+    HttpResponse,
+    HttpxTransport,
+    ResponseTooLarge,
+    Transport,
+    TransportFailure,
+    TransportTimeout,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT", "ActionSpec", "CallResult", "DataSourceResult", "DataSourceSpec",
     "Delayed", "Finished", "HttpClient", "HttpRequest", "HttpResponse", "HttpxTransport",
     "Outcome", "RetryAt", "Secret", "Transport", "TransportFailure", "TransportTimeout",
-    "backoff", "call_action_blocking", "encode_body", "encode_query",
+    "backoff", "call_action_blocking", "encode_body", "encode_path", "encode_query",
 ]
 
 log = logging.getLogger("jengine.runtime.http")
-DEFAULT_TIMEOUT = dt.timedelta(seconds=5)
-RETRY_BASE = dt.timedelta(milliseconds=100)
+DEFAULT_TIMEOUT = dt.timedelta(seconds=30)
+MAX_THROTTLE_DELAY = dt.timedelta(hours=6)
+MAX_REDIRECTS = 5
+NOT_RETRIED = frozenset({401, 403, 404})
 TIMEDOUT, CAPPED, INTERNAL_ERROR = "timedout", "capped", "internalError"
 
 
@@ -60,27 +92,25 @@ TIMEDOUT, CAPPED, INTERNAL_ERROR = "timedout", "capped", "internalError"
 
 
 @dataclass(frozen=True)
-class Secret:
-    """A header value read from environment variable ``name`` when a call is made."""
-
-    name: str
-
-
-HeaderValue = str | Secret
-
-
-@dataclass(frozen=True)
 class ActionSpec:
-    """A declared custom action (§2.3)."""
+    """A declared custom action (§2.3). ``timeout`` is the total budget of a call; the step
+    parameters named in ``header_params`` / ``query_params`` (and ``path`` when ``path``) go to
+    the headers, the query string and the URL path; the others form the body (GET: query)."""
 
     name: str
     url: str
     method: str = "POST"
     headers: Mapping[str, HeaderValue] = field(default_factory=dict)
     timeout: dt.timedelta | None = None
-    retries: int = 0
+    retries: int = 3
     capping: Rate | None = None
     throttle: Rate | None = None
+    query: Mapping[str, HeaderValue] = field(default_factory=dict)
+    header_params: tuple[str, ...] = ()
+    query_params: tuple[str, ...] = ()
+    path: bool = False
+    auth: AuthSpec | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -93,96 +123,8 @@ class DataSourceSpec:
     headers: Mapping[str, HeaderValue] = field(default_factory=dict)
     timeout: dt.timedelta | None = None
     cache: dt.timedelta | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# Encoding
-
-
-def encode_body(params: Mapping[str, Any]) -> bytes:
-    """The JSON request body: {parameter → value} of the non-null parameters (§4.6)."""
-    obj = {k: to_plain_json(v) for k, v in params.items() if v is not None}
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _query_text(value: Any) -> str:
-    if isinstance(value, list | tuple | Mapping):
-        return json.dumps(to_plain_json(value), ensure_ascii=False, separators=(",", ":"))
-    text = render_value(value)
-    assert text is not None
-    return text
-
-
-def encode_query(params: Mapping[str, Any]) -> str:
-    """``name=value&…`` of the non-null parameters; a list repeats the name per non-null
-    element; values as X§11 text; percent-encoded per RFC 3986 (unreserved kept)."""
-    pairs: list[str] = []
-    for name, value in params.items():
-        items = value if isinstance(value, list | tuple) else [value]
-        pairs += [f"{quote(name, safe='')}={quote(_query_text(v), safe='')}"
-                  for v in items if v is not None]
-    return "&".join(pairs)
-
-
-def backoff(retry: int) -> dt.timedelta:
-    """The wait before retry ``retry`` (1-based): 100 ms × 2^(retry−1)."""
-    return RETRY_BASE * (1 << (retry - 1))
-
-
-# ---------------------------------------------------------------------------------------------
-# Transport
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    """One request; ``headers`` may hold secrets and is kept out of ``repr``."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str] = field(repr=False)
-    body: bytes | None
-    timeout: dt.timedelta
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    body: bytes
-
-
-class TransportTimeout(Exception):
-    """The attempt exceeded its timeout."""
-
-
-class TransportFailure(Exception):
-    """A network error: no HTTP response."""
-
-
-class Transport(Protocol):
-    """Sends one request; raises :class:`TransportTimeout` or :class:`TransportFailure`."""
-
-    def send(self, request: HttpRequest) -> HttpResponse: ...
-
-
-class HttpxTransport:
-    """The default transport, over one pooled :class:`httpx.Client` (no redirects)."""
-
-    def __init__(self, client: httpx.Client | None = None) -> None:
-        self.client = client or httpx.Client(follow_redirects=False)
-
-    def send(self, request: HttpRequest) -> HttpResponse:
-        try:
-            r = self.client.request(request.method, request.url, content=request.body,
-                                    headers=dict(request.headers),
-                                    timeout=request.timeout.total_seconds())
-        except httpx.TimeoutException:
-            raise TransportTimeout(f"{request.method} {request.url}: timed out") from None
-        except httpx.HTTPError as e:
-            raise TransportFailure(f"{request.method} {request.url}: {type(e).__name__}") from None
-        return HttpResponse(r.status_code, r.content)
-
-    def close(self) -> None:
-        self.client.close()
+    auth: AuthSpec | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,12 +133,14 @@ class HttpxTransport:
 
 @dataclass(frozen=True)
 class CallResult:
-    """The result of one attempt: ``status_code`` is the ``jo_status_code`` (§2.5)."""
+    """The result of one attempt: ``status_code`` is the ``jo_status_code`` (§2.5), or
+    ``network`` (reported as ``internalError``, retried)."""
 
     status_code: str
     http_status: int | None = None
     body: Any = None
     elapsed_ms: int = 0
+    retry_after: dt.timedelta | None = None
 
     @property
     def ok(self) -> bool:
@@ -204,10 +148,10 @@ class CallResult:
 
     @property
     def retryable(self) -> bool:
-        """A timeout, a network error, a 5xx or a 429 (§4.6); never a missing secret."""
+        """A network error or a non-2xx status other than 401, 403 and 404 (AJO)."""
         if self.http_status is None:
-            return self.status_code == TIMEDOUT or self.status_code == "network"
-        return self.http_status >= 500 or self.http_status == 429
+            return self.status_code == "network"
+        return not self.ok and self.http_status not in NOT_RETRIED
 
     @property
     def outbox_status(self) -> str:
@@ -262,10 +206,6 @@ class DataSourceResult:
     cached: bool = False
 
 
-class MissingSecret(Exception):
-    """An environment variable named by ``secret()`` is unset (the name only, never a value)."""
-
-
 # ---------------------------------------------------------------------------------------------
 # The client
 
@@ -273,8 +213,20 @@ class MissingSecret(Exception):
 def _parse_body(body: bytes) -> Any:
     try:
         return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def _ms(d: dt.timedelta) -> int:
+    return int(d.total_seconds() * 1000)
+
+
+@dataclass
+class _Exchange:
+    """One attempt in progress: its deadline (monotonic seconds) and the time it used."""
+
+    deadline: float
+    elapsed_ms: int = 0
 
 
 class HttpClient:
@@ -287,70 +239,140 @@ class HttpClient:
         self.env = os.environ if env is None else env
         self.timer = timer
         self.cache_size = cache_size
+        self.auth = Authenticator(transport, clock, self.env)
         self._cache: dict[tuple[str, str], tuple[dt.datetime, dict[str, Any]]] = {}
 
-    # -- building and sending ------------------------------------------------------------------
+    # -- building ------------------------------------------------------------------------------
 
     def _headers(self, declared: Mapping[str, HeaderValue], has_body: bool,
                  key: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json"} if has_body else {}
         for name, value in declared.items():
-            if isinstance(value, Secret):
-                secret = self.env.get(value.name)
-                if secret is None:
-                    raise MissingSecret(f"environment variable {value.name} is not set")
-                headers[name] = secret
-            else:
-                headers[name] = value
+            headers[name] = self.auth.value(value)
         headers["Idempotency-Key"] = key
         return headers
 
     def build(self, method: str, url: str, declared: Mapping[str, HeaderValue],
-              params: Mapping[str, Any], key: str, timeout: dt.timedelta | None) -> HttpRequest:
-        """The request of §4.6 (GET: query string; otherwise a JSON body)."""
+              params: Mapping[str, Any], key: str, timeout: dt.timedelta | None,
+              spec: ActionSpec | None = None) -> HttpRequest:
+        """The request of §4.6 (GET: query string; otherwise a JSON body), with the variable
+        headers, query entries and path of ``spec``; no authentication yet."""
+        routed = set(spec.header_params + spec.query_params) if spec else set()
+        if spec is not None and spec.path:
+            routed.add("path")
+            if params.get("path") is not None:
+                url = url.rstrip("/") + "/" + encode_path(params["path"])
+        body_params = {k: v for k, v in params.items() if k not in routed}
+        query: dict[str, Any] = {k: self.auth.value(v)
+                                 for k, v in (spec.query if spec else {}).items()}
+        query.update({k: params.get(k) for k in (spec.query_params if spec else ())})
         body: bytes | None = None
         if method.upper() == "GET":
-            query = encode_query(params)
-            if query:
-                url = url + ("&" if "?" in url else "?") + query
+            query.update(body_params)
         else:
-            body = encode_body(params)
+            body = encode_body(body_params)
+        url = add_query(url, encode_query(query))
         headers = self._headers(declared, body is not None, key)
-        return HttpRequest(method.upper(), url, headers, body, timeout or DEFAULT_TIMEOUT)
+        for name in spec.header_params if spec else ():
+            if params.get(name) is not None:
+                headers[name] = header_text(name, params[name])
+        max_bytes = spec.max_bytes if spec else DEFAULT_MAX_BYTES
+        return HttpRequest(method.upper(), url, headers, body, timeout or DEFAULT_TIMEOUT,
+                           max_bytes)
 
-    def _send(self, request: HttpRequest) -> CallResult:
+    # -- sending -------------------------------------------------------------------------------
+
+    def _left(self, ex: _Exchange) -> dt.timedelta:
+        return dt.timedelta(seconds=max(ex.deadline - self.timer(), 0.0))
+
+    def _send(self, request: HttpRequest, owner: str = "",
+              auth: AuthSpec | None = None) -> CallResult:
+        """One attempt: authentication, the exchange, same-origin redirects, and (custom
+        authentication) one fresh token after a 401."""
+        ex = _Exchange(self.timer() + request.timeout.total_seconds())
+        try:
+            for refreshed in (False, True):
+                response = self._authorised(request, owner, auth, ex)
+                if response.status == 401 and isinstance(auth, TokenAuth) and not refreshed:
+                    self.auth.invalidate(owner)
+                    continue
+                break
+        except TransportTimeout:
+            return CallResult(TIMEDOUT, elapsed_ms=ex.elapsed_ms)
+        except (TransportFailure, AuthFailure) as e:
+            log.info("%s: %s", owner or request.where, e)
+            return CallResult("network", elapsed_ms=ex.elapsed_ms)
+        except (ResponseTooLarge, MissingSecret) as e:
+            log.warning("%s: %s", owner or request.where, e)
+            return CallResult(INTERNAL_ERROR, elapsed_ms=ex.elapsed_ms)
+        return CallResult(f"http_{response.status}", response.status,
+                          _parse_body(response.body), ex.elapsed_ms,
+                          retry_after(response.headers, self.clock.now()))
+
+    def _authorised(self, request: HttpRequest, owner: str, auth: AuthSpec | None,
+                    ex: _Exchange) -> HttpResponse:
+        headers = dict(request.headers)
+        url = self.auth.apply(owner, auth, request.url, headers, lambda: self._left(ex))
+        return self._follow(HttpRequest(request.method, url, headers, request.body,
+                                        request.timeout, request.max_bytes), ex)
+
+    def _follow(self, request: HttpRequest, ex: _Exchange) -> HttpResponse:
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._exchange(request, ex)
+            target = response.headers.get("location")
+            if response.status not in (301, 302, 303, 307, 308) or not target:
+                return response
+            url = urljoin(request.url, target)
+            if _origin(url) != _origin(request.url):
+                return response
+            keep = response.status in (307, 308)
+            request = HttpRequest(request.method if keep else "GET", url, request.headers,
+                                  request.body if keep else None, request.timeout,
+                                  request.max_bytes)
+        return response
+
+    def _exchange(self, request: HttpRequest, ex: _Exchange) -> HttpResponse:
+        left = self._left(ex)
+        if left <= dt.timedelta(0):
+            raise TransportTimeout(f"{request.where}: timed out")
         start = self.timer()
         try:
-            response = self.transport.send(request)
-        except TransportTimeout:
-            return CallResult(TIMEDOUT, elapsed_ms=self._elapsed(start))
-        except TransportFailure:
-            return CallResult("network", elapsed_ms=self._elapsed(start))
-        return CallResult(f"http_{response.status}", response.status,
-                          _parse_body(response.body), self._elapsed(start))
-
-    def _elapsed(self, start: float) -> int:
-        return round((self.timer() - start) * 1000)
+            response = self.transport.send(HttpRequest(
+                request.method, request.url, request.headers, request.body, left,
+                request.max_bytes))
+        except Exception:
+            ex.elapsed_ms += round((self.timer() - start) * 1000)
+            raise
+        measured = round((self.timer() - start) * 1000)
+        ex.elapsed_ms += measured if response.elapsed is None else _ms(response.elapsed)
+        return response
 
     # -- custom actions ------------------------------------------------------------------------
 
     def attempt_action(self, spec: ActionSpec, params: Mapping[str, Any], key: str,
-                       attempt: int = 1) -> Outcome:
+                       attempt: int = 1, spent_ms: int = 0) -> Outcome:
         """Make attempt ``attempt`` (1-based) of a custom-action call with ``Idempotency-Key``
-        ``key``; rate-limit state goes to the store in the caller's transaction."""
+        ``key``, ``spent_ms`` of its budget used by the earlier attempts and waits."""
+        budget = spec.timeout or DEFAULT_TIMEOUT
+        left = budget - dt.timedelta(milliseconds=spent_ms)
         try:
-            request = self.build(spec.method, spec.url, spec.headers, params, key, spec.timeout)
-        except MissingSecret as e:
+            request = self.build(spec.method, spec.url, spec.headers, params, key, left, spec)
+        except (MissingSecret, BadParameter) as e:
             log.warning("action %s: %s", spec.name, e)
             return Finished(CallResult(INTERNAL_ERROR), attempt)
         decision = self._decide(spec, f"{key}#{attempt}")
         if decision is not None:
             return decision if isinstance(decision, Delayed) else Finished(decision, attempt)
-        result = self._send(request)
-        log.info("action %s attempt %d: %s %s -> %s (%d ms)", spec.name, attempt,
-                 request.method, request.url, result.status_code, result.elapsed_ms)
+        if left <= dt.timedelta(0):
+            return Finished(CallResult(TIMEDOUT), attempt)
+        result = self._send(request, spec.name, spec.auth)
+        log.info("action %s attempt %d: %s -> %s (%d ms)", spec.name, attempt, request.where,
+                 result.status_code, result.elapsed_ms)
         if result.retryable and attempt <= spec.retries:
-            return RetryAt(self.clock.now() + backoff(attempt), result, attempt)
+            wait = max(backoff(attempt), result.retry_after or dt.timedelta(0))
+            used = dt.timedelta(milliseconds=spent_ms + result.elapsed_ms)
+            if used + wait < budget:
+                return RetryAt(self.clock.now() + wait, result, attempt)
         return Finished(result, attempt)
 
     def _decide(self, spec: ActionSpec, attempt_key: str) -> Delayed | CallResult | None:
@@ -359,6 +381,8 @@ class HttpClient:
         now = self.clock.now()
         d = self.limiter.decide(spec.name, attempt_key, now, spec.capping, spec.throttle)
         if d.verdict == "delay":
+            if d.at - now > MAX_THROTTLE_DELAY:
+                return CallResult(CAPPED)
             return Delayed(d.at, int(attempt_key.rsplit("#", 1)[1]))
         return CallResult(CAPPED) if d.verdict == "capped" else None
 
@@ -366,7 +390,8 @@ class HttpClient:
 
     def fetch(self, spec: DataSourceSpec, params: Mapping[str, Any],
               key: str) -> DataSourceResult:
-        """Read a data source (no retries); a cached 2xx object is reused for ``spec.cache``."""
+        """Read a data source (one attempt within ``timeout``); a cached 2xx object is reused
+        for ``spec.cache``."""
         cache_key = (spec.url, canonical_params(params))
         hit = self._cached(cache_key)
         if hit is not None:
@@ -376,9 +401,11 @@ class HttpClient:
         except MissingSecret as e:
             log.warning("data source %s: %s", spec.name, e)
             return DataSourceResult(None, INTERNAL_ERROR)
-        result = self._send(request)
-        log.info("data source %s: %s %s -> %s (%d ms)", spec.name, request.method,
-                 request.url, result.status_code, result.elapsed_ms)
+        request = HttpRequest(request.method, request.url, request.headers, request.body,
+                              request.timeout, spec.max_bytes)
+        result = self._send(request, spec.name, spec.auth)
+        log.info("data source %s: %s -> %s (%d ms)", spec.name, request.where,
+                 result.status_code, result.elapsed_ms)
         if not (result.ok and isinstance(result.body, dict)):
             return DataSourceResult(None, result.jo_status_code, result.elapsed_ms)
         if spec.cache:
@@ -401,15 +428,22 @@ class HttpClient:
         self._cache[cache_key] = (expires, payload)
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
 def call_action_blocking(client: HttpClient, spec: ActionSpec, params: Mapping[str, Any],
                          key: str, *, sleep: Callable[[float], None] = time.sleep) -> Finished:
     """Run a custom-action call to the end, sleeping through back-off and throttle delays
     (live mode, scripts). Each step still commits its rate-log change in the caller's store."""
-    attempt = 1
+    attempt, spent = 1, 0
     while True:
-        outcome = client.attempt_action(spec, params, key, attempt)
+        outcome = client.attempt_action(spec, params, key, attempt, spent)
         if isinstance(outcome, Finished):
             return outcome
-        sleep(max(0.0, (outcome.at - client.clock.now()).total_seconds()))
+        wait = max(0.0, (outcome.at - client.clock.now()).total_seconds())
+        sleep(wait)
         if isinstance(outcome, RetryAt):
+            spent += outcome.result.elapsed_ms + round(wait * 1000)
             attempt += 1

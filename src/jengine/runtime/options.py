@@ -48,6 +48,7 @@ class RunOptions:
     mode: Literal["simulated", "live"] = "simulated"
     until: dt.datetime | None = None
     dry_run: bool = False
+    dry_run_datasources: bool = False
     test_mode: bool = False
     test_wait: dt.timedelta = DEFAULT_TEST_WAIT
     batch_size: int | None = None

@@ -21,7 +21,8 @@ benchmark)::
   is followed as it grows, until ``stop()`` is true or ``idle_exit`` seconds pass with no
   input; stdin ends at EOF).
 * ``until`` — simulated mode: after the last input, fire the timers due at or before it.
-* ``dry_run``, ``test_mode``, ``test_wait`` — §4.7.
+* ``dry_run``, ``dry_run_datasources``, ``test_mode``, ``test_wait`` — §4.7 and
+  docs/ajo-compatibility.md (a dry run reads external data sources only when asked).
 * ``batch_size`` — inputs per commit (default :data:`DEFAULT_BATCH`: 2,000 in simulated mode,
   500 in live mode, where a batch is also committed whenever the input is idle);
   ``max_inputs`` — stop after this many inputs (tests).

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from jengine.core.context import Options, Spec, VersionSpec
 from jengine.lang import ast as A
+from jengine.lang.model import JourneyModel, Model
 from jengine.lang.workspace import Workspace, load_texts
 from jengine.runtime.records import VersionRecord
 from jengine.runtime.store import Store
@@ -106,6 +107,9 @@ def _decide(ws: Workspace, decl: A.Journey, text: str,
     source, digest = _version_source(decl, text, others)
     current = next((v for v in stored if v.is_open), stored[-1] if stored else None)
     if current is None or jm.version > current.version:
+        problem = None if current is None else _kind_problem(current, jm, ws.model)
+        if problem is not None:
+            return Decision(jm.name, jm.version, "refuse", problem=problem)
         return Decision(jm.name, jm.version, "open",
                         VersionRecord(jm.name, jm.version, source, digest, True))
     if jm.version == current.version and digest != current.hash:
@@ -120,6 +124,43 @@ def _decide(ws: Workspace, decl: A.Journey, text: str,
         return Decision(jm.name, jm.version, "reopen",
                         VersionRecord(jm.name, jm.version, current.source, digest, True))
     return Decision(jm.name, jm.version, "keep")
+
+
+def _entry_kind(jm: JourneyModel, model: Model) -> tuple[str, ...]:
+    """What AJO keeps across versions: the entry kind, its audience, its event's namespace."""
+    entry = jm.entry
+    if isinstance(entry, A.EntryEvent):
+        event = model.events.get(entry.event.text)
+        return ("entry on event", f"namespace {event.namespace if event else None}")
+    if isinstance(entry, A.EntryAudience):
+        return ("entry on audience", entry.audience.text)
+    if isinstance(entry, A.EntryRead):
+        return ("entry read audience", entry.audience.text,
+                "incremental" if entry.incremental else "")
+    if isinstance(entry, A.EntryBusiness):
+        return ("entry on business event", entry.event.text)
+    return ("none",)
+
+
+def _kind_problem(current: VersionRecord, jm: JourneyModel, model: Model) -> str | None:
+    """AJO's version guardrails: ``J-VERSION-ENTRY`` (the entry kind, audience or namespace
+    changed, or the stored version reads incrementally) and ``J-VERSION-REENTRANCE``."""
+    old_model = load_texts({f"{jm.name}@{current.version}.journey": current.source}).model
+    old = old_model.journeys.get(jm.name)
+    if old is None:
+        return None
+    was, now = _entry_kind(old, old_model), _entry_kind(jm, model)
+    where = f"journey '{jm.name}' version {jm.version}"
+    if was != now or "incremental" in was:
+        why = ("a read audience journey with incremental read cannot have a new version"
+               if was == now else f"its entry was {' '.join(filter(None, was))}, now "
+               f"{' '.join(filter(None, now))}")
+        return (f"J-VERSION-ENTRY {where}: {why} (AJO keeps the entry of every version); "
+                f"make it a new journey")
+    if (old.reentrance, old.reentrance_after_ms) != (jm.reentrance, jm.reentrance_after_ms):
+        return (f"J-VERSION-REENTRANCE {where} changes the re-entrance rule (AJO: the same "
+                f"in all versions); keep the rule of version {current.version}")
+    return None
 
 
 def spec_of(store: Store, ws: Workspace, options: Options) -> Spec:

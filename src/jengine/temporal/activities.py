@@ -27,9 +27,9 @@ from temporalio.client import Client
 
 from jengine.core.instants import from_micros, to_micros
 from jengine.core.state import ActionResultIn
-from jengine.runtime.effects import action_spec, datasource_spec
 from jengine.runtime.http import Delayed, Finished, HttpClient, HttpxTransport, RetryAt, Transport
 from jengine.runtime.ratelimit import Decision, Rate, RateLimiter
+from jengine.runtime.specs import action_spec, datasource_spec
 from jengine.temporal import fanout, specs
 from jengine.temporal.codec import OutputRecord, decode_params, encode_input
 from jengine.temporal.config import Config
@@ -121,7 +121,7 @@ class Activities:
         self.clock.set(arg["now"])
         spec = action_spec(self._spec(arg["spec"]), arg["action"])
         outcome = self.http.attempt_action(spec, decode_params(arg["params"]), arg["key"],
-                                           arg["attempt"])
+                                           arg["attempt"], int(arg.get("spent") or 0))
         base = {"instance": arg["instance"], "step": arg["step"], "attempt": outcome.attempt}
         if isinstance(outcome, Finished):
             r = outcome.result
@@ -129,7 +129,8 @@ class Activities:
                                     status_code=r.jo_status_code, ok=r.ok,
                                     response=r.action_payload(), elapsed_ms=r.elapsed_ms)
         elif isinstance(outcome, RetryAt):
-            result = ActionResultIn(**base, outcome="retry", at=to_micros(outcome.at))
+            result = ActionResultIn(**base, outcome="retry", at=to_micros(outcome.at),
+                                    elapsed_ms=outcome.result.elapsed_ms)
         else:
             assert isinstance(outcome, Delayed)
             result = ActionResultIn(**base, outcome="delayed", at=to_micros(outcome.at))

@@ -76,7 +76,7 @@ class ActivityIO:
     async def call(self, spec_id: str, call: CallAction, now: int) -> ActionResultIn:
         arg = {"spec": spec_id, "now": now, "instance": call.instance, "step": call.step,
                "action": call.action, "params": encode_params(call.params),
-               "attempt": call.attempt, "key": call.key}
+               "attempt": call.attempt, "key": call.key, "spent": call.spent_ms}
         result = decode_input(await self._run("jengine_call", arg))
         assert isinstance(result, ActionResultIn)
         return result

@@ -130,7 +130,7 @@ def report_rows(journal: Sequence[Json]) -> list[Json]:
         if obj.get("journey") is None or obj.get("version") is None:
             continue
         name = obj["outcome"]
-        if name in ("discarded", "exited") and obj.get("reason"):
+        if name in ("discarded", "exited", "entered") and obj.get("reason"):
             name = f"{name}:{obj['reason']}"
         tally[(obj["journey"], obj["version"], obj.get("step") or "", name)] += 1
     rows: dict[tuple[str, int, str], Json] = {}

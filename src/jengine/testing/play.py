@@ -48,7 +48,8 @@ def _execute(scenario: Scenario, folder: Path, transport: Transport,
         profiles=_write_profiles(scenario, folder), state=folder / "state.db",
         outbox=folder / "outbox.jsonl", journal=folder / "journal.jsonl",
         dead_letters=folder / "deadletters.jsonl", mode="simulated", until=scenario.until,
-        dry_run=scenario.dry_run, test_mode=scenario.test_mode,
+        dry_run=scenario.dry_run, dry_run_datasources=scenario.dry_run_datasources,
+        test_mode=scenario.test_mode,
         batch_size=scenario.batch_size, transport=transport, env=dict(scenario.env))
     if scenario.test_wait is not None:
         options.test_wait = scenario.test_wait

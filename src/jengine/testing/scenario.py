@@ -114,6 +114,7 @@ class Scenario:
     batch_size: int
     expect: Expectations
     journeys: tuple[str, ...]
+    dry_run_datasources: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class ScenarioResult:
 _TOP = {"description", "workspace", "start", "profiles", "events", "http", "env", "until",
         "options", "expect", "journeys", "$schema"}
 _EXPECT = {"outbox", "paths", "ignoreOtherPaths", "deadLetters", "requests", "journal"}
-_OPTIONS = {"test", "testWait", "dryRun", "batchSize"}
+_OPTIONS = {"test", "testWait", "dryRun", "dryRunDataSources", "batchSize"}
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -189,7 +190,8 @@ def _scenario(path: Path, data: Json) -> Scenario:
                    if "testWait" in options else None),
         dry_run=bool(options.get("dryRun", False)),
         batch_size=int(options.get("batchSize", 500)), expect=expect,
-        journeys=tuple(_list(data.get("journeys", []), "journeys")) or _mentioned(expect))
+        journeys=tuple(_list(data.get("journeys", []), "journeys")) or _mentioned(expect),
+        dry_run_datasources=bool(options.get("dryRunDataSources", False)))
 
 
 def _object(value: Any, where: str) -> Json:
@@ -344,9 +346,10 @@ def _stub(obj: Any, where: str) -> Stub:
 
 def _reply(obj: Any, where: str) -> Reply:
     obj = _object(obj, where)
-    _keys(obj, {"status", "body", "delay", "error"}, where)
+    _keys(obj, {"status", "body", "delay", "error", "headers"}, where)
     delay = parse_duration(obj["delay"], f"{where}.delay") if "delay" in obj else dt.timedelta(0)
     if obj.get("error") not in (None, "network", "timeout"):
         raise ScenarioError(f"{where}.error: \"network\" or \"timeout\"")
+    headers = _object(obj.get("headers", {}), f"{where}.headers")
     return Reply(status=int(obj.get("status", 200)), body=obj.get("body"), delay=delay,
-                 error=obj.get("error"))
+                 error=obj.get("error"), headers={str(k): str(v) for k, v in headers.items()})

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from jengine.runtime.http import HttpRequest, HttpResponse, TransportFailure, TransportTimeout
+from jengine.runtime.transport import (
+    HttpRequest,
+    HttpResponse,
+    ResponseTooLarge,
+    TransportFailure,
+    TransportTimeout,
+)
 
 __all__ = ["Recorded", "Reply", "Stub", "StubTransport", "split_url"]
 
@@ -33,6 +39,7 @@ class Reply:
     body: Any = None
     delay: dt.timedelta = dt.timedelta(0)
     error: str | None = None            # "network" or "timeout"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,8 +120,11 @@ class StubTransport:
 
 def _answer(request: HttpRequest, reply: Reply | None) -> HttpResponse:
     if reply is None or reply.error == "network":
-        raise TransportFailure(f"{request.method} {request.url}: no stub (connection refused)")
+        raise TransportFailure(f"{request.where}: no stub (connection refused)")
     if reply.error == "timeout" or reply.delay >= request.timeout:
-        raise TransportTimeout(f"{request.method} {request.url}: timed out")
+        raise TransportTimeout(f"{request.where}: timed out")
     data = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
-    return HttpResponse(reply.status, data)
+    if len(data) > request.max_bytes:
+        raise ResponseTooLarge(f"the body is over {request.max_bytes} bytes")
+    headers = {k.lower(): str(v) for k, v in reply.headers.items()}
+    return HttpResponse(reply.status, data, headers, reply.delay)

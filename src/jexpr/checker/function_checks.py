@@ -96,8 +96,17 @@ def _conversion(call: ast.Call, plan: CallPlan, ctx: CallContext) -> None:
                                                                 else None)
         span = call.span if index is None else call.args[index].span
         fix = Fix(span, why.replacement) if why.replacement is not None else None
+        if name in NULL_ON_MALFORMED and len(call.args) == 1 and isinstance(values[0], str):
+            # Adobe's reference: "Malformed strings return null without an error"
+            ctx.report(warning("W-VALUE-CONVERSION", f"{name}({shown}) cannot be converted "
+                               f"and gives null: {why.reason}", span, why.hint, fix))
+            return
         ctx.report(error("E-VALUE-CONVERSION", f"{name}({shown}) cannot be converted: "
                          f"{why.reason}", span, why.hint, fix))
+
+
+NULL_ON_MALFORMED = frozenset({"toDateTime", "toDateTimeOnly"})
+"""Conversions whose malformed literal string is a warning (null at run time), not an error."""
 
 
 @dataclass(frozen=True)

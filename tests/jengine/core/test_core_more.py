@@ -476,7 +476,7 @@ def test_test_mode_keeps_the_journey_timeout_and_refuses_other_profiles() -> Non
 BUSINESS = """
 event Launch business { fields { id: string } }
 journey biz { reentrance always timeout 10d
-  entry on business event Launch read audience Churned
+  entry on business event Launch read audience Churned executions multiple
   hi: email { id: @event{Launch.id} }
   w: wait 1d
 }
@@ -530,7 +530,7 @@ def test_read_audience_schedule_and_rate_as_timers() -> None:
         (hour, {"t": "enter", "journey": "rd", "profile": "p3"}),
         (hour, {"t": "enter", "journey": "rd", "profile": "p4"}),
         (2 * hour, {"t": "enter", "journey": "rd", "profile": "p5"}),
-        (24 * hour, {"t": "read", "journey": "rd", "version": 1}),
+        (24 * hour, {"t": "read", "journey": "rd", "version": 1, "anchor": us(T0)}),
     ]
     enter_p3 = next(t for t in timers(eff) if t.payload.get("profile") == "p3")
     s2, eff = fire(spec, s1, enter_p3, T0 + H)

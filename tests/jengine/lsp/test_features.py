@@ -111,7 +111,7 @@ def test_completion_contexts(analysis: Analysis, root: Path) -> None:
     fields = labels(analysis, text, "#{ExperiencePlatform.Events.experienceevent.")
     assert {"_id", "timestamp", "all", "first"} <= set(fields)
     assert "step" in labels(analysis, text, "(\n        currentDataPackField.")
-    assert labels(analysis, text, "opened hello -> ")[:3] == ["hello", "pause", "engaged"]
+    assert labels(analysis, text, "opened reminder -> ")[:3] == ["hello", "pause", "engaged"]
     assert labels(analysis, text, "  pause: ")[:3] == ["action", "await", "condition"]
     assert labels(analysis, text, "hello: email {\n") == ["template", "to"]
     assert labels(analysis, text, "// opened") == []                   # in a comment
@@ -157,7 +157,7 @@ def test_hover(analysis: Analysis, root: Path) -> None:
     path = root / "welcome.journey"
     assert "inAudience(string) → boolean" in (hover_text(analysis, path, "inAudience") or "")
     step = hover_text(analysis, path, "react: await") or ""
-    assert "await" in step and "- `opened hello` → `tips`" in step
+    assert "await" in step and "- `opened reminder` → `tips`" in step
     field = hover_text(analysis, path, "SubscriptionCreated.plan}", 21) or ""
     assert "`string`" in field
     event = hover_text(analysis, path, "event SubscriptionCreated {", 7) or ""

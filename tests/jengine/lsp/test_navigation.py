@@ -32,7 +32,7 @@ def _def_text(ws: TextAnalysis, file: str, marker: str, shift: int = 0,
 
 @pytest.mark.parametrize(("file", "marker", "shift", "want"), [
     ("welcome.journey", "-> tips", 3, ("welcome.journey", 46, "tips")),
-    ("welcome.journey", "opened hello", 7, ("welcome.journey", 25, "hello")),
+    ("welcome.journey", "opened reminder", 7, ("welcome.journey", 40, "reminder")),
     ("welcome.journey", "on error -> done", 12, ("welcome.journey", 55, "done")),
     ("welcome.journey", 'inAudience("VIP")', 12, ("common.journey", 56, "VIP")),
     ("welcome.journey", "event PurchaseMade", 6, ("common.journey", 36, "PurchaseMade")),

@@ -31,14 +31,15 @@ def _unsupported(name: str, v: Any) -> EvalFault:
 
 
 def to_bool(v: Any) -> bool | None:
-    """``toBool``: number ≠ 0; string equal to ``"true"`` ignoring ASCII case; null → null."""
+    """``toBool``: number ≠ 0; a string is true only when it is exactly ``"true"`` (Adobe's
+    conversion-functions reference: ``"TRUE"``, ``"1"``, ``"yes"`` give false); null → null."""
     t = type(v)
     if v is None:
         return None
     if t is bool:
         return bool(v)
     if t is str:
-        return len(v) == 4 and v.isascii() and v.lower() == "true"
+        return bool(v == "true")
     if t is int or t is float:
         return bool(v != 0)
     k = kind(v)

@@ -194,7 +194,7 @@ async def complete(client: LanguageClient, uri: str, text: str, marker: str) -> 
 async def test_completion(client: LanguageClient, root: Path) -> None:
     uri, text = open_doc(client, root / "welcome.journey")
     await diagnostics(client, uri, 1)
-    assert "tips" in await complete(client, uri, text, "opened hello -> ")
+    assert "tips" in await complete(client, uri, text, "opened reminder -> ")
     assert "firstName" in await complete(client, uri, text, "@event{SubscriptionCreated.")
     assert "address" in await complete(client, uri, text,
                                        "#{ExperiencePlatform.ProfileFieldGroup.personalEmail.")
