@@ -18,7 +18,8 @@ HELP = "run the journeys as a live service: ingestion API, lifecycle, dashboard"
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("workspace", type=Path, help="a folder of .journey files")
-    p.add_argument("--state", type=Path, help="the state store (default: jengine.db)")
+    p.add_argument("--state", type=Path, help="the state store file, or a folder to keep "
+                   "jengine.db in (default: jengine.db)")
     p.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: 8080; 0: any free)")
     p.add_argument("--config", type=Path, help="a TOML file with a [serve] table")

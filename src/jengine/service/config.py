@@ -28,6 +28,7 @@ __all__ = ["ConfigError", "Secret", "ServeConfig", "load_config"]
 ENV_WRITE_KEYS = "JENGINE_WRITE_KEYS"
 ENV_ADMIN_TOKEN = "JENGINE_ADMIN_TOKEN"
 MIN_SECRET = 16
+STATE_FILE = "jengine.db"   # the store in the working directory, or in `--state DIR`
 
 
 class ConfigError(ValueError):
@@ -72,7 +73,7 @@ class ServeConfig:
     """Every setting of the service (docs/serve.md, "Configuration")."""
 
     workspace: Path
-    state: Path = Path("jengine.db")
+    state: Path = Path(STATE_FILE)
     host: str = "127.0.0.1"
     port: int = 8080
     outbox: Path = Path("outbox.jsonl")
@@ -227,4 +228,6 @@ def load_config(workspace: Path, *, file: Path | None = None,
     for name, value in (overrides or {}).items():
         if value is not None:
             setattr(cfg, name, value)
+    if cfg.state.is_dir():   # `--state DIR` (the issue's form): the store file inside it
+        cfg.state = cfg.state / STATE_FILE
     return cfg

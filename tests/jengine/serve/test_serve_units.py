@@ -118,6 +118,9 @@ def test_settings_and_credentials(tmp_path: Path) -> None:
     assert (cfg.port, cfg.max_request_bytes, cfg.dedup_ms) == (0, 2 * 1024 * 1024, 86_400_000)
     assert [k.reveal() for k in cfg.write_keys] == ["a" * 16, "b" * 16]   # env wins
     assert cfg.segment.traits_group == "ProfileFieldGroup"
+    (tmp_path / "state").mkdir()
+    assert load_config(tmp_path, env={}, overrides={"state": tmp_path / "state"}).state == \
+        tmp_path / "state" / "jengine.db"          # `--state DIR`
     f.write_text("[serve]\nprot = 1\n")
     with pytest.raises(ConfigError, match="unknown setting"):
         load_config(tmp_path, file=f, env={})
