@@ -10,6 +10,7 @@
     jengine run … [--json] [--allow-dead-letters] [--env-file FILE]
     jengine worker DIR --temporal HOST:PORT --store LOC [--namespace N] [--task-queue Q]
     jengine report [--state DB | --store LOC] [--json]
+    jengine render TEMPLATE --profile ID|FILE [--event FILE] [--params FILE]
     jengine test DIR [--journey J] [--engine embedded|temporal] [--json] [--junit FILE]
     jengine stub DIR [--port N] [--responses FILE]
     jengine lsp
@@ -44,6 +45,7 @@ from jengine.cli import (
     graph,
     lsp,
     publish,
+    render,
     report,
     run,
     serve,
@@ -57,8 +59,8 @@ __all__ = ["COMMANDS", "EXIT_STATUS", "build_parser", "main", "version"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "run": run, "report": report, "test": test,
-    "worker": worker, "stub": stub, "lsp": lsp, "completion": completion, "serve": serve,
-    "publish": publish,
+    "worker": worker, "stub": stub, "render": render, "lsp": lsp, "completion": completion,
+    "serve": serve, "publish": publish,
 }
 EXIT_STATUS = {
     0: "success",

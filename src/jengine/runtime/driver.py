@@ -18,13 +18,11 @@ while idle, a change registers the versions again (§4.5, :meth:`Loop._reload`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import IO, Any
 
 from jengine.core.context import Options, Spec
@@ -32,6 +30,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
+from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.control import CONTROL, control
 from jengine.runtime.effects import Effects, http_client
@@ -52,6 +51,7 @@ from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
+from jengine.runtime.watch import WorkspaceWatch
 from jengine.runtime.world import World
 from jexpr.report import format_diagnostic
 
@@ -63,21 +63,22 @@ def drive(options: RunOptions) -> RunResult:
     result = RunResult()
     started = time.perf_counter()
     ws = load_workspace(options.workspace)
-    for d in ws.diagnostics:
-        if d.is_error:
-            print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
-    if ws.has_errors:
+    templates, problems = delivery.prepare(ws, options.deliver, options.env)
+    for line in [*(format_diagnostic(d.diagnostic, d.source.text, str(d.path))
+                   for d in ws.diagnostics if d.is_error), *problems]:
+        print(line, file=err)
+    if ws.has_errors or problems:
         result.status = 1
         return result
     store = Store(options.state)
     try:
-        return _drive(options, ws, store, result, started, err)
+        return _drive(options, ws, store, result, started, err, templates)
     finally:
         store.close()
 
 
 def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, started: float,
-           err: Any) -> RunResult:
+           err: Any, templates: Any) -> RunResult:
     core = Options(options.dry_run, options.test_mode, to_us(options.test_wait),
                    options.dry_run_datasources)
     with store.transaction():
@@ -91,6 +92,7 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
     loop.published = ws
+    delivery.attach(loop, ws, templates)
     loop.setup(reg.opened)
     try:
         loop.run()
@@ -135,37 +137,6 @@ class BatchTx:
                 tx.__exit__(RuntimeError, RuntimeError("batch aborted"), None)
 
 
-class WorkspaceWatch:
-    """Notices a change of the workspace files (live mode, §4.5): the modification time and
-    size of every file below the workspace folder (hidden folders skipped)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.snapshot = self.scan()
-
-    def scan(self) -> dict[str, tuple[int, int]]:
-        out: dict[str, tuple[int, int]] = {}
-        if self.root.is_file():
-            st = self.root.stat()
-            return {str(self.root): (st.st_mtime_ns, st.st_size)}
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in files:
-                path = os.path.join(folder, name)
-                with suppress(OSError):
-                    st = os.stat(path)
-                    out[path] = (st.st_mtime_ns, st.st_size)
-        return out
-
-    def changed(self) -> bool:
-        """Whether the files changed since the last call (or the start)."""
-        now = self.scan()
-        if now == self.snapshot:
-            return False
-        self.snapshot = now
-        return True
-
-
 class _Refused(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -198,6 +169,7 @@ class Loop:
         self.watch: WorkspaceWatch | None = None
         self.published: Any = None   # the workspace the spec was built from
         self.pause_due: int | None = None   # when a journey pause ends by itself (µs)
+        self.deliveries: delivery.Deliveries | None = None  # channel messages (set by _drive)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -264,6 +236,8 @@ class Loop:
                 self.flush()
         if self.options.until is not None and not self.live:
             self.fire_timers(self.options.until)
+        if self.deliveries is not None:
+            self.deliveries.finish(self)
         self.flush()
 
     def _reload(self) -> None:
@@ -278,11 +252,14 @@ class Loop:
             return
         err = self.options.err or sys.stderr
         ws = load_workspace(self.options.workspace)
-        if ws.has_errors:
+        templates, problems = delivery.prepare(ws, self.deliveries is not None, self.options.env)
+        if ws.has_errors or problems:
             for d in ws.diagnostics:
                 if d.is_error:
                     print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)),
                           file=err)
+            for problem in problems:
+                print(problem, file=err)
             self._refuse(["the changed workspace has errors"])
             return
         self.flush()
@@ -291,12 +268,14 @@ class Loop:
                 reg = register(self.store, ws, self.spec.options)
                 if reg.spec is None:
                     raise _Refused(reg.problems)
+                if self.deliveries is not None and templates is not None:
+                    self.deliveries.configure(ws.model.channels, templates)
                 self._use(reg.spec)
                 self.published = ws
                 self._opened(reg.opened)
                 self.timers.write(self.store)
-        except _Refused as refused:
-            self._refuse(refused.problems)
+        except (_Refused, delivery.ChannelConfigError) as refused:
+            self._refuse(refused.problems if isinstance(refused, _Refused) else [str(refused)])
 
     def _refuse(self, problems: list[str]) -> None:
         err = self.options.err or sys.stderr
@@ -416,7 +395,10 @@ class Loop:
             self.batcher.begin()
             self.result.timers += 1
             inp = TimerIn(seq=seq, kind=kind, due=due, instance=instance, payload=payload)
-            self.process(inp, self.wall.now() if self.live else now)
+            if payload.get("t") == "send" and self.deliveries is not None:
+                self.deliveries.fire(self, row, self.wall.now() if self.live else now)
+            else:
+                self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
 
     def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
@@ -427,6 +409,8 @@ class Loop:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)
         etime = t_us if late else None
+        if self.deliveries is not None and self.deliveries.intercept(self, ev.event, ev.payload):
+            return                                      # @consent, or a bounce's side effect
         if ev.event == AUDIENCE:
             p = ev.payload
             self.process(AudienceIn(ev.line, etime, p["profile"], p["audience"], p["status"]),

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, TextIO
+from typing import Any, Literal, Protocol, TextIO
 
 from jengine.runtime.adapters import HttpAdapter
 from jengine.runtime.http import Transport
@@ -55,6 +55,8 @@ class RunOptions:
     max_inputs: int | None = None
     transport: Transport | None = None
     http: HttpAdapter | None = None
+    senders: Callable[[Any], Any] | None = None
+    deliver: bool = True
     env: Mapping[str, str] | None = None
     progress: bool = False
     err: TextIO | None = None

@@ -77,7 +77,10 @@ def plan(ws: Workspace, stored: Callable[[str], list[VersionRecord]]) -> list[De
     """What :func:`register` would do with each journey of ``ws``, given the stored versions
     of a journey (``stored(name)``, in version order); writes nothing."""
     decls = _declarations(ws)
-    others = [(d, t) for d, t in decls if not isinstance(d, A.Journey)]
+    # channels and rules are delivery configuration, not journey logic: changing them does
+    # not make a new journey version
+    others = [(d, t) for d, t in decls
+              if not isinstance(d, A.Journey | A.ChannelDecl | A.RulesDecl)]
     return [_decide(ws, decl, text, others, stored(decl.name.text)) for decl, text in decls
             if isinstance(decl, A.Journey) and decl.name.text in ws.model.journeys]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from jengine.core.instants import to_micros
 from jengine.lang.model import JourneyModel
 from jengine.lang.workspace import load_texts, load_workspace
-from jengine.runtime.driver import WorkspaceWatch
+from jengine.runtime.watch import WorkspaceWatch
 
 __all__ = ["Catalog"]
 

@@ -259,17 +259,17 @@ def test_forward_migration_runs_in_order_and_failure_keeps_old_version(tmp_path:
         conn.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("migration bug")
 
-    nxt = SCHEMA_VERSION + 1
+    n = SCHEMA_VERSION
     db = _load_fixture(tmp_path, "store-v1.sql")
     with pytest.raises(RuntimeError):
-        Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(nxt, extra),
-                              Migration(nxt + 1, broken)))
+        Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(n + 1, extra),
+                              Migration(n + 2, broken)))
     with Store(db, migrations=SCHEMA_MIGRATIONS[:1]) as s:  # the whole upgrade rolled back
         assert s.schema_version == 1
         assert s.execute("SELECT count(*) FROM sqlite_master WHERE name='half_done'"
                          ).fetchone()[0] == 0
-    with Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(nxt, extra))) as s:
-        assert s.schema_version == nxt
+    with Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(n + 1, extra))) as s:
+        assert s.schema_version == n + 1
         assert "extra" in [r[1] for r in s.execute("PRAGMA table_info(profiles)")]
 
 
