@@ -14,21 +14,26 @@ the first unprocessed input.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import sys
 import threading
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 import uvicorn
 
+from jengine.runtime.channels.links import TRACKING_KEY_ENV
+from jengine.runtime.channels.tracking import tracking_app
 from jengine.service.app import build_service, create_app
 from jengine.service.config import ServeConfig
+from jengine.service.context import Service
 from jengine.service.engine import make_engine
 from jengine.service.inbox import FairLock
 from jengine.service.logs import configure_logging, log
 
-__all__ = ["GRACE_S", "bind", "run_server"]
+__all__ = ["GRACE_S", "bind", "run_server", "tracking_mounts"]
 
 GRACE_S = 30
 SWITCH_S = 0.0005
@@ -45,6 +50,21 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def tracking_mounts(config: ServeConfig, service: Service,
+                    env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The channels' tracking endpoints (opens, clicks, unsubscribe, provider feedback) at
+    ``config.tracking_path`` when ``JENGINE_TRACKING_KEY`` (the key the engine signs links
+    with) is set; each becomes an input committed to the inbox. None without the key."""
+    key = (os.environ if env is None else env).get(TRACKING_KEY_ENV, "")
+    if not key:
+        return {}
+
+    async def submit(event: dict[str, Any]) -> None:
+        await service.submit(event)
+
+    return {config.tracking_path: tracking_app(key.encode(), submit)}
+
+
 def _ignore(signum: int, frame: Any) -> None:
     return None
 
@@ -57,7 +77,7 @@ def run_server(config: ServeConfig, out: TextIO, transport: Any = None) -> int:
     sys.setswitchinterval(SWITCH_S)
     lock = FairLock()
     service = build_service(config, make_engine(lock, transport), write_lock=lock)
-    app = create_app(service)
+    app = create_app(service, tracking_mounts(config, service))
     sock = bind(config.host, config.port)
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if ":" in config.host else config.host

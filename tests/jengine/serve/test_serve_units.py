@@ -242,3 +242,32 @@ def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
     with mock.patch.dict(os.environ, {"JENGINE_WRITE_KEYS": "", "JENGINE_ADMIN_TOKEN": ""}):
         assert main(["serve", str(WORKSPACE), "--port", "0"], out, err) == 2
     assert "no write key" in err.getvalue() and out.getvalue() == ""
+
+
+def test_the_tracking_endpoints_are_mounted(tmp_path: Path) -> None:
+    """With ``JENGINE_TRACKING_KEY`` the channels' tracking app answers at ``tracking_path``: a
+    signed open pixel becomes an ``@reaction`` in the inbox; a forged one adds nothing."""
+    from jengine.runtime.channels.links import Delivery, sign
+    from jengine.service.server import tracking_mounts
+
+    cfg = load_config(WORKSPACE, env={"JENGINE_WRITE_KEYS": KEY, "JENGINE_ADMIN_TOKEN": ADMIN})
+    cfg.state = tmp_path / "jengine.db"
+    service = build_service(cfg, lambda s: _Pending())
+    assert tracking_mounts(cfg, service, env={}) == {}
+    key = "tracking-key-0123456789"
+    app = create_app(service, tracking_mounts(cfg, service, env={"JENGINE_TRACKING_KEY": key}))
+    token = sign(Delivery("onboarding", 1, "a@x.org", "hello").payload("o"), key.encode())
+    forged = sign(Delivery("onboarding", 1, "a@x.org", "hello").payload("o"), b"other")
+
+    async def calls() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://test") as client:
+            return [await client.get(f"/t/o/{token}.gif"), await client.get(f"/t/o/{forged}.gif")]
+
+    opened, fake = asyncio.run(calls())
+    assert opened.status_code == 200 and opened.headers["content-type"] == "image/gif"
+    assert fake.status_code == 200
+    service.writer.close()
+    rows = sqlite3.connect(cfg.state).execute("SELECT line FROM inbox ORDER BY seq").fetchall()
+    assert [json.loads(r[0])["event"] for r in rows] == ["@reaction"]
+    assert json.loads(rows[0][0])["payload"]["kind"] == "opened"
