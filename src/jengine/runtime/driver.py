@@ -38,6 +38,7 @@ from jengine.lang.workspace import load_workspace
 from jengine.runtime.batch import BatchTx, collector
 from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
+from jengine.runtime.control import CONTROL, control
 from jengine.runtime.effects import Effects, Follow, Then, http_client
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
@@ -99,6 +100,7 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
+    loop.published = ws
     delivery.attach(loop, ws, templates)
     loop.setup(reg.opened)
     try:
@@ -135,10 +137,13 @@ class Loop:
         client = options.http or http_client(options, store, self)
         self.effects = Effects(store, spec, self.world, client, result, options.timer_window)
         self.timers = self.effects.timers
-        self.source = "-" if str(options.events) == "-" else str(options.events)
+        self.source = options.source.name if options.source is not None else (
+            "-" if str(options.events) == "-" else str(options.events))
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
+        self.published: Any = None   # the workspace the spec was built from
+        self.pause_due: int | None = None   # when a journey pause ends by itself (µs)
         self.deliveries: delivery.Deliveries | None = None  # channel messages (set by _drive)
 
     def now(self) -> dt.datetime:
@@ -238,6 +243,7 @@ class Loop:
                 if self.deliveries is not None and templates is not None:
                     self.deliveries.configure(ws.model.channels, templates)
                 self._use(reg.spec)
+                self.published = ws
                 self._opened(reg.opened)
                 self.timers.write(self.store)
         except (_Refused, delivery.ChannelConfigError) as refused:
@@ -264,6 +270,9 @@ class Loop:
         return progress_bar(self.source)
 
     def _lines(self, offset: InputOffset) -> Iterator[SourceLine]:
+        if self.options.source is not None:
+            yield from self.options.source.lines(self.store, offset, self._stop())
+            return
         if self.live and self.source != "-":
             yield from tail_lines(self.source, offset.line, offset.byte, stop=self._stop())
             return
@@ -306,7 +315,8 @@ class Loop:
     def _line(self, line: SourceLine) -> None:
         if self.watch is not None:
             self._reload()
-        arrival = self.wall.now() if self.live else None
+        arrival = (from_micros(line.arrival) if line.arrival is not None
+                   else self.wall.now() if self.live else None)
         parsed = parse_event_line(line, arrival)
         self.result.events += 1
         t_us = 0
@@ -319,8 +329,10 @@ class Loop:
         self.batcher.begin()
         if isinstance(parsed, DeadLetter):
             self.effects.dead(parsed)
+        elif parsed.event in CONTROL:
+            control(self, parsed)
         else:
-            self._event(parsed, t_us)
+            self._event(parsed, t_us, arrival)
         self.offset = InputOffset(self.source, line.number, line.end)
         self.batcher.pending += 1
 
@@ -335,6 +347,10 @@ class Loop:
         """Fire every timer due at or before ``until`` (``limit``: its microseconds)."""
         if limit is None:
             limit = to_micros(until)
+        if self.pause_due is not None and limit >= self.pause_due:
+            from jengine.runtime.lifecycle import pauses_over
+
+            pauses_over(self, limit)
         timers = self.timers
         nd = timers.next_due()
         if nd is None or nd > limit:
@@ -358,10 +374,10 @@ class Loop:
             if self.batcher.pending >= self.options.batch:
                 self.flush()  # with the offset of the last line: the timers fired before it
 
-    def _event(self, ev: InputEvent, t_us: int) -> None:
+    def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
         if self.live:
-            late = ev.time < self.wall.now()
-            now = self.wall.now()
+            now = self.wall.now()   # late: older than its arrival (less the allowed skew)
+            late = ev.time < (arrival or now) - self.options.late_after
         else:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)

@@ -59,12 +59,14 @@ class BadInput(ValueError):
 
 @dataclass(frozen=True)
 class SourceLine:
-    """One input line: 1-based ``number``, text without its line break, byte offset past it."""
+    """One input line: 1-based ``number``, text without its line break, byte offset past it;
+    ``arrival``: when the line arrived (µs), for a source that records it (the inbox)."""
 
     number: int
     text: str
     end: int = 0
     bad_utf8: bool = False
+    arrival: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,15 @@ def _reject_constant(name: str) -> Any:
     raise BadInput(f"not valid JSON: {name} is not a JSON number")
 
 
+# one decoder for every line (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _load_object(line: SourceLine) -> Json:
     if line.bad_utf8:
         raise BadInput("not valid UTF-8")
     try:
-        obj = json.loads(line.text, parse_constant=_reject_constant)
+        obj = _DECODER.decode(line.text)
     except json.JSONDecodeError as e:
         raise BadInput(f"not valid JSON: {e.msg} (column {e.colno})") from None
     if not isinstance(obj, dict):
