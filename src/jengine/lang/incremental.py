@@ -10,9 +10,9 @@ what it can between loads of the same workspace:
   expression sites are reused while its AST node is the same object (its file did not change)
   and its *dependencies* are unchanged: the text of every declaration named anywhere in the
   journey *or read by its check* (plus the files their ``schema "…"`` clauses read), the names
-  of broken declarations, the declared names of every table the check iterated, and, for a
-  journey whose last check failed to find a name (``J-NAME-UNKNOWN``, ``E-FIELD-UNKNOWN``,
-  whose hints list the declared names), the declared names of every kind.
+  of broken declarations, the declared names (in order) of every table the check walked, and,
+  for a journey whose last check failed to find a name (``J-NAME-UNKNOWN``,
+  ``E-FIELD-UNKNOWN``, whose hints list the declared names), the declared names of every kind.
 
   What the check read is recorded, not guessed: while a journey is checked, the index's tables
   are :class:`_Watched` views that note every name looked up and every table walked. So a fact
@@ -219,7 +219,7 @@ class JourneyMemo:
     reused: int = 0
     _index: Index | None = None
     _fingerprints: dict[str, object] = field(default_factory=dict)
-    _declared_names: dict[str, frozenset[str]] = field(default_factory=dict)
+    _declared_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _seen: set[int] = field(default_factory=set)
 
     def begin(self, index: Index) -> None:
@@ -272,9 +272,11 @@ class JourneyMemo:
         declared = tuple((kind, self._declared(kind, index)) for kind in walked)
         return deps, frozenset(index.broken), declared
 
-    def _declared(self, kind: str, index: Index) -> frozenset[str]:
+    def _declared(self, kind: str, index: Index) -> tuple[str, ...]:
+        """The declared names of one table in declaration order: a check that walks a table
+        may depend on the order (``did you mean`` takes the first of equally close names)."""
         if kind not in self._declared_names:
-            self._declared_names[kind] = frozenset(getattr(index, kind))
+            self._declared_names[kind] = tuple(getattr(index, kind))
         return self._declared_names[kind]
 
     def _names(self, node: A.Journey) -> frozenset[str]:
