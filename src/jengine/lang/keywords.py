@@ -6,15 +6,18 @@ A keyword is a word the journey grammar itself spells: an anonymous string termi
 list the words allowed *as names* (``label``, ``case_label``, ``param_label`` and the
 ``_…_word`` lists they include) do not make keywords; the expression grammar's own words
 (``and``, ``true``, ``if`` …) count only where another journey rule uses them too (``integer``
-as a field type, ``and`` in ``between 09:00 and 17:00``). Consumers: the language server's completion (through the parser's
-expected terminals, which are these words in context), and the tests that hold the VS Code
-TextMate grammar — static JSON — to this set (``tests/jengine/lsp/test_keywords.py``).
+as a field type, ``and`` in ``between 09:00 and 17:00``).
+
+Consumers: the language server's completion (:func:`keywords_at`: the words the parser takes
+at the cursor, names left out at name positions), and the tests that hold the VS Code TextMate
+grammar — static JSON — to this set (``tests/jengine/lsp/test_keywords.py``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from copy import copy
 from functools import cache
 
 from lark import Token
@@ -118,15 +121,25 @@ def keywords_at(text: str) -> tuple[list[str], frozenset[str]] | None:
         frozenset(kinds)
 
 
+def _probe(interactive: InteractiveParser) -> InteractiveParser:
+    """A copy to feed trial tokens to: the parsed values shared, not copied, and no callbacks
+    (as Lark's own ``accepts()`` does; a deep copy costs the whole declaration each time)."""
+    probe: InteractiveParser = interactive.copy(  # type: ignore[no-untyped-call]
+        deepcopy_values=False)
+    conf = copy(probe.parser_state.parse_conf)
+    conf.callbacks = {}
+    probe.parser_state.parse_conf = conf
+    return probe
+
+
 def _accepts(interactive: InteractiveParser, terminals: Mapping[str, object]) -> set[str]:
     """The terminals the parser takes next. Lark's own ``accepts()`` tries upper-case names
     only, which leaves out the imported ones (``jexpr__DATE``, the word ``date``)."""
     out = set()
     for name in interactive.choices():  # type: ignore[no-untyped-call]
         if name in terminals or name == "$END":
-            probe = interactive.copy()  # type: ignore[no-untyped-call]
             try:
-                probe.feed_token(Token(name, ""))
+                _probe(interactive).feed_token(Token(name, ""))
             except UnexpectedInput:
                 continue
             out.add(name)
@@ -134,7 +147,7 @@ def _accepts(interactive: InteractiveParser, terminals: Mapping[str, object]) ->
 
 
 def _takes_colon(interactive: InteractiveParser, token: Token) -> bool:
-    probe = interactive.copy()  # type: ignore[no-untyped-call]
+    probe = _probe(interactive)
     try:
         probe.feed_token(token)
         probe.feed_token(Token("COLON", ":"))
