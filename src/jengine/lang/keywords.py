@@ -93,14 +93,17 @@ def declaration_keywords() -> tuple[str, ...]:
 # Lark's interactive parser may leave out a word or two of a name list that the contextual
 # lexer would read as another terminal at that point ("date" in a field name position).
 _SLACK = 3
+# What may follow a word: a word that a name can replace is followed by the same ones.
+_FOLLOWERS = ("COLON", "LPAR", "DOT", "COMMA", "RBRACE", "LBRACE", "NAME", "STRING", "MINUS")
 
 
 def keywords_at(text: str) -> tuple[list[str], frozenset[str]] | None:
     """The keywords to offer after ``text`` (a declaration cut at the cursor) and every literal
     word or punctuation the grammar accepts there; None when ``text`` does not parse. At a name
     position (the words of a :func:`name_lists` entry are expected), a word is offered only if
-    it does not behave as a name: a name there can be followed by ``:``, the word cannot
-    (``else`` and ``on`` in a condition, not ``wait`` or ``and``)."""
+    it does not behave as a name there — if what may follow it differs from what may follow a
+    name: ``else`` and ``on`` in a condition (a case label is followed by ``:``, they are not),
+    ``secret`` as a channel setting's value (followed by ``(``), not ``wait`` or ``and``."""
     parser = journey_parser()
     try:
         interactive = parser.parse_interactive(text)
@@ -115,10 +118,27 @@ def keywords_at(text: str) -> tuple[list[str], frozenset[str]] | None:
     words = {w for w in kinds if w.isalpha()}
     if not any(len(names - words) <= _SLACK for names in name_lists()):
         return sorted(words), frozenset(kinds)
-    if "NAME" not in accepted or not _takes_colon(interactive, Token("NAME", "x")):
-        return [], frozenset(kinds)
-    return sorted(w for w in words if not _takes_colon(interactive, Token(kinds[w], w))), \
-        frozenset(kinds)
+    if "NAME" not in accepted:
+        return sorted(words), frozenset(kinds)
+    probes = [t for t in _FOLLOWERS if t in terminals]
+    as_name = _follow(interactive, Token("NAME", "x"), probes)
+    return sorted(w for w in words if _follow(interactive, Token(kinds[w], w), probes)
+                  != as_name), frozenset(kinds)
+
+
+def _follow(interactive: InteractiveParser, token: Token, probes: list[str]) -> frozenset[str]:
+    """Which of ``probes`` the parser takes after ``token``: a word behaves as a name at this
+    point when it takes the same ones as a name does."""
+    out = set()
+    for follower in probes:
+        probe = _probe(interactive)
+        try:
+            probe.feed_token(token)
+            probe.feed_token(Token(follower, ""))
+        except UnexpectedInput:
+            continue
+        out.add(follower)
+    return frozenset(out)
 
 
 def _probe(interactive: InteractiveParser) -> InteractiveParser:
@@ -144,13 +164,3 @@ def _accepts(interactive: InteractiveParser, terminals: Mapping[str, object]) ->
                 continue
             out.add(name)
     return out
-
-
-def _takes_colon(interactive: InteractiveParser, token: Token) -> bool:
-    probe = _probe(interactive)
-    try:
-        probe.feed_token(token)
-        probe.feed_token(Token("COLON", ":"))
-    except UnexpectedInput:
-        return False
-    return True

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 from lsprotocol import types
 
+from jengine.lang.channels import settings_of
 from jengine.lang.keywords import declaration_keywords, keywords_at
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.features.textscan import Context, context_at, split_top, unquote
@@ -53,7 +54,9 @@ _MAP_STEPS = ("keys", "firstEntryKey", "entry")
 _EXPR_MARKERS = frozenset({"not", "true", "false", "null", "if"})
 _REF_OPENERS = (("@event{", "an event field"), ("#{", "a data-source field"),
                 ("@action{", "an action response field"))
-_CHANNEL_PARAMS = {"template": "the message template", "to": "the address"}
+_CHANNEL_PARAMS = {"template": "the message template", "to": "the address",
+                   "channel": "the channel (when several of this kind are declared)"}
+_CHANNEL_DECL = re.compile(r"^\s*channel\s+[A-Za-z_]\w*\s+(?:email|sms|push|inapp)\s*$")
 MAX_COMPLETION_CHARS = 1_000_000  # larger documents get no completion (the scan is linear)
 
 
@@ -65,7 +68,7 @@ def complete(analysis: Analysis, text: str, offset: int) -> types.CompletionList
         return types.CompletionList(is_incomplete=False, items=[])
     items = (_in_reference(analysis, ctx) or _loop_fields(analysis, ctx)
              or _after_keyword(analysis, ctx) or _in_block(analysis, ctx)
-             or _by_grammar(ctx))
+             or _in_channel(ctx) or _by_grammar(ctx))
     return types.CompletionList(is_incomplete=False, items=items)
 
 
@@ -203,6 +206,23 @@ def _in_block(analysis: Analysis, ctx: Context) -> list[types.CompletionItem]:
     if re.search(r":\s*update\s+profile\s*$", head):
         return _update_paths(analysis, ctx)
     return []
+
+
+def _in_channel(ctx: Context) -> list[types.CompletionItem]:
+    """Setting names inside a ``channel NAME kind { }`` declaration (its provider's, once it
+    is given)."""
+    frame = ctx.top
+    if frame is None or frame.kind != "brace" or ctx.journey is not None:
+        return []
+    if not _CHANNEL_DECL.match(ctx.text[ctx.decl_start:frame.start - 1]):
+        return []
+    chunk = ctx.text[frame.start:ctx.word_start]
+    if not _at_name(chunk):
+        return []
+    provider = re.search(r"(?:^|[\s,{])provider\s*:\s*([A-Za-z_]\w*)", chunk)
+    return [_item(n, K.Property, detail="channel setting", insert=f"{n}: ")
+            for n in settings_of(provider.group(1) if provider else None)
+            if not _given(chunk, n)]
 
 
 def _at_name(chunk: str) -> bool:
