@@ -38,8 +38,8 @@ from jengine.core.entry import (
     route_audience,
     route_event,
     route_reaction,
-    window_end,
 )
+from jengine.core.groups import member, window_end
 from jengine.core.reads import read_audience, route_business
 from jengine.core.run import Run
 from jengine.core.state import (
@@ -53,6 +53,7 @@ from jengine.core.state import (
     Input,
     JournalOut,
     Json,
+    MemberIn,
     ProfileIn,
     ReactionIn,
     State,
@@ -103,6 +104,8 @@ def _dispatch(run: Run, inp: Input) -> None:
         route_business(run, inp)
     elif isinstance(inp, ProfileIn):
         load_profile(run, inp)
+    elif isinstance(inp, MemberIn):
+        member(run, inp)
 
 
 # ---- timers ---------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ from typing import Any, Literal, TextIO
 
 from jengine.runtime.adapters import HttpAdapter
 from jengine.runtime.http import Transport
+from jengine.runtime.timers import DEFAULT_TIMER_WINDOW
+from jengine.runtime.world import DEFAULT_CACHE
 
-__all__ = ["DEFAULT_BATCH", "DEFAULT_TEST_WAIT", "RunOptions", "RunResult"]
+__all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE", "DEFAULT_TEST_WAIT", "DEFAULT_TIMER_WINDOW",
+           "RunOptions", "RunResult"]
 
 DEFAULT_TEST_WAIT = dt.timedelta(seconds=10)
 DEFAULT_BATCH = {"simulated": 2000, "live": 500}
@@ -38,6 +41,8 @@ class RunOptions:
     test_mode: bool = False
     test_wait: dt.timedelta = DEFAULT_TEST_WAIT
     batch_size: int | None = None
+    cache_size: int = DEFAULT_CACHE
+    timer_window: int = DEFAULT_TIMER_WINDOW
     max_inputs: int | None = None
     transport: Transport | None = None
     http: HttpAdapter | None = None
@@ -48,7 +53,6 @@ class RunOptions:
     err: TextIO | None = None
     stop: Callable[[], bool] | None = None
     idle_exit: float | None = None
-
 
     @property
     def batch(self) -> int:
@@ -68,6 +72,8 @@ class RunResult:
     journal: int = 0
     dead_letters: int = 0
     entered: int = 0
+    profiles: int = 0
+    profiles_seconds: float = 0.0
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
 

@@ -35,7 +35,7 @@ from jengine.core.instants import from_micros, render_instant, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ProfileIn, ReactionIn
 from jengine.runtime.io import AUDIENCE, REACTION, DeadLetter, InputEvent, SourceLine
 from jengine.runtime.io import parse_event_line as parse_line
-from jengine.runtime.world import profile_json
+from jengine.runtime.loading import profile_json
 from jengine.temporal import specs
 from jengine.temporal.codec import OutputRecord, encode_input
 from jengine.temporal.config import GLOBAL_KEY, Config
