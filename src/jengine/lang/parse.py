@@ -34,6 +34,7 @@ from jengine.lang.recovery import SCAN, keyword_hint, split_declarations, unclos
 from jexpr.diagnostics import Diagnostic, Fix, error, sort_diagnostics
 from jexpr.source import Source
 from jexpr.syntax.grammar import build_parser
+from jexpr.syntax.limits import ensure_headroom
 from jexpr.syntax.parse import KEYWORDS, AstBuilder, ErrorCollector, check_int_ranges
 
 RESERVED = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false", "numeric", "integer", "decimal", "event", "business", "namespace", "key", "where", "fields", "schema", "string", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration", "list", "map", "datasource", "url", "method", "cache", "timeout", "fieldgroup", "params", "action", "headers", "body", "response", "retries", "capping", "throttle", "per", "secret", "GET", "POST", "PUT", "audience", "journey", "version", "timezone", "profile", "reentrance", "never", "always", "after", "window", "to", "exit", "on", "entry", "enters", "exits", "read", "at", "every", "rate", "when", "email", "sms", "push", "inapp", "update", "wait", "until", "jump", "condition", "split", "await", "end", "error", "time", "date", "between", "cap", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "opened", "clicked", "delivered", "failed"])
@@ -91,9 +92,10 @@ def scan_comments(source: Source) -> tuple[A.Comment, ...]:
 
 
 def _build(tree: Tree[Token], source: Source) -> tuple[list[A.Declaration], list[Diagnostic]]:
-    expr_builder = AstBuilder(source)
-    decls: list[A.Declaration] = build_tree(tree, JourneyBuilder(source), expr_builder)
-    diags = list(expr_builder.diagnostics)
+    ensure_headroom()  # expressions within jexpr's depth limit build (deeper: J-TOO-DEEP)
+    expr_builder, journey_builder = AstBuilder(source), JourneyBuilder(source)
+    decls: list[A.Declaration] = build_tree(tree, journey_builder, expr_builder)
+    diags = [*expr_builder.diagnostics, *journey_builder.diagnostics]
     for decl in decls:
         for node in _expressions(decl):
             diags.extend(check_int_ranges(node, source))
