@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from jexpr.checker.schema import Declarations
 from jexpr.runtime.jsonenc import to_json
 
 __all__ = [
@@ -124,6 +125,10 @@ def check_declarations(data: Mapping[str, Any], where: str) -> None:
     bad = next((k for k, v in data.items() if not isinstance(v, str)), None)
     if bad is not None:
         raise UsageError(f"{where}: the type of {bad!r} must be a string")
+    try:  # unknown type names, malformed or over-long paths
+        Declarations.build(data, None)
+    except ValueError as e:
+        raise UsageError(f"{where}: {e}") from None
 
 
 def load_context(path: str | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from jexpr.syntax.limits import MAX_DECLARED_SEGMENTS
 from jexpr.types import DECLARABLE
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -61,6 +62,9 @@ class Declarations:
                 if type_name not in DECLARABLE:
                     raise ValueError(f"unknown type {type_name!r} declared for {text!r}")
                 path = split_path(text)
+                if len(path) > MAX_DECLARED_SEGMENTS:
+                    raise ValueError(f"declared path {text[:60]!r}… has {len(path)} segments, "
+                                     f"over the limit of {MAX_DECLARED_SEGMENTS}")
                 decls.types[path] = type_name
                 decls.prefixes.update(path[:i] for i in range(1, len(path)))
                 decls.longest = max(decls.longest, len(path))

@@ -152,8 +152,10 @@ def equals(a: Any, b: Any) -> bool:
     """Runtime equality of §6.3: Java numeric promotion, instants, deep lists and objects."""
     ta, tb = type(a), type(b)
     if ta is tb:
-        if ta is float and a - a != 0.0:
-            kind(a)  # nan, infinities: E-EVAL-PAYLOAD
+        if (ta is float and a - a != 0.0) or (ta is int and not INT_MIN <= a <= INT_MAX):
+            kind(a)  # nan, infinities, integers beyond 64 bits: E-EVAL-PAYLOAD
+        if ta is int and not INT_MIN <= b <= INT_MAX:
+            kind(b)
         if ta in _SCALAR_TYPES:
             return bool(a == b)  # naive and aware datetimes are never equal
         if ta is list or ta is tuple:

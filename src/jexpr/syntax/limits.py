@@ -21,6 +21,10 @@ MAX_DEPTH = 600
 """The deepest tree accepted: each operator, call, bracket and list counts one level, so a
 left-to-right sum or ``or`` chain of n terms is n levels deep."""
 
+MAX_DECLARED_SEGMENTS = 128
+"""The most segments a declared schema path (``fieldTypes``/``schema`` key) may have: the
+declarations keep every prefix of every path, so the bound keeps them linear in size."""
+
 FRAMES_PER_LEVEL = 8
 """Python frames a stage may spend per tree level (the deepest today uses four)."""
 
