@@ -36,7 +36,7 @@ event Ping {
 }
 
 journey hostile "Hostile regex" {
-  reentrance always
+  reentrance after 5m
   timeout 1d
   entry on event Ping when matchRegExp(@event{Ping.email}, "PATTERN")
   done: end
