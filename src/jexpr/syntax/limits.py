@@ -29,6 +29,7 @@ FRAMES_PER_LEVEL = 8
 """Python frames a stage may spend per tree level (the deepest today uses four)."""
 
 _MARGIN = 300
+_BASE = 1000  # Python's default limit: the frames a host may already use
 
 
 def too_deep(node: ast.Node, limit: int = MAX_DEPTH) -> Diagnostic | None:
@@ -58,3 +59,7 @@ def ensure_headroom(levels: int = MAX_DEPTH) -> None:
     needed = depth + FRAMES_PER_LEVEL * levels + _MARGIN
     if sys.getrecursionlimit() < needed:
         sys.setrecursionlimit(needed)
+
+
+ensure_headroom(_BASE // FRAMES_PER_LEVEL + MAX_DEPTH)  # once, on import: later calls rarely
+# need to change the limit (test tools such as Hypothesis warn when it changes under them)
