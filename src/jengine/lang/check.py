@@ -98,7 +98,7 @@ class _Checker:
         journeys = self.each(self.index.journeys, lambda d: self.checked_journey(d, sites))
         check_jump_cycles(self.index, self.reporter)
         return Model(freeze(events), freeze(datasources), freeze(actions), freeze(audiences),
-                     freeze(journeys), freeze(sites.sites))
+                     freeze(journeys), freeze(sites.sites), freeze(self.schema))
 
     # -- isolation: one declaration's internal failure is its own diagnostic
 

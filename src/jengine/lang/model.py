@@ -161,6 +161,9 @@ class Model:
     audiences: Mapping[str, AudienceDecl]
     journeys: Mapping[str, JourneyModel]
     sites: Mapping[X.Expr, Site]
+    schema: Mapping[str, str] = field(default_factory=dict)
+    """Every declared schema path of the workspace's events and field groups (with the
+    built-in experience events), as expressions are checked against it."""
 
     def program(self, expr: X.Expr) -> Program | None:
         """The compiled program of an expression site (None when it has errors)."""
