@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import jexpr  # noqa: E402
+import jexpr
 
 SEGMENT = "ab"
 

@@ -127,7 +127,7 @@ def test_jengine_check_refuses_what_would_not_run(tmp_path: Path, condition: str
                                                  code: str) -> None:
     done = run("jengine", "check", _workspace(tmp_path, condition, version))
     _clean(done)
-    assert done.returncode == 1 and f"j.journey:1" in done.stdout and code in done.stdout
+    assert done.returncode == 1 and "j.journey:1" in done.stdout and code in done.stdout
 
 
 def test_what_jengine_check_accepts_runs(tmp_path: Path) -> None:

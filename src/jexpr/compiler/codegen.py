@@ -31,9 +31,9 @@ from jexpr.compiler.base import _NEVER_NULL_BOOL, LOAD, STORE, N, _call, _const,
 from jexpr.compiler.base import NEVER_NULL as NEVER_NULL  # re-exported
 from jexpr.compiler.calls import CallGen
 from jexpr.compiler.calls import lookup_signature as lookup_signature  # re-exported
-from jexpr.runtime.boundary import host_result
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
+from jexpr.runtime.boundary import host_result
 from jexpr.syntax import ast
 
 FILENAME = "<jexpr>"

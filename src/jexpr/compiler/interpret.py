@@ -17,9 +17,9 @@ from jexpr import types as T
 from jexpr.checker.check import Checked
 from jexpr.compiler.dispatch import Dispatcher, concrete
 from jexpr.errors import EvalFault
-from jexpr.runtime.boundary import host_result
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
+from jexpr.runtime.boundary import host_result
 from jexpr.syntax import ast
 
 _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,

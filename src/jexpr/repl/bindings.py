@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, cast
 
 from jexpr.checker.schema import Declarations
 from jexpr.diagnostics import JexprError, sort_diagnostics
 from jexpr.errors import EvalFault
 from jexpr.program import Program, compile_node
-from jexpr.source import Source
-from jexpr.syntax.parse import parse
 from jexpr.runtime.values import kind
+from jexpr.source import Source
 from jexpr.syntax import ast
 from jexpr.syntax.limits import ensure_headroom
+from jexpr.syntax.parse import parse
 from jexpr.types import DECLARABLE
 
 ROOT = "_repl"
@@ -70,7 +70,7 @@ class Bindings:
         if not self.values:
             return node
         ensure_headroom()
-        return self._rewrite(node)
+        return cast(ast.Expr, self._rewrite(node))
 
     def _rewrite(self, node: Any) -> Any:
         if isinstance(node, ast.Ident):
