@@ -905,6 +905,8 @@ def test_regression_concatenation_checks_any_operands(text: str, value: int) -> 
     ('in("a", [@event{E.v}])', [1.0]),
     ('in(@event{E.s}, [@event{E.u.a}, @event{E.v}])', []),
     ("sum([@event{E.v}, 1])", ["x"]),
+    ("sum([@event{E.v}])", 1.5),
+    ("max([@event{E.u.a}, @event{E.v}])", 1.5),
     ("getListItem([@event{E.v}], 0)", [1]),
 ])
 def test_regression_list_of_any_checked_where_a_typed_list_is_wanted(text: str,
