@@ -33,7 +33,7 @@ from jexpr.compiler.calls import CallGen
 from jexpr.compiler.calls import lookup_signature as lookup_signature  # re-exported
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
-from jexpr.runtime.boundary import host_result
+from jexpr.runtime.boundary import host_result, needs_result_check
 from jexpr.syntax import ast
 
 FILENAME = "<jexpr>"
@@ -80,7 +80,7 @@ class CodeGen(CallGen):
 
     def usage(self, value: py.expr) -> py.expr:
         usage, node = self.checked.usage, self.checked.node
-        if self.checked.type != "boolean":  # no nan, big integer, lone surrogate leaves
+        if needs_result_check(self.checked.type):  # no nan, big integer, lone surrogate leaves
             value = _call(self.bind(host_result), value)
         if usage == "condition":
             if self.checked.type == "boolean" and isinstance(node, _NEVER_NULL_BOOL):

@@ -19,7 +19,7 @@ from jexpr.compiler.dispatch import Dispatcher, concrete
 from jexpr.errors import EvalFault
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
-from jexpr.runtime.boundary import host_result
+from jexpr.runtime.boundary import host_result, needs_result_check
 from jexpr.syntax import ast
 
 _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
@@ -43,7 +43,7 @@ def evaluate(checked: Checked, context: Mapping[str, Any] | None = None) -> Any:
     """Evaluate a checked expression; raises :class:`NodeFault`."""
     interp = Interpreter(checked, context or {})
     value = interp.eval(checked.node)
-    if checked.type != "boolean":
+    if needs_result_check(checked.type):
         try:
             value = host_result(value)
         except EvalFault as fault:

@@ -20,11 +20,40 @@ INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 _PLAIN = (bool, type(None))
 
 
+# Results of these static types are made only by jexpr's own checked operations (integers and
+# decimals range- and finiteness-checked, declared fields coerced, ``any`` values checked
+# where they stand for a known type) or are dates and durations: nothing of the host's
+# invalid values can be in them, so code generation skips the gate for them.
+_SAFE_TYPES = frozenset(("boolean", "integer", "decimal", "dateTime", "dateTimeOnly",
+                         "dateOnly", "duration"))
+
+
+def needs_result_check(type_name: str) -> bool:
+    """Whether a result of static type ``type_name`` can hold a host value to check."""
+    return type_name not in _SAFE_TYPES
+
+
 def host_result(value: Any) -> Any:
-    """``value`` itself when it holds nothing invalid (checked in full, iteratively)."""
+    """``value`` itself when it holds nothing invalid (checked in full, iteratively).
+
+    Every non-boolean result passes here, so the common scalars are decided first with one
+    type test and one comparison each; containers and subclasses take the full walk."""
     t = type(value)
-    if t in _PLAIN or (t is str and value.isascii()):
+    if t is int:
+        if INT_MIN <= value <= INT_MAX:
+            return value
+    elif t is float:
+        if value - value == 0.0:   # false for nan and the infinities
+            return value
+    elif t is str:
+        if value.isascii():
+            return value
+    elif t in _PLAIN:
         return value
+    return _walk(value)
+
+
+def _walk(value: Any) -> Any:
     stack = [value]
     while stack:
         v = stack.pop()
