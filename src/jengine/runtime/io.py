@@ -31,6 +31,7 @@ from typing import IO, Any, Final
 
 from jengine.core.instants import render_instant
 from jengine.runtime.records import Json, Profile
+from jengine.runtime.safejson import UnsafeJson, load_json
 from jexpr.runtime.temporal import parse_offset_datetime
 
 __all__ = [
@@ -139,17 +140,15 @@ class JournalLine:
 # Parsing
 
 
-def _reject_constant(name: str) -> Any:
-    raise BadInput(f"not valid JSON: {name} is not a JSON number")
-
-
 def _load_object(line: SourceLine) -> Json:
     if line.bad_utf8:
         raise BadInput("not valid UTF-8")
     try:
-        obj = json.loads(line.text, parse_constant=_reject_constant)
+        obj = load_json(line.text)
     except json.JSONDecodeError as e:
         raise BadInput(f"not valid JSON: {e.msg} (column {e.colno})") from None
+    except UnsafeJson as e:
+        raise BadInput(str(e)) from None
     if not isinstance(obj, dict):
         raise BadInput(f"not a JSON object: {type(obj).__name__}")
     return obj
