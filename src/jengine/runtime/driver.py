@@ -47,6 +47,7 @@ from jengine.runtime.io import (
     read_profiles,
     tail_lines,
 )
+from jengine.runtime.lock import Locked, hold
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
@@ -68,11 +69,18 @@ def drive(options: RunOptions) -> RunResult:
     if ws.has_errors:
         result.status = 1
         return result
+    try:
+        held = hold(options.state, (options.outbox, options.journal, options.dead_letters))
+    except Locked as exc:
+        print(f"jengine: error: {exc}", file=err)
+        result.status, result.messages = 1, [str(exc)]
+        return result
     store = Store(options.state)
     try:
         return _drive(options, ws, store, result, started, err)
     finally:
         store.close()
+        held.close()
 
 
 def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, started: float,
