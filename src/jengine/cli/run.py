@@ -35,6 +35,9 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="the state store (default: jengine.db)")
     p.add_argument("--mode", choices=("simulated", "live"), default="simulated")
     p.add_argument("--until", help="simulated mode: fire timers due up to this instant")
+    p.add_argument("--max-ahead", default="3650d",
+                   help="simulated mode: dead-letter (time_out_of_range) an input dated more "
+                        "than this after the clock (default 3650d; off: no bound)")
     p.add_argument("--outbox", type=Path, default=Path("outbox.jsonl"))
     p.add_argument("--journal", type=Path, default=Path("journal.jsonl"))
     p.add_argument("--dead-letters", type=Path, default=Path("deadletters.jsonl"))
@@ -80,6 +83,15 @@ def _wait(text: str) -> dt.timedelta:
     return dt.timedelta(milliseconds=ms)
 
 
+def _ahead(text: str) -> dt.timedelta | None:
+    if text == "off":
+        return None
+    ms = duration_ms(text)
+    if ms is None or ms <= 0:
+        raise ArgError(f"--max-ahead: not a positive duration or off: {text}")
+    return dt.timedelta(milliseconds=ms)
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.workspace.exists():
         print(f"jengine: error: {args.workspace}: no such file or folder", file=err)
@@ -97,6 +109,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
             dry_run=args.dry_run, dry_run_datasources=args.dry_run_datasources,
             test_mode=args.test, test_wait=_wait(args.test_wait),
+            max_ahead=_ahead(args.max_ahead),
             batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
             err=err, env=run_environment(args.workspace, args.env_file))
     except ArgError as exc:

@@ -32,6 +32,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
+from jengine.runtime.bounds import time_bound
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
@@ -368,6 +369,9 @@ class Loop:
         parsed = parse_event_line(line, arrival)
         self.result.events += 1
         t_us = 0
+        if isinstance(parsed, InputEvent) and not self.live:
+            parsed = time_bound(parsed, to_micros(parsed.time), self.clock_us, self.wall.now(),
+                                self.options.max_ahead) or parsed
         if isinstance(parsed, InputEvent):
             t_us = to_micros(parsed.time)
             self.fire_timers(self.wall.now() if self.live else parsed.time,

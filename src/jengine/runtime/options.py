@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from jengine.runtime.adapters import HttpAdapter
+from jengine.runtime.bounds import MAX_AHEAD
 from jengine.runtime.http import Transport
 
 __all__ = ["DEFAULT_BATCH", "DEFAULT_TEST_WAIT", "RunOptions", "RunResult"]
@@ -46,6 +47,7 @@ class RunOptions:
     err: TextIO | None = None
     stop: Callable[[], bool] | None = None
     idle_exit: float | None = None
+    max_ahead: dt.timedelta | None = MAX_AHEAD
 
 
     @property

@@ -21,6 +21,9 @@ benchmark)::
   is followed as it grows, until ``stop()`` is true or ``idle_exit`` seconds pass with no
   input; stdin ends at EOF).
 * ``until`` — simulated mode: after the last input, fire the timers due at or before it.
+* ``max_ahead`` — simulated mode: an input dated more than this after the clock (and the
+  current time) is a ``time_out_of_range`` dead letter (default ten years; ``None``: no bound;
+  :mod:`jengine.runtime.bounds`).
 * ``dry_run``, ``dry_run_datasources``, ``test_mode``, ``test_wait`` — §4.7 and
   docs/ajo-compatibility.md (a dry run reads external data sources only when asked).
 * ``batch_size`` — inputs per commit (default :data:`DEFAULT_BATCH`: 2,000 in simulated mode,
