@@ -76,7 +76,11 @@ def drive(options: RunOptions) -> RunResult:
         print(f"jengine: error: {exc}", file=err)
         result.status, result.messages = 1, [str(exc)]
         return result
-    store = Store(options.state)
+    try:
+        store = Store(options.state)
+    except BaseException:
+        held.close()
+        raise
     try:
         return _drive(options, ws, store, result, started, err)
     finally:

@@ -45,11 +45,26 @@ rows to the files after each commit.
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+
 from jengine.runtime.driver import drive
+from jengine.runtime.failures import describe
+from jengine.runtime.migrations import ForeignStore, SchemaTooNew
 from jengine.runtime.options import DEFAULT_BATCH, RunOptions, RunResult
 
 __all__ = ["DEFAULT_BATCH", "RunOptions", "RunResult", "run"]
 
 def run(options: RunOptions) -> RunResult:
-    """Run a workspace over an event stream (see the module docstring)."""
-    return drive(options)
+    """Run a workspace over an event stream (see the module docstring). A state store or an
+    output file that cannot be used ends the run with status 1 and a coded message
+    (:mod:`jengine.runtime.failures`)."""
+    try:
+        return drive(options)
+    except (OSError, sqlite3.DatabaseError, ForeignStore, SchemaTooNew) as exc:
+        message = describe(exc, options.state,
+                           (options.outbox, options.journal, options.dead_letters))
+        if message is None:
+            raise
+        print(f"jengine: error: {message}", file=options.err or sys.stderr)
+        return RunResult(status=1, messages=[message])

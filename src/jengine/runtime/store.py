@@ -37,6 +37,7 @@ from jengine.core.instants import from_micros, to_micros
 from jengine.runtime.migrations import (
     SCHEMA_MIGRATIONS,
     Migration,
+    refuse_foreign,
     schema_version,
     upgrade_schema,
     upgrade_state,
@@ -98,6 +99,14 @@ class Store:
                  migrations: tuple[Migration, ...] = SCHEMA_MIGRATIONS) -> None:
         self.path = str(path)
         self.conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            self._open(synchronous, migrations)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _open(self, synchronous: str, migrations: tuple[Migration, ...]) -> None:
+        refuse_foreign(self.conn, migrations)
         self._depth = 0
         self._on_commit: list[Callable[[], None]] = []
         self.conn.execute("PRAGMA journal_mode = WAL")
