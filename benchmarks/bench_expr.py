@@ -1,29 +1,32 @@
 #!/usr/bin/env python3
-"""Evaluation benchmark of jexpr against hand-written Python and peer expression engines.
+"""Evaluation and compile benchmark of jexpr against hand-written Python and peer engines.
 
     python benchmarks/bench_expr.py            # creates .bench-venv/ on first use, then runs
     python benchmarks/bench_expr.py --install  # (re)install the benchmark environment first
     python benchmarks/bench_expr.py --json out.json --profile
 
-The same six expressions are evaluated over the same context with: a hand-written Python
-function (the practical limit), jexpr compiled (``Program.evaluate``), the jexpr reference
-interpreter, and the peers that can express them: cel-python, rule-engine, simpleeval,
+The expressions (:mod:`expr_cases`, 40 of them in ten families) are evaluated over 200 seeded
+contexts (:mod:`expr_data`) by a hand-written Python function per expression (the practical
+limit), by jexpr compiled **typed** (full ``fieldTypes``) and **untyped** (only the date fields
+declared), and by the peers that can express them: cel-python, rule-engine, simpleeval,
 json-logic-qubit (pure Python) and zen-engine, datalogic-py, common-expression-language
 (native). Peers are installed into ``.bench-venv/`` at the repository root only, never as
 project dependencies; this script creates that environment and re-executes itself inside it.
 
-Every engine is an adapter: ``prepare(spec)`` parses/compiles once (not timed), ``evaluate(ctx)``
-receives the jexpr context as a Python dict and is timed, including whatever conversion the
-engine needs (JSON-able values for native engines, CEL values for cel-python). Each adapter's
-result is checked against the expected value on two contexts (one true, one false) before it
-is timed; a wrong result shows as "wrong", an inexpressible expression as "n/a".
+Every engine is an adapter (:mod:`expr_peers`): ``prepare(case)`` parses/compiles once (not
+timed), ``evaluate(ctx)`` is timed. Before timing, every engine's result is checked against the
+hand-written function on every context it is timed on ("wrong" otherwise; "n/a" when the peer's
+language cannot express the expression). Hand and jexpr are timed over the *varied* contexts
+(missing fields, nulls, integers where decimals are declared); the peers over the *complete*
+contexts (most have no null-safe navigation), and jexpr again over those for the peer ratios.
+
+The compile section times ``jexpr.compile_uncached`` on every expression, on the issue's
+200-character expression, and on a series of growing expressions (200 to 5,000 characters).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime as dt
 import json
 import math
 import os
@@ -36,11 +39,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from expr_cases import COMPILE_200, EXPRESSIONS
+from expr_data import FIELD_TYPES_TYPED, FIELD_TYPES_UNTYPED, contexts
+from expr_peers import PEER_PACKAGES, PEERS, Hand, Jexpr, NotExpressible, agree
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".bench-venv"
-PEER_PACKAGES = ["cel-python", "rule-engine", "simpleeval", "json-logic-qubit", "zen-engine",
-                 "datalogic-py", "common-expression-language"]
 IN_VENV_FLAG = "JEXPR_BENCH_IN_VENV"
+MODES = ("typed", "untyped")
+GOALS = {"typed": 1.5, "untyped": 2.0}
+WORST_TYPED = 3.0
 
 
 # ---- environment ------------------------------------------------------------------------------
@@ -100,465 +109,150 @@ def ensure_venv(force: bool) -> None:
     os.execve(args[0], args, env)
 
 
-# ---- data -------------------------------------------------------------------------------------
-
-NOW = dt.datetime(2024, 3, 15, 9, 30, tzinfo=dt.UTC)
-
-
-def make_payload(hit: bool) -> dict[str, Any]:
-    """The event payload; ``hit`` selects values that make every expression true (or false)."""
-    items = [{"sku": f"SKU-{i:03d}", "name": f"Item {i}",
-              "price": float(10 * i + 5) if hit else float(i + 1), "quantity": 1 + i % 3}
-             for i in range(20)]
-    return {
-        "amount": 120 if hit else 80,
-        "customer": {"country": "FR" if hit else "US", "age": 34, "tier": "gold",
-                     "email": "Jane.Doe@Example.com" if hit else "bob@example.com",
-                     "newsletter": True},
-        "cart": {"id": "c-1029", "total": 152.5, "currency": "EUR"},
-        "name": "Summer SALE Newsletter" if hit else "Winter Newsletter",
-        "price": 19.5, "quantity": 3 if hit else 2,
-        "items": items,
-        "ts": "2024-03-14T17:45:00+01:00" if hit else "2024-03-01T08:00:00+01:00",
-        "channel": "web",
-    }
-
-
-def make_context(hit: bool) -> dict[str, Any]:
-    return {"events": {"E": make_payload(hit)}, "now": NOW}
-
-
-# ---- hand-written functions (null-safe, same semantics, as a competent engineer writes them) --
-
-
-def h_field(ctx: dict[str, Any]) -> bool:
-    v = ((ctx.get("events") or {}).get("E") or {}).get("amount")
-    return v is not None and v > 100
-
-
-def h_conj(ctx: dict[str, Any]) -> bool:
-    e = (ctx.get("events") or {}).get("E") or {}
-    c = e.get("customer") or {}
-    age = c.get("age")
-    total = (e.get("cart") or {}).get("total")
-    return (c.get("country") in ("FR", "DE", "IT") and age is not None and age >= 18
-            and total is not None and total > 100 and c.get("tier") == "gold")
-
-
-def h_strings(ctx: dict[str, Any]) -> bool:
-    e = (ctx.get("events") or {}).get("E") or {}
-    email = (e.get("customer") or {}).get("email")
-    name = e.get("name")
-    return (email is not None and email.lower().startswith("jane")
-            and name is not None and "sale" in name.lower())
-
-
-def h_arith(ctx: dict[str, Any]) -> bool:
-    e = (ctx.get("events") or {}).get("E") or {}
-    p, q = e.get("price"), e.get("quantity")
-    return p is not None and q is not None and p * q > 50
-
-
-def h_collection(ctx: dict[str, Any]) -> bool:
-    items = ((ctx.get("events") or {}).get("E") or {}).get("items") or ()
-    n = 0
-    for it in items:
-        p = it.get("price")
-        if p is not None and p > 50 and it.get("sku") is not None:
-            n += 1
-    return n > 2
-
-
-_WEEK = dt.timedelta(days=7)
-
-
-def h_date(ctx: dict[str, Any]) -> bool:
-    ts = ((ctx.get("events") or {}).get("E") or {}).get("ts")
-    if ts is None:
-        return False
-    if type(ts) is str:
-        ts = dt.datetime.fromisoformat(ts)
-    now = ctx["now"]
-    return now - _WEEK <= ts <= now
-
-
-# ---- the expressions, in every language -------------------------------------------------------
-
-NA = object()  # marker: the peer cannot express it (the reason follows)
-
-EXPRESSIONS: list[dict[str, Any]] = [
-    {
-        "name": "field comparison",
-        "jexpr": "@event{E.amount} > 100",
-        "hand": h_field,
-        "cel": "E.amount > 100",
-        "rule_engine": "E.amount > 100",
-        "simpleeval": "E['amount'] > 100",
-        "jsonlogic": {">": [{"var": "E.amount"}, 100]},
-        "zen": "E.amount > 100",
-    },
-    {
-        "name": "4-way and + in list",
-        "jexpr": 'in(@event{E.customer.country}, ["FR", "DE", "IT"]) and @event{E.customer.age} >= 18'
-                 ' and @event{E.cart.total} > 100 and @event{E.customer.tier} == "gold"',
-        "hand": h_conj,
-        "cel": 'E.customer.country in ["FR", "DE", "IT"] && E.customer.age >= 18'
-               ' && E.cart.total > 100.0 && E.customer.tier == "gold"',
-        "rule_engine": 'E.customer.country in ["FR", "DE", "IT"] and E.customer.age >= 18'
-                       ' and E.cart.total > 100 and E.customer.tier == "gold"',
-        "simpleeval": "E['customer']['country'] in ('FR', 'DE', 'IT') and E['customer']['age'] >= 18"
-                      " and E['cart']['total'] > 100 and E['customer']['tier'] == 'gold'",
-        "jsonlogic": {"and": [{"in": [{"var": "E.customer.country"}, ["FR", "DE", "IT"]]},
-                              {">=": [{"var": "E.customer.age"}, 18]},
-                              {">": [{"var": "E.cart.total"}, 100]},
-                              {"==": [{"var": "E.customer.tier"}, "gold"]}]},
-        "zen": 'E.customer.country in ["FR", "DE", "IT"] and E.customer.age >= 18'
-               ' and E.cart.total > 100 and E.customer.tier == "gold"',
-    },
-    {
-        "name": "string functions",
-        "jexpr": 'startWith(lower(@event{E.customer.email}), "jane")'
-                 ' and contain(lower(@event{E.name}), "sale")',
-        "hand": h_strings,
-        # CEL has no lower() in its standard library; lowerAscii() is the cel-go strings
-        # extension, registered here as a custom function in both CEL engines.
-        "cel": 'E.customer.email.lowerAscii().startsWith("jane")'
-               ' && E.name.lowerAscii().contains("sale")',
-        "rule_engine": 'E.customer.email.as_lower.starts_with("jane")'
-                       ' and "sale" in E.name.as_lower',
-        "simpleeval": "E['customer']['email'].lower().startswith('jane')"
-                      " and 'sale' in E['name'].lower()",
-        # json-logic-qubit has no string functions but a "method" operator calling Python
-        # methods; datalogic-py has lower / starts_with and a substring "in".
-        "jsonlogic_qubit": {"and": [
-            {"method": [{"method": [{"var": "E.customer.email"}, "lower"]}, "startswith",
-                        ["jane"]]},
-            {"in": ["sale", {"method": [{"var": "E.name"}, "lower"]}]}]},
-        "datalogic": {"and": [{"starts_with": [{"lower": {"var": "E.customer.email"}}, "jane"]},
-                              {"in": ["sale", {"lower": {"var": "E.name"}}]}]},
-        "zen": 'startsWith(lower(E.customer.email), "jane") and contains(lower(E.name), "sale")',
-    },
-    {
-        "name": "arithmetic",
-        "jexpr": "@event{E.price} * @event{E.quantity} > 50",
-        "hand": h_arith,
-        "cel": "E.price * double(E.quantity) > 50.0",  # CEL has no mixed int/double arithmetic
-        "rule_engine": "E.price * E.quantity > 50",
-        "simpleeval": "E['price'] * E['quantity'] > 50",
-        "jsonlogic": {">": [{"*": [{"var": "E.price"}, {"var": "E.quantity"}]}, 50]},
-        "zen": "E.price * E.quantity > 50",
-    },
-    {
-        "name": "collection count (20)",
-        "jexpr": "count(@event{E.items.all(currentEventField.price > 50).sku}) > 2",
-        "hand": h_collection,
-        "cel": "E.items.filter(i, i.price > 50.0).map(i, i.sku).size() > 2",
-        "rule_engine": "[i.sku for i in E.items if i.price > 50].length > 2",
-        "simpleeval": "len([i['sku'] for i in E['items'] if i['price'] > 50]) > 2",
-        "jsonlogic_qubit": {">": [{"reduce": [
-            {"map": [{"filter": [{"var": "E.items"}, {">": [{"var": "price"}, 50]}]},
-                     {"var": "sku"}]},
-            {"+": [{"var": "accumulator"}, 1]}, 0]}, 2]},
-        "datalogic": {">": [{"length": {"map": [
-            {"filter": [{"var": "E.items"}, {">": [{"var": "price"}, 50]}]}, {"var": "sku"}]}},
-            2]},
-        "zen": "len(map(filter(E.items, #.price > 50), #.sku)) > 2",
-    },
-    {
-        "name": "date window (7 days)",
-        "jexpr": "inLastDays(@event{E.ts}, 7)",
-        "fieldTypes": {"E.ts": "dateTime"},
-        "hand": h_date,
-        "cel": 'timestamp(E.ts) >= now - duration("168h") && timestamp(E.ts) <= now',
-        "rule_engine": '$parse_datetime(E.ts) >= now - t"P7D" and $parse_datetime(E.ts) <= now',
-        "simpleeval": "now - days(7) <= parse(E['ts']) <= now",
-        "jsonlogic_qubit": (NA, "no date/time type or operators"),
-        "datalogic": {"and": [
-            {">=": [{"datetime": {"var": "E.ts"}},
-                    {"-": [{"datetime": {"var": "now"}}, {"timestamp": "7d"}]}]},
-            {"<=": [{"datetime": {"var": "E.ts"}}, {"datetime": {"var": "now"}}]}]},
-        "zen": 'd(E.ts) >= d(now).sub(7, "d") and d(E.ts) <= d(now)',
-        "needs_now": True,
-    },
-]
-
-COMPILE_200 = ('in(@event{E.customer.country}, ["FR", "DE", "IT"]) and @event{E.customer.age} >= 18'
-               ' and startWith(lower(@event{E.customer.email}), "jane")'
-               ' and @event{E.price} * @event{E.quantity} > 50 or @event{E.ok}')
-
-
-# ---- adapters ---------------------------------------------------------------------------------
-
-
-class NotExpressible(Exception):
-    pass
-
-
-class Adapter:
-    """prepare(spec) once (untimed); evaluate(ctx) is timed and gets the jexpr context dict."""
-
-    name = "?"
-    key = "?"
-    native = False
-
-    def source(self, spec: dict[str, Any]) -> Any:
-        src = spec.get(self.key, NA)
-        if isinstance(src, tuple) and src and src[0] is NA:
-            raise NotExpressible(src[1])
-        if src is NA:
-            raise NotExpressible("not translated")
-        return src
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        raise NotImplementedError
-
-
-def _iso(d: dt.datetime) -> str:
-    return d.isoformat()
-
-
-class Hand(Adapter):
-    name = "hand"
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        return spec["hand"]
-
-
-class JexprCompiled(Adapter):
-    name = "jexpr"
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import jexpr
-        program = jexpr.compile(spec["jexpr"], fieldTypes=spec.get("fieldTypes"))
-        return program.evaluate
-
-
-class JexprInterpreter(Adapter):
-    name = "interp"
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import jexpr
-        from jexpr.compiler.interpret import evaluate
-        checked = jexpr.compile(spec["jexpr"], fieldTypes=spec.get("fieldTypes")).checked
-        return lambda ctx: evaluate(checked, ctx)
-
-
-class CelPython(Adapter):
-    name, key = "cel-python", "cel"
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import celpy
-        from celpy import celtypes
-        env = celpy.Environment()
-        program = env.program(env.compile(self.source(spec)), functions={
-            "lowerAscii": lambda s: celtypes.StringType(s.lower())})
-        json_to_cel = celpy.json_to_cel
-
-        def run(ctx: dict[str, Any]) -> Any:
-            return program.evaluate({"E": json_to_cel(ctx["events"]["E"]),
-                                     "now": celtypes.TimestampType(ctx["now"])})
-        return run
-
-
-class CelRust(Adapter):
-    name, key, native = "cel(rust)", "cel", True
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import cel
-        program = cel.compile(self.source(spec))
-        functions = {"lowerAscii": str.lower}
-        context_type = cel.Context
-        if "lowerAscii" in self.source(spec):
-            def run(ctx: dict[str, Any]) -> Any:
-                return program.execute(context_type(
-                    {"E": ctx["events"]["E"], "now": ctx["now"]}, functions))
-            return run
-
-        def run_plain(ctx: dict[str, Any]) -> Any:
-            return program.execute({"E": ctx["events"]["E"], "now": ctx["now"]})
-        return run_plain
-
-
-class RuleEngine(Adapter):
-    name, key = "rule-engine", "rule_engine"
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import rule_engine
-        rule = rule_engine.Rule(self.source(spec),
-                                context=rule_engine.Context(default_value=None))
-        evaluate = rule.evaluate
-        return lambda ctx: evaluate({"E": ctx["events"]["E"], "now": ctx["now"]})
-
-
-class SimpleEval(Adapter):
-    name, key = "simpleeval", "simpleeval"
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        from simpleeval import EvalWithCompoundTypes
-        text = self.source(spec)
-        funcs = {"len": len, "parse": dt.datetime.fromisoformat,
-                 "days": lambda n: dt.timedelta(days=n)}
-        evaluator = EvalWithCompoundTypes(functions=funcs)
-        parsed = evaluator.parse(text)
-
-        def run(ctx: dict[str, Any]) -> Any:
-            evaluator.names = {"E": ctx["events"]["E"], "now": ctx["now"]}
-            return evaluator.eval(text, previously_parsed=parsed)
-        return run
-
-
-class JsonLogicQubit(Adapter):
-    name, key = "json-logic", "jsonlogic"
-
-    def source(self, spec: dict[str, Any]) -> Any:
-        if "jsonlogic_qubit" in spec:
-            return super().source({"jsonlogic": spec["jsonlogic_qubit"]})
-        return super().source(spec)
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        from json_logic import jsonLogic
-        rule = self.source(spec)
-        return lambda ctx: jsonLogic(rule, {"E": ctx["events"]["E"], "now": _iso(ctx["now"])})
-
-
-class DataLogic(Adapter):
-    name, key, native = "datalogic", "jsonlogic", True
-
-    def source(self, spec: dict[str, Any]) -> Any:
-        if "datalogic" in spec:
-            return super().source({"jsonlogic": spec["datalogic"]})
-        return super().source(spec)
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import datalogic_py
-        rule = datalogic_py.Engine().compile(self.source(spec))
-        evaluate = rule.evaluate
-        if spec.get("needs_now"):
-            return lambda ctx: evaluate({"E": ctx["events"]["E"], "now": _iso(ctx["now"])})
-        return lambda ctx: evaluate({"E": ctx["events"]["E"]})
-
-
-class Zen(Adapter):
-    name, key, native = "zen", "zen", True
-
-    def prepare(self, spec: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-        import zen
-        evaluate = zen.compile_expression(self.source(spec)).evaluate
-        if spec.get("needs_now"):  # zen rejects datetime objects: give it the ISO string
-            return lambda ctx: evaluate({"E": ctx["events"]["E"], "now": _iso(ctx["now"])})
-        return lambda ctx: evaluate({"E": ctx["events"]["E"]})
-
-
-ENGINES: list[tuple[Adapter, str]] = [
-    (Hand(), ""), (JexprCompiled(), ""), (JexprInterpreter(), ""),
-    (CelPython(), "celpy"), (RuleEngine(), "rule_engine"), (SimpleEval(), "simpleeval"),
-    (JsonLogicQubit(), "json_logic"), (Zen(), "zen"), (DataLogic(), "datalogic_py"),
-    (CelRust(), "cel"),
-]
-PEERS = [a.name for a, _ in ENGINES[3:]]
-
-
 # ---- timing -----------------------------------------------------------------------------------
 
-
-def calibrate(fn: Callable[[dict[str, Any]], Any], ctx: dict[str, Any],
-              budget: float) -> timeit.Timer | Any:
-    """A timer for ``fn(ctx)`` and the loop count that makes one run last about ``budget``."""
-    timer = timeit.Timer(lambda: fn(ctx))
-    number, t = 1, 0.0
-    while True:  # like timeit.autorange, aiming at budget / 5
-        t = timer.timeit(number)
-        if t >= budget / 5:
-            break
-        number *= 10 if t < budget / 50 else 2
-    return timer, max(1, int(number * budget / t))
+Fn = Callable[[dict[str, Any]], Any]
 
 
-def measure_all(fns: dict[str, Callable[[dict[str, Any]], Any]], ctx: dict[str, Any],
-                budget: float, repeats: int) -> dict[str, tuple[float, float]]:
-    """Median and minimum µs per call of each function. The repeats are interleaved (every
-    engine once per round) so that load on a shared machine hits all engines alike."""
-    timers = {name: calibrate(fn, ctx, budget) for name, fn in fns.items()}
+def calibrate(fn: Fn, ctxs: list[dict[str, Any]], budget: float) -> tuple[timeit.Timer, int, float]:
+    """A timer for one pass of ``fn`` over the contexts, the number of passes that makes one
+    sample last about ``budget``, and the time of one pass."""
+    def one_pass() -> None:
+        for ctx in ctxs:
+            fn(ctx)
+    timer = timeit.Timer(one_pass, timer=time.process_time)
+    once = timer.timeit(1)
+    return timer, max(1, int(budget / once)) if once < budget else 1, once
+
+
+def measure_all(fns: dict[str, Fn], ctxs: list[dict[str, Any]], budget: float,
+                repeats: int) -> dict[str, tuple[float, float]]:
+    """Median and minimum µs per evaluation of each function, in CPU time of this process
+    (``time.process_time``: time spent waiting for a core on a shared machine is not counted).
+    Repeats are interleaved (every engine once per round) so that what load remains hits all
+    engines alike; an engine whose single pass takes over 5 budgets is sampled 3 times only."""
+    timers = {name: calibrate(fn, ctxs, budget) for name, fn in fns.items()}
     samples: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, (timer, number) in timers.items():
-            samples[name].append(timer.timeit(number) / number * 1e6)
+    for round_ in range(repeats):
+        for name, (timer, number, once) in timers.items():
+            if once > 5 * budget and round_ >= 3:
+                continue
+            samples[name].append(timer.timeit(number) / number / len(ctxs) * 1e6)
     return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
 
 
-def as_plain(value: Any) -> Any:
-    """Engine results (CEL wrapper types, numpy-ish bools) as plain Python for comparison."""
-    if type(value) is bool or value is None:
-        return value
+def checked(adapter: Any, case: dict[str, Any], ctxs: list[dict[str, Any]],
+            expected: list[Any], cell: dict[str, Any]) -> Fn | None:
+    """The adapter's evaluator when it agrees with the hand-written function everywhere."""
     try:
-        return bool(value) if str(type(value).__name__).lower().startswith("bool") else value
-    except Exception:  # pragma: no cover
-        return value
+        fn = adapter.prepare(case)
+    except NotExpressible as exc:
+        cell.update(status="n/a", reason=str(exc))
+        return None
+    except Exception as exc:
+        cell.update(status="error", reason=f"prepare: {type(exc).__name__}: {exc}")
+        return None
+    for i, (ctx, want) in enumerate(zip(ctxs, expected, strict=True)):
+        try:
+            got = fn(ctx)
+        except Exception as exc:
+            cell.update(status="error", reason=f"context {i}: {type(exc).__name__}: "
+                        f"{str(exc)[:120]}")
+            return None
+        if not agree(got, want):
+            cell.update(status="wrong", reason=f"context {i}: got {got!r}, want {want!r}")
+            return None
+    cell.update(status="ok")
+    return fn
 
 
-def run_benchmark(budget: float, repeats: int) -> dict[str, Any]:
-    hit, miss = make_context(True), make_context(False)
-    results: dict[str, Any] = {"expressions": [], "engines": [a.name for a, _ in ENGINES],
-                               "budget_s": budget, "repeats": repeats}
-    unavailable: dict[str, str] = {}
-    for adapter, module in ENGINES:
-        if module:
-            try:
-                __import__(module)
-            except Exception as exc:
-                unavailable[adapter.name] = f"not installed ({type(exc).__name__}: {exc})"
-    results["unavailable"] = unavailable
-    for spec in EXPRESSIONS:
-        row: dict[str, Any] = {"name": spec["name"], "jexpr": spec["jexpr"], "cells": {}}
-        expected = (spec["hand"](hit), spec["hand"](miss))
-        timed: dict[str, Callable[[dict[str, Any]], Any]] = {}
-        for adapter, _ in ENGINES:
+def run_case(case: dict[str, Any], varied: list[dict[str, Any]],
+             complete: list[dict[str, Any]], budget: float, repeats: int,
+             unavailable: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": case["name"], "family": case["family"],
+                           "jexpr": case["jexpr"], "varied": {}, "complete": {}}
+    groups = (("varied", varied, [Hand(), Jexpr(True), Jexpr(False)]),
+              ("complete", complete, [Jexpr(True), Jexpr(False), *PEERS]))
+    for group, ctxs, adapters in groups:
+        expected = [case["hand"](c) for c in ctxs]
+        timed: dict[str, Fn] = {}
+        for adapter in adapters:
             cell: dict[str, Any] = {}
-            row["cells"][adapter.name] = cell
+            row[group][adapter.name] = cell
             if adapter.name in unavailable:
                 cell.update(status="n/a", reason=unavailable[adapter.name])
                 continue
-            try:
-                fn = adapter.prepare(spec)
-            except NotExpressible as exc:
-                cell.update(status="n/a", reason=str(exc))
-                continue
-            except Exception as exc:
-                cell.update(status="error", reason=f"prepare: {type(exc).__name__}: {exc}")
-                continue
-            try:
-                got = (as_plain(fn(hit)), as_plain(fn(miss)))
-            except Exception as exc:
-                cell.update(status="error", reason=f"evaluate: {type(exc).__name__}: {exc}")
-                continue
-            if got != expected:
-                cell.update(status="wrong", reason=f"got {got!r}, expected {expected!r}")
-                continue
-            cell.update(status="ok")
-            timed[adapter.name] = fn
-        for name, (median, low) in measure_all(timed, hit, budget, repeats).items():
-            row["cells"][name].update(us=median, min_us=low)
-        results["expressions"].append(row)
-        print(f"  timed: {spec['name']}", file=sys.stderr, flush=True)
+            fn = checked(adapter, case, ctxs, expected, cell)
+            if fn is not None:
+                timed[adapter.name] = fn
+        for name, (median, low) in measure_all(timed, ctxs, budget, repeats).items():
+            row[group][name].update(us=median, min_us=low)
+    return row
+
+
+def run_benchmark(budget: float, repeats: int, only: str | None) -> dict[str, Any]:
+    varied, complete = contexts(True), contexts(False)
+    unavailable: dict[str, str] = {}
+    for peer in PEERS:
+        try:
+            __import__(peer.module)
+        except Exception as exc:
+            unavailable[peer.name] = f"not installed ({type(exc).__name__}: {exc})"
+    results: dict[str, Any] = {"expressions": [], "budget_s": budget, "repeats": repeats,
+                               "contexts": len(varied), "unavailable": unavailable}
+    for case in EXPRESSIONS:
+        if only and only.lower() not in case["name"].lower():
+            continue
+        results["expressions"].append(
+            run_case(case, varied, complete, budget, repeats, unavailable))
+        print(f"  timed: {case['name']}", file=sys.stderr, flush=True)
     return results
 
 
-def compile_times(runs: int) -> list[dict[str, Any]]:
+# ---- compile times ----------------------------------------------------------------------------
+
+
+def _median_ms(text: str, field_types: dict[str, str] | None, runs: int) -> tuple[float, float]:
     import jexpr
+    for _ in range(3):  # warm the process (parser tables, imports, caches)
+        jexpr.compile_uncached(text, field_types)
+    samples = []
+    for _ in range(runs):  # CPU time, as for evaluation
+        t0 = time.process_time()
+        jexpr.compile_uncached(text, field_types)
+        samples.append(time.process_time() - t0)
+    return statistics.median(samples) * 1e3, min(samples) * 1e3
+
+
+def growth_texts(targets: tuple[int, ...] = (200, 500, 1000, 2000, 5000)) -> list[str]:
+    """Expressions of about the target lengths: the benchmark's boolean expressions, each in
+    parentheses, joined by ``and`` (the shape of a long journey condition)."""
+    import jexpr
+    clauses = [c["jexpr"] for c in EXPRESSIONS
+               if jexpr.compile(c["jexpr"], fieldTypes=FIELD_TYPES_TYPED).type == "boolean"]
     out = []
-    texts = [(s["name"], s["jexpr"], s.get("fieldTypes")) for s in EXPRESSIONS]
-    texts.append((f"{len(COMPILE_200)}-char expression", COMPILE_200, None))
-    for name, text, ft in texts:
-        for _ in range(5):  # warm the process (lark parser tables, imports, caches)
-            jexpr.compile_uncached(text, ft)
-        samples = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            jexpr.compile_uncached(text, ft)
-            samples.append(time.perf_counter() - t0)
-        out.append({"name": name, "chars": len(text), "ms": statistics.median(samples) * 1e3,
-                    "min_ms": min(samples) * 1e3})
+    for target in targets:
+        parts: list[str] = []
+        i = 0
+        while len(" and ".join(parts)) < target:
+            parts.append(f"({clauses[i % len(clauses)]})")
+            i += 1
+        out.append(" and ".join(parts))
     return out
+
+
+def compile_times(runs: int) -> dict[str, Any]:
+    per_expression = [
+        {"name": c["name"], "chars": len(c["jexpr"]),
+         "ms": _median_ms(c["jexpr"], FIELD_TYPES_TYPED, runs)[0]} for c in EXPRESSIONS]
+    ms, low = _median_ms(COMPILE_200, None, runs * 2)
+    growth = []
+    for text in growth_texts():
+        g_ms, g_low = _median_ms(text, FIELD_TYPES_TYPED, max(5, runs // max(1, len(text) // 500)))
+        growth.append({"chars": len(text), "ms": g_ms, "min_ms": g_low})
+    return {"expressions": per_expression,
+            "compile_200": {"chars": len(COMPILE_200), "ms": ms, "min_ms": low},
+            "growth": growth}
 
 
 # ---- report -----------------------------------------------------------------------------------
@@ -568,68 +262,133 @@ def fmt_us(us: float) -> str:
     return f"{us:.2f}" if us < 10 else f"{us:.1f}" if us < 1000 else f"{us:,.0f}"
 
 
-def report(results: dict[str, Any], compiled: list[dict[str, Any]]) -> None:
-    rows = results["expressions"]
-    heads = ["expression", "hand µs", "jexpr µs", "jexpr/hand", "interp µs"] + [
-        f"{p} µs (×jexpr)" for p in PEERS]
-    table: list[list[str]] = []
-    ratios, speedups = [], []
-    for row in rows:
-        cells = row["cells"]
-        hand, jx = cells["hand"].get("us"), cells["jexpr"].get("us")
+def fmt_x(x: float) -> str:
+    return f"{x:.1f}×" if x < 10 else f"{x:,.0f}×"
 
-        def show(name: str, cells: dict[str, Any] = cells, jx: float | None = jx) -> str:
-            c = cells[name]
-            if c["status"] != "ok":
-                return c["status"]
-            text = fmt_us(c["us"])
-            if name in PEERS and jx:
-                text += f" ({c['us'] / jx:.0f}×)"
-            return text
-        ratio = jx / hand if hand and jx else None
-        if ratio:
+
+def _cell(c: dict[str, Any]) -> str:
+    return fmt_us(c["us"]) if c.get("status") == "ok" else c.get("status", "-")
+
+
+def mode_table(results: dict[str, Any], mode: str) -> tuple[list[str], dict[str, Any]]:
+    """The markdown table of one mode and its summary figures."""
+    jx_name = f"jexpr {mode}"
+    peers = [p.name for p in PEERS]
+    lines = ["| expression | hand µs | jexpr µs | jexpr/hand | "
+             + " | ".join(f"{p} µs (×jexpr)" for p in peers) + " |",
+             "|---|" + "---:|" * (3 + len(peers))]
+    ratios: list[float] = []
+    worst: tuple[float, str] = (0.0, "")
+    slower: list[str] = []
+    lowest: tuple[float, str] = (math.inf, "")
+    for row in results["expressions"]:
+        v, c = row["varied"], row["complete"]
+        hand, jx = v["hand"], v[jx_name]
+        ratio = jx["us"] / hand["us"] if hand.get("us") and jx.get("us") else None
+        if ratio is not None:
             ratios.append(ratio)
-        peer_x = [cells[p]["us"] / jx for p in PEERS if cells[p]["status"] == "ok" and jx]
-        row["jexpr_over_hand"] = ratio
-        row["min_peer_speedup"] = min(peer_x) if peer_x else None
-        hand_x = [cells[p]["us"] / hand for p in PEERS if cells[p]["status"] == "ok" and hand]
-        row["min_peer_over_hand"] = min(hand_x) if hand_x else None
-        if peer_x:
-            speedups.append((row["name"], min(peer_x), min(hand_x) if hand_x else float("nan"),
-                             min((cells[p]["us"] / jx, p) for p in PEERS
-                                 if cells[p]["status"] == "ok")[1]))
-        table.append([row["name"], show("hand"), show("jexpr"),
-                      f"{ratio:.2f}" if ratio else "-", show("interp"), *[show(p) for p in PEERS]])
-    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(heads)]
-    line = "  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(heads, widths, strict=True)))
-    print("\nµs per evaluation (median of repeats); peers: µs (peer time / jexpr time)")
-    print(line)
-    print("-" * len(line))
-    for r in table:
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    geo = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else float("nan")
-    results["geomean_jexpr_over_hand"] = geo
-    print(f"\ngeometric mean jexpr/hand: {geo:.2f}  (target ≤ 1.5: "
-          f"{'PASS' if geo <= 1.5 else 'FAIL'})")
-    print("minimum peer speed-up over jexpr per expression (target ≥ 20×); the last column is the"
-          " same figure for the hand-written function, the ceiling for pure Python:")
-    for name, x, ceiling, who in speedups:
-        print(f"  {name:<24} {x:7.1f}×  {'PASS' if x >= 20 else 'FAIL'}  (fastest peer: {who:<11})"
-              f"  hand: {ceiling:5.1f}×")
-    notes = []
-    for row in rows:
-        for name, c in row["cells"].items():
-            if c["status"] != "ok":
-                notes.append(f"  {row['name']} / {name}: {c['status']} — {c.get('reason', '')}")
-    if notes:
-        print("cells without a figure:")
-        print("\n".join(notes))
-    print("\njexpr compile time (jexpr.compile_uncached, median, warm process):")
-    for c in compiled:
-        print(f"  {c['name']:<24} {c['chars']:4d} chars  {c['ms']:7.3f} ms  (min {c['min_ms']:.3f})")
-    big = compiled[-1]
-    print(f"  {big['chars']}-char expression under 2 ms: {'PASS' if big['ms'] < 2 else 'FAIL'}")
-    print(f"\nPython {sys.version.split()[0]} on {sys.platform}; engine versions: {versions()}")
+            worst = max(worst, (ratio, row["name"]))
+        cells = []
+        base = c[jx_name].get("us")
+        for p in peers:
+            pc = c[p]
+            if pc.get("status") != "ok" or not base:
+                cells.append(pc.get("status", "-"))
+                continue
+            x = pc["us"] / base
+            lowest = min(lowest, (x, f"{row['name']} / {p}"))
+            if x < 1:
+                slower.append(f"{row['name']} / {p} ({x:.2f}×)")
+            cells.append(f"{fmt_us(pc['us'])} ({fmt_x(x)})")
+        lines.append(f"| {row['name']} | {_cell(hand)} | {_cell(jx)} | "
+                     f"{f'{ratio:.2f}' if ratio else '-'} | " + " | ".join(cells) + " |")
+    geo = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else math.nan
+    return lines, {"geomean": geo, "worst": worst, "peers_faster": slower, "closest_peer": lowest}
+
+
+def report(results: dict[str, Any], compiled: dict[str, Any] | None) -> None:
+    n = results["contexts"]
+    print(f"\nµs per evaluation, median of interleaved repeats; hand and jexpr over {n} varied "
+          f"contexts, peers over {n} complete contexts, where (×jexpr) is the peer's time over "
+          "jexpr's time on those same complete contexts.")
+    summary = {}
+    for mode in MODES:
+        lines, figures = mode_table(results, mode)
+        summary[mode] = figures
+        print(f"\n### {mode} ({'full fieldTypes' if mode == 'typed' else 'only date fields declared'})\n")
+        print("\n".join(lines))
+    results["summary"] = summary
+    print()
+    for mode in MODES:
+        f = summary[mode]
+        goal = GOALS[mode]
+        print(f"geometric mean jexpr/hand, {mode}: {f['geomean']:.2f} (goal ≤ {goal}: "
+              f"{'PASS' if f['geomean'] <= goal else 'FAIL'}); highest: {f['worst'][0]:.2f} "
+              f"({f['worst'][1]})" + (f" (goal ≤ {WORST_TYPED}: "
+              f"{'PASS' if f['worst'][0] <= WORST_TYPED else 'FAIL'})" if mode == "typed" else ""))
+        closest = f["closest_peer"]
+        print(f"  peers faster than jexpr {mode}: "
+              f"{', '.join(f['peers_faster']) if f['peers_faster'] else 'none (PASS)'}; "
+              f"closest peer: {closest[1]} at {closest[0]:.2f}× jexpr's time")
+    print("\n### summary (the README's table)\n")
+    print("\n".join(summary_table(results)))
+    not_timed: dict[str, list[str]] = {}
+    for row in results["expressions"]:
+        for group in ("varied", "complete"):
+            for name, c in row[group].items():
+                if c.get("status") not in ("ok", None):
+                    key = f"{name}: {c['status']} — {c.get('reason', '')}"
+                    not_timed.setdefault(key, []).append(row["name"])
+    if not_timed:
+        print("\ncells without a figure:")
+        for key, names in sorted(not_timed.items()):
+            print(f"  {key}: {', '.join(dict.fromkeys(names))}")
+    if compiled:
+        report_compile(compiled)
+    print(f"\nPython {sys.version.split()[0]} on {sys.platform}; {versions()}")
+
+
+def summary_table(results: dict[str, Any]) -> list[str]:
+    """One row per expression: hand, jexpr typed and untyped with their ratios, and the
+    fastest peer (its time over jexpr untyped's, on the complete contexts)."""
+    lines = ["| expression | hand µs | jexpr typed µs | ×hand | jexpr untyped µs | ×hand |"
+             " fastest peer (×jexpr untyped) |", "|---|---:|---:|---:|---:|---:|---|"]
+    for row in results["expressions"]:
+        v, c = row["varied"], row["complete"]
+        hand = v["hand"].get("us")
+        cells = [row["name"], _cell(v["hand"])]
+        for mode in MODES:
+            jx = v[f"jexpr {mode}"].get("us")
+            cells += [_cell(v[f"jexpr {mode}"]), f"{jx / hand:.2f}" if jx and hand else "-"]
+        base = c["jexpr untyped"].get("us")
+        peers = [(c[p.name]["us"], p.name) for p in PEERS if c[p.name].get("status") == "ok"]
+        if peers and base:
+            us, name = min(peers)
+            cells.append(f"{name} ({fmt_x(us / base)})")
+        else:
+            cells.append("none can express it")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def report_compile(compiled: dict[str, Any]) -> None:
+    exprs = compiled["expressions"]
+    times = [e["ms"] for e in exprs]
+    print(f"\njexpr compile time (jexpr.compile_uncached, CPU time, median, warm process): "
+          f"{len(exprs)} benchmark expressions, median {statistics.median(times):.3f} ms, "
+          f"slowest {max(times):.3f} ms ({max(exprs, key=lambda e: e['ms'])['name']})")
+    c200 = compiled["compile_200"]
+    print(f"  {c200['chars']}-char expression: {c200['ms']:.3f} ms (min {c200['min_ms']:.3f}) "
+          f"(goal < 2 ms: {'PASS' if c200['ms'] < 2 else 'FAIL'}; moonshot < 1 ms: "
+          f"{'PASS' if c200['ms'] < 1 else 'no'})")
+    print("  growth:  chars      ms   µs/char")
+    for g in compiled["growth"]:
+        print(f"         {g['chars']:6d} {g['ms']:7.2f}  {g['ms'] * 1e3 / g['chars']:6.2f}")
+    big, small = compiled["growth"][-1], compiled["growth"][1]
+    per_char = (big["ms"] / big["chars"]) / (small["ms"] / small["chars"])
+    print(f"  {big['chars']} chars under 40 ms: {'PASS' if big['ms'] < 40 else 'FAIL'}; "
+          f"µs/char at {big['chars']} over µs/char at {small['chars']}: {per_char:.2f} "
+          f"(linear ≤ 1.3: {'PASS' if per_char <= 1.3 else 'FAIL'})")
 
 
 def versions() -> str:
@@ -646,37 +405,32 @@ def versions() -> str:
 # ---- profile ----------------------------------------------------------------------------------
 
 
-def profile() -> None:
-    """Print each expression's generated Python and a cProfile of its evaluations."""
-    import ast
+def profile(only: str | None) -> None:
+    """Print each expression's generated Python (typed and untyped) and a cProfile."""
     import cProfile
     import io
     import pstats
 
     import jexpr
-    codegen: Any = None
-    with contextlib.suppress(ImportError):  # the generator is internal to jexpr
-        from jexpr.compiler.codegen import CodeGen as codegen
-    ctx = make_context(True)
-    for spec in EXPRESSIONS:
-        program = jexpr.compile(spec["jexpr"], fieldTypes=spec.get("fieldTypes"))
-        print(f"\n=== {spec['name']}: {spec['jexpr']}")
-        if codegen is not None:
-            gen = codegen(program.checked)
-            module = gen.function()
-            print(ast.unparse(module))
-            names = {k: getattr(v, "__qualname__", type(v).__name__)
-                     for k, v in gen.namespace.items() if k != "__builtins__"}
-            print("  bound:", ", ".join(f"{k}={v}" for k, v in names.items()))
-        pr = cProfile.Profile()
-        fn = program.evaluate
-        pr.enable()
-        for _ in range(20000):
-            fn(ctx)
-        pr.disable()
-        s = io.StringIO()
-        pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(8)
-        print("\n".join(ln for ln in s.getvalue().splitlines()[4:] if ln.strip()))
+    from jexpr.compiler.codegen import python_source
+    ctxs = contexts(True)
+    for case in EXPRESSIONS:
+        if only and only.lower() not in case["name"].lower():
+            continue
+        for mode, types in (("typed", FIELD_TYPES_TYPED), ("untyped", FIELD_TYPES_UNTYPED)):
+            program = jexpr.compile(case["jexpr"], fieldTypes=types)
+            print(f"\n=== {case['name']} ({mode}): {case['jexpr']}")
+            print(python_source(program.checked))
+            pr = cProfile.Profile()
+            fn = program.evaluate
+            pr.enable()
+            for _ in range(50):
+                for ctx in ctxs:
+                    fn(ctx)
+            pr.disable()
+            s = io.StringIO()
+            pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(8)
+            print("\n".join(ln for ln in s.getvalue().splitlines()[4:] if ln.strip()))
 
 
 # ---- main -------------------------------------------------------------------------------------
@@ -688,34 +442,34 @@ def main() -> None:
     ap.add_argument("--no-venv", action="store_true",
                     help="run in the current interpreter (peers that are missing show n/a)")
     ap.add_argument("--json", metavar="FILE", help="write the raw figures as JSON")
-    ap.add_argument("--budget", type=float, default=0.03,
-                    help="seconds per timing run (default 0.03)")
-    ap.add_argument("--repeats", type=int, default=9, help="timing runs per cell (default 9)")
-    ap.add_argument("--compile-runs", type=int, default=200,
-                    help="compile_uncached samples per expression (default 200)")
+    ap.add_argument("--budget", type=float, default=0.02,
+                    help="seconds per timing sample (default 0.02)")
+    ap.add_argument("--repeats", type=int, default=7, help="samples per cell (default 7)")
+    ap.add_argument("--compile-runs", type=int, default=100,
+                    help="compile_uncached samples per expression (default 100)")
+    ap.add_argument("--only", metavar="TEXT", help="only the expressions whose name has TEXT")
+    ap.add_argument("--no-compile", action="store_true", help="skip the compile section")
     ap.add_argument("--profile", action="store_true",
                     help="also print the generated code and a cProfile of each expression")
     args = ap.parse_args()
     if not args.no_venv:
         ensure_venv(args.install)
     sys.path.insert(0, str(ROOT / "src"))  # harmless when jexpr is installed
-    print(f"jexpr evaluation benchmark — {len(EXPRESSIONS)} expressions, "
+    print(f"jexpr benchmark — {len(EXPRESSIONS)} expressions, typed and untyped, "
           f"{args.repeats} repeats × ~{args.budget * 1e3:.0f} ms per cell", flush=True)
     started = time.perf_counter()
-    results = run_benchmark(args.budget, args.repeats)
-    compiled = compile_times(args.compile_runs)
+    results = run_benchmark(args.budget, args.repeats, args.only)
+    compiled = None if args.no_compile else compile_times(args.compile_runs)
     report(results, compiled)
     results["compile"] = compiled
     results["versions"] = versions()
     results["elapsed_s"] = time.perf_counter() - started
     print(f"total {results['elapsed_s']:.0f} s")
     if args.json:
-        for row in results["expressions"]:
-            row.pop("hand", None)
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
         print(f"raw figures written to {args.json}")
     if args.profile:
-        profile()
+        profile(args.only)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,9 @@ class LineIndex:
         return min(self.line_starts[line] + position.column, self.length)
 
     def span(self, start: int, end: int) -> Span:
+        starts = self.line_starts
+        if len(starts) == 1 and 0 <= start <= end <= self.length:  # one line: columns = offsets
+            return Span(start, end, 0, start, 0, end)
         a, b = self.position(start), self.position(end)
         return Span(start, end, a.line, a.column, b.line, b.column)
 

@@ -1,37 +1,42 @@
 """Code generation of function calls.
 
 One job: statically resolved calls (argument checks and widening, evaluation order), inline
-string functions and ``in`` tests, the fused one-pass ``count`` of a filtered projection, and
-run-time dispatch of calls that could not be resolved statically.
+string functions and ``in`` tests, and run-time dispatch of calls that could not be resolved
+statically (aggregates over projections are fused in :mod:`jexpr.compiler.fused`).
 """
 
 from __future__ import annotations
 
 import ast as py
+from datetime import UTC
 from typing import Any
 
 from jexpr import types as T
-from jexpr.compiler.base import _call, _const, _is, _name
-from jexpr.compiler.paths import PathGen
-from jexpr.functions.registry import CallPlan, Signature, lookup
+from jexpr.compiler.base import LOAD, STORE, N, _call, _const, _is, _name
+from jexpr.compiler.dispatch import Dispatcher
+from jexpr.compiler.inline import InlineGen
+from jexpr.compiler.inline import lookup_signature as lookup_signature  # re-exported
+from jexpr.compiler.switch import build_switch
+from jexpr.functions.registry import CallPlan, Signature
 from jexpr.runtime import ops as rt
+from jexpr.runtime import values
 from jexpr.syntax import ast
 
 _PY_TYPE = {"string": "str", "integer": "int", "decimal": "float", "boolean": "bool",
             "listAny": "list", "object": "dict"}
 
 
-class CallGen(PathGen):
+class CallGen(InlineGen):
     """Function calls (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
 
     # -- calls
 
     def _Call(self, node: ast.Call) -> py.expr:
         plan = self.checked.calls[node]
-        if node.name == "count" and not plan.dynamic:
-            fused_count = self.fused_count(node, plan)
-            if fused_count is not None:
-                return fused_count
+        fused = self.fused_call(node, plan, lambda: self.ordinary_call(node, plan))
+        return fused if fused is not None else self.ordinary_call(node, plan)
+
+    def ordinary_call(self, node: ast.Call, plan: CallPlan) -> py.expr:
         args = [self.gen(a) for a in node.args]
         types = [self.type_of(a) for a in node.args]
         if plan.dynamic:
@@ -42,7 +47,7 @@ class CallGen(PathGen):
         result = self.call_code(node, plan, sig, args, types, wants)
         if evaluated is None:
             return result
-        return py.IfExp(test=evaluated, body=result, orelse=_const(None))
+        return N.IfExp(test=evaluated, body=result, orelse=_const(None))
 
     def evaluate_first(self, args: list[py.expr], types: list[str], wants: list[str]
                        ) -> tuple[list[py.expr], py.expr | None]:
@@ -60,9 +65,9 @@ class CallGen(PathGen):
                 names.append(arg)
                 continue
             tmp = self.fresh()
-            bindings.append(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=arg))
+            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=arg))
             names.append(_name(tmp))
-        return names, py.Tuple(elts=bindings, ctx=py.Load())
+        return names, N.Tuple(elts=bindings, ctx=LOAD)
 
     def call_code(self, node: ast.Call, plan: CallPlan, sig: Signature, args: list[py.expr],
                   types: list[str], wants: list[str]) -> py.expr:
@@ -73,7 +78,15 @@ class CallGen(PathGen):
             fused = self.string_call(node.name, args, types)
         if fused is not None:
             return fused
-        inline = self.inline(node.name, converted)
+        if node.name == "now" and not node.args:  # now() at offset UTC, the common case inline
+            now = self.need("now")
+            return N.IfExp(test=_is(N.Attribute(value=now, attr="tzinfo", ctx=LOAD),
+                                    self.bind(UTC)), body=now, orelse=_call(self.bind(sig.impl), now))
+        if sig.needs == ("timeout",):
+            compiled = self.regex_call(node.name, converted)
+            if compiled is not None:
+                return compiled
+        inline = self.inline(node.name, converted, wants)
         if inline is not None and not sig.kwargs and not plan.extra:
             return inline
         call = _call(self.bind(sig.impl, "_f"), *[self.need(n) for n in sig.needs], *converted)
@@ -86,139 +99,59 @@ class CallGen(PathGen):
             if want not in _PY_TYPE:
                 return check
             tmp = self.fresh()  # the common case inline: already the right Python type
-            test = _is(_call(_name("type"), py.NamedExpr(
-                target=py.Name(id=tmp, ctx=py.Store()), value=code)), _name(_PY_TYPE[want]))
+            test: py.expr = _is(_call(_name("type"), N.NamedExpr(
+                target=N.Name(id=tmp, ctx=STORE), value=code)), _name(_PY_TYPE[want]))
+            if want == "integer":  # and a valid value of it (§5.4): else expect() says why
+                test = N.BoolOp(op=py.And(), values=[test, N.Compare(
+                    left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                    comparators=[_name(tmp), _const(values.INT_MAX)])])
+            elif want == "decimal":
+                test = N.BoolOp(op=py.And(), values=[test, N.Compare(
+                    left=N.BinOp(left=_name(tmp), op=py.Sub(), right=_name(tmp)),
+                    ops=[py.Eq()], comparators=[_const(0.0)])])
             check.args[0] = _name(tmp)
-            return py.IfExp(test=test, body=_name(tmp), orelse=check)
+            return N.IfExp(test=test, body=_name(tmp), orelse=check)
         return self.widen(code, have, want)
 
-    def fused_count(self, node: ast.Call, plan: CallPlan) -> py.expr | None:
-        """``count(@event{E.list.all(c).f})`` in one pass: filter, project and count the
-        non-null values together (the common AJO idiom) instead of three passes."""
-        ref = node.args[0]
-        if not isinstance(ref, ast.Reference) or ref.kind == "data" or ref.default is not None \
-                or len(ref.steps) < 2 or self.checked.refs[ref].declared is not None:
-            return None
-        *head, last_filter, last_field = ref.steps
-        if not (isinstance(last_filter, ast.FilterStep) and last_filter.kind == "all"
-                and last_filter.cond is not None and isinstance(last_field, ast.FieldStep)
-                and all(isinstance(h, ast.FieldStep) for h in head)):
-            return None
-        base = self.hoisted(ref, tuple(head))
-        param, val, kind = self.fresh("_l"), self.fresh(), self.fresh("_k")
-        self.loop_params[last_filter] = param
-        cond = last_filter.cond
-
-        def on_match() -> list[py.stmt]:
-            value = self.field_step(_name(param), last_field.name, False)
-            self.mark(value, self.line(last_field))
-            plain = py.BoolOp(op=py.And(), values=[
-                _is(py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()),
-                                 value=_call(_name("type"), _name(val))), _name("list"),
-                    negate=True),
-                _is(_name(kind), _name("tuple"), negate=True)])
-            weight = py.IfExp(test=plain, body=_const(1),
-                              orelse=_call(self.bind(_count_values), _name(val)))
-            add = py.AugAssign(target=py.Name(id="_n", ctx=py.Store()), op=py.Add(),
-                               value=weight)
-            return [py.Assign(targets=[py.Name(id=val, ctx=py.Store())], value=value),
-                    py.If(test=_is(_name(val), _const(None), negate=True), body=[add],
-                          orelse=[])]
-
-        loop = self.loop_function(last_filter, param, cond, on_match, "_n", start=_const(0))
-        return self.call_on_list(loop, base, "all", _const(0))
-
-    def string_call(self, name: str, args: list[py.expr], types: list[str]) -> py.expr | None:
-        """One-string functions and prefix/suffix/containment tests with one type test:
-        a ``str`` takes the direct method; null or a wrong type goes to the library."""
-        methods = {"lower": "lower", "upper": "upper", "startWith": "startswith",
-                   "endWith": "endswith"}
-        if name not in (*methods, "length", "contain") or types[0] not in ("string", "any"):
-            return None
-        if len(args) == 2 and not (isinstance(args[1], py.Constant)
-                                   and type(args[1].value) is str):
-            return None
-        tmp = self.fresh()
-        test = _is(_call(_name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                                     value=args[0])), _name("str"))
-        if name == "length":
-            fast: py.expr = _call(_name("len"), _name(tmp))
-        elif name == "contain":
-            fast = py.Compare(left=args[1], ops=[py.In()], comparators=[_name(tmp)])
-        else:
-            fast = _call(py.Attribute(value=_name(tmp), attr=methods[name], ctx=py.Load()),
-                         *args[1:])
-        sig = lookup_signature(name, len(args))
-        slow = _call(self.bind(sig.impl), _call(self.bind(rt.expect), _name(tmp),
-                                                _const("string"), _const(name)), *args[1:])
-        return py.IfExp(test=test, body=fast, orelse=slow)
-
-    def temp(self, value: py.expr) -> tuple[py.expr, py.expr]:
-        """(value bound to a fresh local, that local); a constant needs no local."""
-        if isinstance(value, py.Constant):
-            return value, value
-        tmp = self.fresh()
-        return py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=value), _name(tmp)
-
-    def inline(self, name: str, args: list[py.expr]) -> py.expr | None:
-        """Simple string functions written out (same null rules as jexpr.runtime.lib.strings)."""
-        if name in ("lower", "upper", "length"):
-            bound, var = self.temp(args[0])
-            if name == "length":
-                result: py.expr = _call(_name("len"), var)
-            else:
-                result = _call(py.Attribute(value=var, attr=name, ctx=py.Load()))
-            return py.IfExp(test=_is(bound, _const(None)), body=_const(None), orelse=result)
-        methods = {"startWith": "startswith", "endWith": "endswith", "contain": "in"}
-        if name in methods:
-            (a_bound, a), (b_bound, b) = self.temp(args[0]), self.temp(args[1])
-            if any(isinstance(x, py.Constant) and x.value is None for x in (a_bound, b_bound)):
-                return _const(False)
-            checks: list[py.expr] = [_is(x, _const(None), negate=True)
-                                     for x in (a_bound, b_bound)
-                                     if not isinstance(x, py.Constant)]
-            if name == "contain":
-                test: py.expr = py.Compare(left=b, ops=[py.In()], comparators=[a])
-            else:
-                test = _call(py.Attribute(value=a, attr=methods[name], ctx=py.Load()), b)
-            return py.BoolOp(op=py.And(), values=[*checks, test]) if checks else test
-        if name == "isEmpty":
-            return py.Compare(left=args[0], ops=[py.Eq()], comparators=[_const("")])
-        if name == "in" and isinstance(args[1], py.List) and args[1].elts and all(
-                isinstance(e, py.Constant) and type(e.value) in (str, int)
-                for e in args[1].elts):
-            kinds = {type(e.value) for e in args[1].elts}  # type: ignore[attr-defined]
-            if len(kinds) == 1:  # one kind: hashing agrees with jexpr equality
-                members = frozenset(e.value for e in args[1].elts)  # type: ignore[attr-defined]
-                return py.Compare(left=args[0], ops=[py.In()],
-                                  comparators=[self.bind(members)])
-        return None
-
     def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:
-        out = [py.keyword(arg=k, value=_const(v)) for k, v in static]
+        out = [N.keyword(arg=k, value=_const(v)) for k, v in static]
         if "coerce" in plan.extra:
-            out.append(py.keyword(arg="coerce",
+            out.append(N.keyword(arg="coerce",
                                   value=self.bind(rt.coercer(plan.extra["coerce"]))))
         return out
 
     def dispatch(self, node: ast.Call, plan: CallPlan, args: list[py.expr]) -> py.expr:
-        from jexpr.compiler.dispatch import Dispatcher
+        """A call resolved at run time: a type switch on the ``any`` arguments (the table of
+        :mod:`jexpr.compiler.switch`), the dispatcher for whatever the table leaves open."""
         dispatcher = Dispatcher.build(node.name, plan)
-        needs = py.Dict(keys=[_const(n) for n in dispatcher.needs],
-                        values=[self.need(n) for n in dispatcher.needs])
-        return _call(self.bind(dispatcher, "_d"), py.Tuple(elts=args, ctx=py.Load()), needs)
+        needs: list[py.expr] = [self.need(n) for n in dispatcher.needs]
+        env = N.Dict(keys=[_const(n) for n in dispatcher.needs], values=needs)
+        positions, table = build_switch(dispatcher, tuple(self.type_of(a) for a in node.args),
+                                        plan.function.on_list)
+        if not table:
+            return _call(self.bind(dispatcher, "_d"), N.Tuple(elts=args, ctx=LOAD), env)
+        bindings: list[py.expr] = []
+        names: list[py.expr] = []
+        for arg in args:  # all evaluated, left to right, before the switch
+            if _inert(arg):
+                names.append(arg)
+                continue
+            tmp = self.fresh()
+            bindings.append(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=arg))
+            names.append(_name(tmp))
+        types: list[py.expr] = [_call(_name("type"), names[i]) for i in positions]
+        key = types[0] if len(types) == 1 else N.Tuple(elts=types, ctx=LOAD)
+        entry = self.fresh("_e")
+        lookup = _call(N.Attribute(value=self.bind(table, "_s"), attr="get", ctx=LOAD), key)
+        found = _is(N.NamedExpr(target=N.Name(id=entry, ctx=STORE), value=lookup),
+                    _const(None), negate=True)
+        slow = _call(self.bind(dispatcher, "_d"), N.Tuple(elts=names, ctx=LOAD), env)
+        switch = N.IfExp(test=found, body=_call(_name(entry), *needs, *names), orelse=slow)
+        if not bindings:
+            return switch
+        return N.IfExp(test=N.Tuple(elts=bindings, ctx=LOAD), body=switch,
+                        orelse=_const(None))
 
-
-
-def lookup_signature(name: str, arity: int) -> Signature:
-    fn = lookup(name)
-    assert fn is not None
-    return next(s for s in fn.signatures if len(s.params) == arity)
-
-
-def _count_values(values: list[Any]) -> int:
-    """Non-null elements of a projected list value (it is spliced by projection)."""
-    return len(values) - values.count(None)
 
 
 def _concrete(t: str, x: str) -> str:

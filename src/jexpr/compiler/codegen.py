@@ -5,9 +5,10 @@ ever appear as ``ast.Constant`` values or as objects bound in the function's nam
 input can inject code. Generated code calls nothing but the names bound here, all taken from
 :mod:`jexpr.runtime.ops`, :mod:`jexpr.runtime.values` and the function registry.
 
-Every Python node generated for jexpr node *n* gets line number *n + 1*; when a runtime helper
-raises, :mod:`jexpr.program` reads the failing line from the traceback and so finds the
-sub-expression to blame, at no cost on the success path (the idea of Jinja's debug info).
+Every Python node generated for jexpr node *n* gets line number *n + 1* when it is made (see
+:mod:`jexpr.compiler.base`); when a runtime helper raises, :mod:`jexpr.program` reads the failing
+line from the traceback and so finds the sub-expression to blame, at no cost on the success
+path (the idea of Jinja's debug info).
 
 The hot paths are inlined: field steps on dicts, comparisons of statically known scalar types,
 ``and``/``or``/``not``/``if`` with short-circuiting, conditions without boxing. Constant
@@ -26,7 +27,7 @@ from typing import Any
 
 from jexpr import types as T
 from jexpr.checker.check import Checked
-from jexpr.compiler.base import _NEVER_NULL_BOOL, _call, _const, _is, _name
+from jexpr.compiler.base import _NEVER_NULL_BOOL, LOAD, STORE, N, _call, _const, _is, _name
 from jexpr.compiler.base import NEVER_NULL as NEVER_NULL  # re-exported
 from jexpr.compiler.calls import CallGen
 from jexpr.compiler.calls import lookup_signature as lookup_signature  # re-exported
@@ -42,42 +43,11 @@ _SIMPLE_EQ = frozenset(("string", "integer", "decimal", "boolean", "dateTime", "
 _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
           "%": values.mod}
 _CMP = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_LITERALS = (ast.IntLit, ast.DecLit, ast.StrLit, ast.BoolLit)
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_NEVER_NULL_CALLS = frozenset(("count", "countOnlyNull", "countWithNull", "distinctCount",
+                               "distinctCountWithNull", "listSize", "sum"))
 _EXACT = 2**53  # integers up to this convert to doubles exactly
-
-_LOCATED = (py.expr, py.stmt, py.arg, py.keyword, py.excepthandler)
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_NO_LOCATION = (py.expr_context, py.boolop, py.operator, py.unaryop, py.cmpop)
-
-
-def assign_lines(root: py.AST, line: int, marks: dict[int, int]) -> None:
-    """Give every node the line of its nearest marked ancestor (or itself), in one pass.
-
-    A node is marked with the line of the jexpr node whose generation created it; the
-    innermost mark wins, so each generated instruction names the sub-expression it serves."""
-    stack = [(root, line)]
-    while stack:
-        node, line = stack.pop()
-        line = marks.get(id(node), line)
-        if isinstance(node, _LOCATED):
-            node.lineno = node.end_lineno = line
-            node.col_offset, node.end_col_offset = 0, 1
-        kind = type(node)
-        names = _CHILD_FIELDS.get(kind)
-        if names is None:
-            names = _CHILD_FIELDS[kind] = tuple(
-                f for f in kind._fields if f not in ("ctx", "op", "ops", "id", "arg", "attr",
-                                                     "value" if kind is py.Constant else "",
-                                                     "kind", "type_comment"))
-        for name in names:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend((item, line) for item in value
-                             if isinstance(item, py.AST) and not isinstance(item, _NO_LOCATION))
-            elif isinstance(value, py.AST) and not isinstance(value, _NO_LOCATION):
-                stack.append((value, line))
-
 
 class CodeGen(CallGen):
     """Generates the evaluation function of one checked expression."""
@@ -85,29 +55,27 @@ class CodeGen(CallGen):
     # -- entry point
 
     def function(self) -> py.Module:
+        with self.at(self.line(self.checked.node)):
+            return self.module()
+
+    def module(self) -> py.Module:
         body_expr = self.usage(self.gen(self.checked.node, top=True))
-        self.mark(body_expr, self.line(self.checked.node))
-        line = self.line(self.checked.node)
-        default_ctx = py.If(test=_is(_name("ctx"), _const(None)), body=[py.Assign(
-            targets=[py.Name(id="ctx", ctx=py.Store())], value=self.bind(rt.EMPTY))], orelse=[])
-        ret = py.Return(value=body_expr)
-        guarded = py.Try(body=[default_ctx, *self.prologue, ret], handlers=[
+        default_ctx = N.If(test=_is(_name("ctx"), _const(None)), body=[N.Assign(
+            targets=[N.Name(id="ctx", ctx=STORE)], value=self.bind(rt.EMPTY))], orelse=[])
+        ret = N.Return(value=body_expr)
+        guarded = N.Try(body=[default_ctx, *self.prologue, ret], handlers=[
             self.handler(rt.EvalFault, "_on_fault"),
             self.handler(INTERNAL_ERRORS, "_on_internal")], orelse=[], finalbody=[])
-        self.mark(guarded, line)
-        args = py.arguments(posonlyargs=[], args=[py.arg(arg="ctx")], kwonlyargs=[],
+        args = py.arguments(posonlyargs=[], args=[N.arg(arg="ctx")], kwonlyargs=[],
                             kw_defaults=[], defaults=[_const(None)])
-        fn = py.FunctionDef(name="_jexpr", args=args, body=[guarded], decorator_list=[],
-                            returns=None)
-        self.mark(fn, self.line(self.checked.node))
-        module = py.Module(body=[*self.module_defs, fn], type_ignores=[])
-        assign_lines(module, self.line(self.checked.node), self.marks)
-        return module
+        fn = N.FunctionDef(name="_jexpr", args=args, body=[guarded], decorator_list=[],
+                           returns=None)
+        return py.Module(body=[*self.module_defs, fn], type_ignores=[])
 
     def handler(self, exc: Any, hook: str) -> py.ExceptHandler:
         """``except exc as _e: raise <hook>(_e) from _e`` — hooks are bound by the program."""
-        raise_ = py.Raise(exc=_call(_name(hook), _name("_e")), cause=_name("_e"))
-        return py.ExceptHandler(type=self.bind(exc), name="_e", body=[raise_])
+        raise_ = N.Raise(exc=_call(_name(hook), _name("_e")), cause=_name("_e"))
+        return N.ExceptHandler(type=self.bind(exc), name="_e", body=[raise_])
 
     def usage(self, value: py.expr) -> py.expr:
         usage, node = self.checked.usage, self.checked.node
@@ -149,8 +117,11 @@ class CodeGen(CallGen):
 
     def _ListLit(self, node: ast.ListLit) -> py.expr:
         element = T.element(self.type_of(node))
-        items = [self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
-        out: py.expr = py.List(elts=items, ctx=py.Load())
+        # every element is evaluated, left to right, before any is checked (as the arguments
+        # of a call, spec §6.1): ``any`` elements are checked together by check_list
+        items = [self.gen(i) if self.type_of(i) == "any"
+                 else self.widen(self.gen(i), self.type_of(i), element) for i in node.items]
+        out: py.expr = N.List(elts=items, ctx=LOAD)
         if element not in ("any", "object") and any(self.type_of(i) == "any" for i in node.items):
             out = _call(self.bind(rt.check_list), out, _const(element))
         return out
@@ -158,31 +129,48 @@ class CodeGen(CallGen):
     def _Negate(self, node: ast.Negate) -> py.expr:
         return _call(self.bind(values.neg), self.gen(node.operand))
 
+    def boolean(self, node: ast.Expr) -> py.expr:
+        inner = node
+        while isinstance(inner, ast.Paren):
+            inner = inner.expr
+        if isinstance(inner, ast.Reference):  # a field declared boolean: one type test
+            direct = self.field_compare(inner, "==", True)
+            if direct is not None:
+                return direct
+        return super().boolean(node)
+
     def _Not(self, node: ast.Not) -> py.expr:
-        return py.UnaryOp(op=py.Not(), operand=self.boolean(node.operand))
+        return N.UnaryOp(op=py.Not(), operand=self.boolean(node.operand))
 
     def _Logical(self, node: ast.Logical) -> py.expr:
         op = py.And() if node.op == "and" else py.Or()
-        return py.BoolOp(op=op, values=[self.boolean(node.left), self.boolean(node.right)])
+        return N.BoolOp(op=op, values=[self.boolean(node.left), self.boolean(node.right)])
 
     def _Compare(self, node: ast.Compare) -> py.expr:
+        direct = None
+        if isinstance(node.right, _LITERALS):
+            direct = self.field_compare(node.left, node.op, node.right.value)
+        elif isinstance(node.left, _LITERALS):  # literal OP field: field FLIP literal
+            direct = self.field_compare(node.right, _FLIP[node.op], node.left.value)
+        if direct is not None:
+            return direct
         lt, rt_ = self.type_of(node.left), self.type_of(node.right)
         left, right = self.gen(node.left), self.gen(node.right)
         if node.op in ("==", "!="):
             return self.equality(node.op, left, right, lt, rt_)
         if lt == rt_ and lt in T.ORDERABLE:
-            return self.ordered(node.op, left, right)
+            return self.ordered(node.op, left, right, never_null=(
+                self.never_null(node.left), self.never_null(node.right)))
         if {lt, rt_} == T.NUMBERS:  # mixed: Java promotes the integer to a double
-            left, right = (self.widen(left, lt, "decimal"), self.widen(right, rt_, "decimal"))
-            return self.ordered(node.op, left, right)
+            return self.ordered(node.op, left, right, (lt == "integer", rt_ == "integer"))
         if lt == "any" and rt_ in T.NUMBERS and isinstance(right, py.Constant) and (
                 type(right.value) is float or _exact_int(right.value)):
             if isinstance(left, py.IfExp) and getattr(left, "jexpr_arith", False) and \
                     _exact_int(right.value):
                 # the arithmetic's fast path proved a number in range: compare directly
-                fast = py.Compare(left=left.body, ops=[_CMP[node.op]()], comparators=[right])
+                fast = N.Compare(left=left.body, ops=[_CMP[node.op]()], comparators=[right])
                 slow = _call(self.bind(rt.compare_any), left.orelse, right, _const(node.op))
-                return py.IfExp(test=left.test, body=fast, orelse=slow)
+                return N.IfExp(test=left.test, body=fast, orelse=slow)
             return self.any_vs_number(node.op, left, right)
         return _call(self.bind(rt.compare_any), left, right, _const(node.op))
 
@@ -193,77 +181,101 @@ class CodeGen(CallGen):
             cmp: py.cmpop = py.Eq() if op == "==" else py.NotEq()
             if "null" in (lt, rt_):
                 cmp = py.Is() if op == "==" else py.IsNot()
-            return py.Compare(left=left, ops=[cmp], comparators=[right])
+            return N.Compare(left=left, ops=[cmp], comparators=[right])
         result: py.expr = _call(self.bind(values.equals), left, right)
-        return py.UnaryOp(op=py.Not(), operand=result) if op == "!=" else result
+        return N.UnaryOp(op=py.Not(), operand=result) if op == "!=" else result
 
-    def ordered(self, op: str, left: py.expr, right: py.expr) -> py.expr:
-        """``a < b`` for two values of one orderable type: false when either is null."""
+    def never_null(self, node: ast.Expr) -> bool:
+        """A number that is never null: a literal, or a count or size (spec §9)."""
+        while isinstance(node, ast.Paren):
+            node = node.expr
+        return isinstance(node, ast.IntLit | ast.DecLit) or (
+            isinstance(node, ast.Call) and node.name in _NEVER_NULL_CALLS)
+
+    def ordered(self, op: str, left: py.expr, right: py.expr,
+                widen: tuple[bool, bool] = (False, False),
+                never_null: tuple[bool, bool] = (False, False)) -> py.expr:
+        """``a < b`` for two values of one orderable type: false when either is null;
+        ``widen`` marks integer operands compared with decimals (converted after the test);
+        ``never_null`` operands (counts, sizes) need no test when the other is a constant."""
         checks: list[py.expr] = []
         operands: list[py.expr] = []
-        for side in (left, right):
-            if isinstance(side, py.Constant) and side.value is not None:
+        constant = [isinstance(s, py.Constant) and s.value is not None for s in (left, right)]
+        for i, (side, to_float) in enumerate(zip((left, right), widen, strict=True)):
+            if isinstance(side, py.Constant) and constant[i]:
+                operands.append(_const(float(side.value)) if to_float and
+                                type(side.value) is int else side)
+                continue
+            if never_null[i] and constant[1 - i] and not to_float:
                 operands.append(side)
                 continue
             tmp = self.fresh()
-            checks.append(_is(py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=side),
+            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side),
                               _const(None), negate=True))
-            operands.append(_name(tmp))
-        compare = py.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
+            operands.append(_call(_name("float"), _name(tmp)) if to_float else _name(tmp))
+        compare = N.Compare(left=operands[0], ops=[_CMP[op]()], comparators=[operands[1]])
         if len(checks) == 2:  # '&': both operands are evaluated, even when the first is null
-            checks = [py.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
-        return py.BoolOp(op=py.And(), values=[*checks, compare]) if checks else compare
+            checks = [N.BinOp(left=checks[0], op=py.BitAnd(), right=checks[1])]
+        return N.BoolOp(op=py.And(), values=[*checks, compare]) if checks else compare
 
     def any_vs_number(self, op: str, left: py.expr, right: py.Constant) -> py.expr:
         tmp, kind = self.fresh(), self.fresh("_k")
-        typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
-            _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()), value=left)))
+        typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=_call(
+            _name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=left)))
         exact = _exact_int(right.value)
         # int vs float compares exactly in Python but by double promotion in Java: the fast
         # path takes only the values for which both agree
         is_number = self.is_number(typ, tmp, kind, None if exact else _EXACT)
-        fast = py.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
+        fast = N.Compare(left=_name(tmp), ops=[_CMP[op]()], comparators=[right])
         slow = _call(self.bind(rt.compare_any), _name(tmp), right, _const(op))
-        return py.IfExp(test=is_number, body=fast, orelse=slow)
+        return N.IfExp(test=is_number, body=fast, orelse=slow)
 
     def is_number(self, typ: py.expr, tmp: str, kind: str, bound: int | None = None
                   ) -> py.expr:
         """``type(v) is float or (type(v) is int and v fits 64 bits)``, type bound once;
         ``bound`` narrows the integer range."""
         low, high = (values.INT_MIN, values.INT_MAX) if bound is None else (-bound, bound)
-        in_range = py.Compare(left=_const(low), ops=[py.LtE(), py.LtE()],
+        in_range = N.Compare(left=_const(low), ops=[py.LtE(), py.LtE()],
                               comparators=[_name(tmp), _const(high)])
-        return py.BoolOp(op=py.Or(), values=[
+        return N.BoolOp(op=py.Or(), values=[
             _is(typ, _name("float")),
-            py.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
+            N.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
 
-    def fast_arith(self, op: str, left: py.expr, right: py.expr) -> py.expr:
+    def fast_arith(self, op: str, left: py.expr, right: py.expr,
+                   slow_fn: Any = None) -> py.expr:
         """``a op b`` inline when both are numbers and the result fits; else the helper
-        (nulls, overflow errors, runtime type errors)."""
-        a, ka, b, kb, r, kr = (self.fresh(), self.fresh("_k"), self.fresh(), self.fresh("_k"),
-                               self.fresh(), self.fresh("_k"))
-        def number(value: py.expr, tmp: str, kind: str) -> py.expr:
-            typ = py.NamedExpr(target=py.Name(id=kind, ctx=py.Store()), value=_call(
-                _name("type"), py.NamedExpr(target=py.Name(id=tmp, ctx=py.Store()),
-                                            value=value)))
-            return py.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
-                                                 _is(_name(kind), _name("int"))])
+        (nulls, overflow errors, runtime type errors, and for ``+`` on ``any`` operands
+        concatenation and date arithmetic). Numeric constants need no type test."""
+        operands: list[py.expr] = []
+        tests: list[py.expr] = []
+        for side in (left, right):
+            if isinstance(side, py.Constant) and type(side.value) in (int, float):
+                operands.append(side)
+                continue
+            tmp, kind = self.fresh(), self.fresh("_k")
+            typ = N.NamedExpr(target=N.Name(id=kind, ctx=STORE), value=_call(
+                _name("type"), N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side)))
+            tests.append(N.BoolOp(op=py.Or(), values=[_is(typ, _name("float")),
+                                                        _is(_name(kind), _name("int"))]))
+            operands.append(_name(tmp))
+        r, kr = self.fresh(), self.fresh("_k")
         ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult()}
-        result = py.NamedExpr(target=py.Name(id=r, ctx=py.Store()), value=py.BinOp(
-            left=_name(a), op=ops[op], right=_name(b)))
-        rtype = py.NamedExpr(target=py.Name(id=kr, ctx=py.Store()),
+        result = N.NamedExpr(target=N.Name(id=r, ctx=STORE), value=N.BinOp(
+            left=operands[0], op=ops[op], right=operands[1]))
+        rtype = N.NamedExpr(target=N.Name(id=kr, ctx=STORE),
                              value=_call(_name("type"), result))
-        finite = py.Compare(left=py.BinOp(left=_name(r), op=py.Sub(), right=_name(r)),
+        finite = N.Compare(left=N.BinOp(left=_name(r), op=py.Sub(), right=_name(r)),
                             ops=[py.Eq()], comparators=[_const(0.0)])
-        fits = py.BoolOp(op=py.Or(), values=[
-            py.BoolOp(op=py.And(), values=[_is(rtype, _name("float")), finite]),
-            py.BoolOp(op=py.And(), values=[_is(_name(kr), _name("int")), py.Compare(
+        fits = N.BoolOp(op=py.Or(), values=[
+            N.BoolOp(op=py.And(), values=[_is(rtype, _name("float")), finite]),
+            N.BoolOp(op=py.And(), values=[_is(_name(kr), _name("int")), N.Compare(
                 left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
                 comparators=[_name(r), _const(values.INT_MAX)])])])
-        both = py.BinOp(left=number(left, a, ka), op=py.BitAnd(), right=number(right, b, kb))
-        test = py.BoolOp(op=py.And(), values=[both, fits])  # '&': both operands evaluated
-        slow = _call(self.bind(_ARITH[op]), _name(a), _name(b))
-        out = py.IfExp(test=test, body=_name(r), orelse=slow)
+        if len(tests) == 2:  # '&': both operands evaluated
+            tests = [N.BinOp(left=tests[0], op=py.BitAnd(), right=tests[1])]
+        test = N.BoolOp(op=py.And(), values=[*tests, fits])
+        slow = _call(self.bind(slow_fn or _ARITH[op]), *operands)
+        out = N.IfExp(test=test, body=_name(r), orelse=slow)
         out.jexpr_arith = True  # type: ignore[attr-defined]
         return out
 
@@ -272,14 +284,69 @@ class CodeGen(CallGen):
         left, right = self.gen(node.left), self.gen(node.right)
         if node.op == "+":
             if "string" in (lt, rt_):
-                return _call(self.bind(rt.concat_values), left, right)
+                return self.concatenation(left, right, lt, rt_)
             if lt in ("dateTime", "dateTimeOnly", "duration") and rt_ != "any":
                 return _call(self.bind(rt.add_temporal), left, right)
             if "any" in (lt, rt_):
+                if {lt, rt_} <= {"integer", "decimal", "any"}:
+                    return self.fast_arith("+", left, right, rt.plus_any)
                 return _call(self.bind(rt.plus_any), left, right)
+        if {lt, rt_} <= T.NUMBERS:
+            known = self.static_arith(node.op, left, right, "decimal" in (lt, rt_))
+            if known is not None:
+                return known
         if node.op in ("+", "-", "*") and {lt, rt_} <= {"integer", "decimal", "any"}:
             return self.fast_arith(node.op, left, right)
         return _call(self.bind(_ARITH[node.op]), left, right)
+
+    def static_arith(self, op: str, left: py.expr, right: py.expr, decimal: bool
+                     ) -> py.expr | None:
+        """Arithmetic on operands statically typed integer/decimal (null is the only other
+        run-time value): the Python operator, a range or finiteness test, the helper for the
+        rest (overflow errors). ``/`` inline for decimals, ``/`` and ``%`` for an integer by a
+        positive integer constant (Java truncation and remainder signs); else None."""
+        divisor = right.value if isinstance(right, py.Constant) else None
+        positive = type(divisor) is int and divisor > 0
+        if op in ("/", "%") and not (positive or (op == "/" and decimal)):
+            return None
+        checks: list[py.expr] = []
+        a_b: list[py.expr] = []
+        for side in (left, right):
+            if isinstance(side, py.Constant):
+                a_b.append(side)
+                continue
+            tmp = self.fresh()
+            checks.append(_is(N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=side),
+                              _const(None), negate=True))
+            a_b.append(_name(tmp))
+        a, b = a_b
+        r = self.fresh()
+        slow = _call(self.bind(_ARITH[op]), a, b)
+        if op in ("/", "%") and not decimal:  # integer by a positive constant
+            pyop: py.operator = py.FloorDiv() if op == "/" else py.Mod()
+            minus = N.UnaryOp(op=py.USub(), operand=N.BinOp(
+                left=N.UnaryOp(op=py.USub(), operand=a), op=pyop, right=b))
+            value: py.expr = N.IfExp(test=N.Compare(left=a, ops=[py.GtE()],
+                                                      comparators=[_const(0)]),
+                                      body=N.BinOp(left=a, op=pyop, right=b), orelse=minus)
+        else:
+            ops = {"+": py.Add(), "-": py.Sub(), "*": py.Mult(), "/": py.Div()}
+            result = N.NamedExpr(target=N.Name(id=r, ctx=STORE),
+                                  value=N.BinOp(left=a, op=ops[op], right=b))
+            fits = N.Compare(left=N.BinOp(left=result, op=py.Sub(), right=_name(r)),
+                              ops=[py.Eq()], comparators=[_const(0.0)]) if decimal else \
+                N.Compare(left=_const(values.INT_MIN), ops=[py.LtE(), py.LtE()],
+                           comparators=[result, _const(values.INT_MAX)])
+            value = N.IfExp(test=fits, body=_name(r), orelse=slow)
+            if op == "/" and not (isinstance(divisor, float | int) and divisor != 0):
+                value = N.IfExp(test=N.Compare(left=b, ops=[py.NotEq()],
+                                                 comparators=[_const(0.0)]),
+                                 body=value, orelse=_const(0.0))
+        if not checks:
+            return value
+        test = checks[0] if len(checks) == 1 else N.BinOp(left=checks[0], op=py.BitAnd(),
+                                                           right=checks[1])
+        return N.IfExp(test=test, body=value, orelse=_const(None))
 
     def _IsNull(self, node: ast.IsNull) -> py.expr:
         return _is(self.gen(node.operand), _const(None), negate=node.negated)
@@ -294,7 +361,7 @@ class CodeGen(CallGen):
         result = self.type_of(node)
         then = self.widen(self.gen(node.then), self.type_of(node.then), result, "if")
         orelse = self.widen(self.gen(node.orelse), self.type_of(node.orelse), result, "if")
-        return py.IfExp(test=self.boolean(node.cond), body=then, orelse=orelse)
+        return N.IfExp(test=self.boolean(node.cond), body=then, orelse=orelse)
 
     def _Ident(self, node: ast.Ident) -> py.expr:  # pragma: no cover - rejected by the checker
         raise AssertionError("unchecked identifier")

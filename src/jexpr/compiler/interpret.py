@@ -56,8 +56,8 @@ def evaluate(checked: Checked, context: Mapping[str, Any] | None = None) -> Any:
 def fold(checked: Checked, node: ast.Expr, memo: dict[ast.Node, bool] | None = None
          ) -> tuple[Any] | None:
     """The value of a constant composite sub-expression, if it has an immutable one."""
-    if isinstance(node, _LITERALS) or not _is_constant(checked, node, {} if memo is None
-                                                        else memo):
+    if not isinstance(node, _CONSTANT_NODES) or not _is_constant(
+            checked, node, {} if memo is None else memo):
         return None
     try:
         value = Interpreter(checked, {}).eval(node)

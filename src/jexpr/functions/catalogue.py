@@ -24,9 +24,10 @@ LIST_PARAMS = {"X": "listX"}
 BUILTINS: dict[str, Function] = {}
 
 
-def register(name: str, category: str, doc: str, *signatures: S, pure: bool = True) -> None:
+def register(name: str, category: str, doc: str, *signatures: S, pure: bool = True,
+             on_list: Any = None) -> None:
     """Add one builtin to :data:`BUILTINS`."""
-    BUILTINS[name] = Function(name, category, doc, tuple(signatures), pure)
+    BUILTINS[name] = Function(name, category, doc, tuple(signatures), pure, on_list)
 
 
 def in_audience(audiences: Any, name: Any) -> bool:
@@ -72,7 +73,7 @@ def _register_aggregation() -> None:
     register("avg", "Aggregation", "Arithmetic mean of the non-null values; null when none.",
              S(("listInteger",), "decimal", agg.avg_list), S(("listDecimal",), "decimal",
                                                               agg.avg_list),
-             S(("decimal", "decimal"), "decimal", agg.avg_pair))
+             S(("decimal", "decimal"), "decimal", agg.avg_pair), on_list=agg.avg_numbers)
     for name, impl, doc in (
             ("count", agg.count, "Number of non-null elements."),
             ("countOnlyNull", agg.count_only_null, "Number of null elements."),
@@ -84,19 +85,22 @@ def _register_aggregation() -> None:
              "distinct values of an attribute).",
              S(("listAny",), "integer", agg.distinct_count),
              S(("listObject", "string"), "integer", agg.distinct_count_by_key))
-    for name, lst, pair, doc in (("max", agg.max_list, agg.max_pair, "Largest value."),
-                                 ("min", agg.min_list, agg.min_pair, "Smallest value.")):
+    for name, lst, pair, by_elements, doc in (
+            ("max", agg.max_list, agg.max_pair, agg.max_numbers, "Largest value."),
+            ("min", agg.min_list, agg.min_pair, agg.min_numbers, "Smallest value.")):
         sigs = [S(("listInteger",), "integer", lst), S(("listDecimal",), "decimal", lst, kwargs=DEC)]
         sigs += [S(("list" + t[0].upper() + t[1:],), t, lst) for t in TEMPORAL]
         sigs += [S(("integer", "integer"), "integer", pair),
                  S(("decimal", "decimal"), "decimal", pair, kwargs=DEC)]
         sigs += [S((t, t), t, pair) for t in TEMPORAL]
-        register(name, "Aggregation", doc + " Null when there is none.", *sigs)
+        register(name, "Aggregation", doc + " Null when there is none.", *sigs,
+                 on_list=by_elements)
     register("sum", "Aggregation", "Sum of the non-null values; 0 when none.",
              S(("listInteger",), "integer", agg.sum_list),
              S(("listDecimal",), "decimal", agg.sum_list, kwargs=DEC),
              S(("integer", "integer"), "integer", agg.sum_pair),
-             S(("decimal", "decimal"), "decimal", agg.sum_pair, kwargs=DEC))
+             S(("decimal", "decimal"), "decimal", agg.sum_pair, kwargs=DEC),
+             on_list=agg.sum_numbers)
 
 
 def _register_conversion() -> None:
@@ -122,8 +126,8 @@ def _register_conversion() -> None:
              S(("dateTime",), "dateTimeOnly", dates.to_date_time_only_date_time),
              S(("string",), "dateTimeOnly", dates.to_date_time_only_string))
     register("toDecimal", "Conversion", "A decimal from a number, boolean or numeric text.",
-             *(S((t,), "decimal", numbers.to_decimal)
-               for t in ("decimal", "integer", "string", "boolean")))
+             *(S((t,), "decimal", numbers.decimal_of_text if t == "string" else
+                 numbers.to_decimal) for t in ("decimal", "integer", "string", "boolean")))
     register("toDuration", "Conversion", "A duration from ISO-8601 text (Java grammar) or "
              "milliseconds.",
              S(("duration",), "duration", _identity),
@@ -131,8 +135,9 @@ def _register_conversion() -> None:
              S(("integer",), "duration", dates.to_duration_millis))
     register("toInteger", "Conversion", "An integer from a number (truncated), boolean, "
              "integer text or dateTime (epoch ms).",
-             *(S((t,), "integer", numbers.to_integer)
-               for t in ("integer", "decimal", "string", "boolean", "dateTime")))
+             *(S((t,), "integer", numbers.integer_of_text if t == "string" else
+                 numbers.to_integer) for t in ("integer", "decimal", "string", "boolean",
+                                               "dateTime")))
     register("toString", "Conversion", "The text of a scalar value (Java rendering).",
              *(S((t,), "string", to_string) for t in (
                  "string", "integer", "decimal", "boolean", "dateTime", "dateTimeOnly",

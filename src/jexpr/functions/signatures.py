@@ -38,6 +38,10 @@ class Function:
     doc: str
     signatures: tuple[Signature, ...]
     pure: bool = True  # same arguments → same result, no context: foldable at compile time
+    # for a one-list-argument call resolved at run time: the implementation that decides from
+    # the elements (§10.4: an ``any`` list mixing integers and decimals is decimals) in one
+    # pass, returning ``UNSET`` to leave the choice to the overload dispatcher
+    on_list: Impl | None = None
 
     def signature_text(self) -> str:
         return " | ".join(f"{self.name}{s.text()} → {T.display(s.result)}"

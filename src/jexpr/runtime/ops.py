@@ -5,14 +5,14 @@ evaluation errors. Fast paths are inlined by the code generator (``type(v) is di
 numeric comparisons); the ``*_slow`` functions here handle every other case, so the generated
 code and the interpreter share one definition of the semantics: navigation and projection
 (§4.3–4.4), coercion of declared payload types (§5.3), logic on ``any`` values (§6.2), runtime
-dispatch of overloaded calls (§10.1) and the usage rules (§14).
+dispatch of overloaded calls (§10.1) and the usage rules (§14). The coercion of declared payload
+types (§5.3) lives in :mod:`jexpr.runtime.coerce` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 import random as _random
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -20,11 +20,16 @@ from typing import Any
 from jexpr import types as T
 from jexpr.errors import EvalFault
 from jexpr.runtime import temporal
+from jexpr.runtime.coerce import COERCERS as COERCERS  # re-exported for generated code
+from jexpr.runtime.coerce import coerce as coerce
+from jexpr.runtime.coerce import coercer as coercer
+from jexpr.runtime.coerce import host_int as host_int
+from jexpr.runtime.javaregex.pattern import InvalidTimeout
 from jexpr.runtime.lib import dates
-from jexpr.runtime.values import INT_MAX, INT_MIN, compare, kind
+from jexpr.runtime.values import UNSET, compare, kind
 
 EMPTY: Mapping[str, Any] = {}
-__all__ = ["EMPTY", "EvalFault"]
+__all__ = ["EMPTY", "UNSET", "EvalFault"]
 DEFAULT_RNG = _random.Random()
 Fn = Callable[..., Any]
 
@@ -58,9 +63,16 @@ def context_rng(ctx: Mapping[str, Any]) -> _random.Random:
     return rng if rng is not None else DEFAULT_RNG
 
 
-def context_timeout(ctx: Mapping[str, Any]) -> float:
+def context_timeout(ctx: Mapping[str, Any]) -> Any:
+    """The regex time bound in seconds (default 0.1): a positive finite number; anything else
+    (``NaN``, infinity, zero, a string) is handed on as :class:`InvalidTimeout`, which the
+    regex operation refuses (``E-EVAL-PAYLOAD``) when it runs."""
     value = ctx.get("regexTimeout")
-    return 0.1 if value is None else float(value)
+    if value is None:
+        return 0.1
+    if (type(value) is float or type(value) is int) and 0 < value < math.inf:
+        return float(value)
+    return InvalidTimeout(value)
 
 
 # ---- navigation (§4.3, §4.4) ---------------------------------------------------------------
@@ -71,7 +83,7 @@ def field_slow(v: Any, name: str) -> Any:
     if isinstance(v, Mapping):
         return v.get(name)
     if type(v) is list or type(v) is tuple:
-        return project(v, lambda e: field(e, name))
+        return project_field(v, name)
     return None
 
 
@@ -209,6 +221,19 @@ def data_group(sources: Any, ds: str, fg: str, params: dict[str, Any] | None,
     return result
 
 
+def data_group_fast(sources: Any, ds: str, fg: str) -> Any:
+    """The field group when ``dataSources`` is a plain mapping of mappings (computed once per
+    evaluation); :data:`UNSET` for everything else, which :func:`data_group` handles where the
+    reference is evaluated."""
+    if type(sources) is dict:
+        groups = sources.get(ds)
+        if type(groups) is dict:
+            return groups.get(fg)
+        if groups is None:
+            return None
+    return UNSET
+
+
 def _freeze(value: Any) -> Any:
     if isinstance(value, Mapping):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
@@ -219,101 +244,6 @@ def _freeze(value: Any) -> Any:
     except TypeError:
         return repr(value)
     return (type(value).__name__, value)
-
-
-# ---- coercion of declared payload types (§5.3) ---------------------------------------------
-
-
-def coerce(v: Any, type_name: str) -> Any:
-    """A payload value read through a path declared ``type_name``."""
-    if v is None:
-        return None
-    if T.is_list(type_name):
-        if type(v) is not list and type(v) is not tuple:
-            raise _payload(v, type_name)
-        inner = T.element(type_name)
-        return [coerce(e, inner) for e in v] if inner != "any" else list(v)
-    fn = _COERCE.get(type_name)
-    return fn(v) if fn else v
-
-
-def _payload(v: Any, type_name: str) -> EvalFault:
-    shown = repr(v) if len(repr(v)) < 60 else repr(v)[:57] + "..."
-    extra = ""
-    if isinstance(v, list | tuple) and not T.is_list(type_name):
-        extra = " (the path crosses a list: declare that list field with a list type)"
-    return EvalFault("E-EVAL-PAYLOAD", f"payload value {shown} is not a {type_name}{extra}")
-
-
-def _coerce_string(v: Any) -> Any:
-    if type(v) is str or isinstance(v, str):
-        return str(v)
-    raise _payload(v, "string")
-
-
-def _coerce_integer(v: Any) -> Any:
-    if type(v) is int and INT_MIN <= v <= INT_MAX:
-        return v
-    if type(v) is float and v.is_integer() and INT_MIN <= v <= INT_MAX:
-        return int(v)
-    raise _payload(v, "integer")
-
-
-def _coerce_decimal(v: Any) -> Any:
-    if (type(v) is float or type(v) is int) and math.isfinite(v):
-        return float(v)
-    raise _payload(v, "decimal")
-
-
-def _coerce_boolean(v: Any) -> Any:
-    if type(v) is bool:
-        return v
-    raise _payload(v, "boolean")
-
-
-def _coerce_object(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return v
-    raise _payload(v, "object")
-
-
-_COERCE: dict[str, Fn] = {
-    "string": _coerce_string, "integer": _coerce_integer, "decimal": _coerce_decimal,
-    "boolean": _coerce_boolean, "object": _coerce_object,
-    **{t: (lambda v, t=t: temporal.coerce_temporal(v, t))
-       for t in ("dateTime", "dateTimeOnly", "dateOnly", "duration")},
-}
-
-
-def host_int(v: Any) -> Any:
-    """An undeclared payload value: integers must fit 64 bits (spec §5.4)."""
-    if type(v) is int and not INT_MIN <= v <= INT_MAX:
-        raise _payload(v, "integer")
-    return v
-
-
-def _coerce_date_time(v: Any) -> Any:
-    if type(v) is str:
-        if _OFFSET_TEXT.fullmatch(v):
-            try:
-                return datetime.fromisoformat(v)
-            except ValueError:
-                pass  # e.g. February 30: the exact parser below rejects it
-        parsed = temporal.parse_offset_datetime(v)
-        if parsed is not None:
-            return parsed
-    return temporal.coerce_temporal(v, "dateTime")
-
-
-_OFFSET_TEXT = re.compile(  # the common shapes, offsets within ±18:00: fromisoformat agrees
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-    r"(?:Z|[+-](?:0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00)")
-COERCERS: dict[str, Fn] = {**_COERCE, "dateTime": _coerce_date_time}
-
-
-def coercer(type_name: str) -> Fn:
-    """A one-argument coercion function (for the key attributes of list functions)."""
-    return lambda v: coerce(v, type_name)
 
 
 # ---- operators on any-typed values ---------------------------------------------------------
@@ -435,8 +365,14 @@ def fits(v: Any, t: str) -> bool:
         return False
     if T.is_list(t) and t != "listAny":
         inner = T.element(t)
+        plain = _PLAIN_ELEMENTS.get(inner)
+        if plain is not None and set(map(type, v)) <= plain:
+            return True  # checked at C speed
         return all(e is None or fits_kind(kind(e), inner) for e in v)
     return True
+
+
+_PLAIN_ELEMENTS = {"string": frozenset((str, type(None))), "boolean": frozenset((bool, type(None)))}
 
 
 def _fitted(v: Any, t: str, code: str, what: str) -> Any:

@@ -76,6 +76,11 @@ def _fixed(offset: dt.timedelta) -> dt.timezone:
 
 def parse_date(s: str) -> dt.date | None:
     """``YYYY-MM-DD`` with a valid calendar date, else ``None``."""
+    if len(s) == 10 and s[4] == "-" == s[7] and s.isascii():
+        try:  # the one shape: the C parser gives the same result
+            return dt.date.fromisoformat(s)
+        except ValueError:
+            pass
     m = _DATE_RE.fullmatch(s)
     return _build_date(m.groups()) if m else None
 
@@ -86,21 +91,31 @@ def parse_local_datetime(s: str) -> dt.datetime | None:
     return _build_local(m.groups()) if m else None
 
 
-_FAST_OFFSET_RE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-    r"(?:Z|[+-][0-9]{2}:[0-9]{2})")
+def _common_shape(s: str) -> bool:
+    """``YYYY-MM-DDThh:mm[:ss[.f{1,6}]]`` and ``Z`` or ``±hh:mm`` within ±18:00, by position
+    (``fromisoformat`` then rejects anything but digits where the digits go): the text both
+    ``fromisoformat`` and the grammar of §12.2 read the same way."""
+    n = len(s)
+    if not (17 <= n <= 32 and s[10] == "T" and s[4] == "-" == s[7] and s[13] == ":"
+            and s.isascii()):
+        return False
+    if s[-1] == "Z":
+        body = n - 1
+    elif s[-3] == ":" and s[-6] in "+-" and s[-2] < "6" and (
+            s[-5:-3] < "18" or s[-5:] == "18:00"):
+        body = n - 6
+    else:
+        return False
+    return body == 16 or (s[16] == ":" and (body == 19 or (21 <= body <= 26 and s[19] == ".")))
 
 
 def parse_offset_datetime(s: str) -> dt.datetime | None:
     """Local date-time followed by ``Z``, ``±hh:mm`` or ``±hh:mm:ss`` → fixed-offset datetime."""
-    if _FAST_OFFSET_RE.fullmatch(s) and (s[-1] == "Z" or s[-2] < "6"):
-        # the common shape: the C parser gives the same result
+    if _common_shape(s):  # the C parser gives the same result
         try:
-            fast = dt.datetime.fromisoformat(s)
+            return dt.datetime.fromisoformat(s)
         except ValueError:
             return None
-        offset = fast.utcoffset()
-        return fast if offset is not None and abs(offset) <= _MAX_OFFSET else None
     m = _OFFSET_RE.fullmatch(s)
     if m is None:
         return None
@@ -211,6 +226,8 @@ def check_year_range(value: dt.date) -> None:
 
 def to_fixed(value: dt.datetime) -> dt.datetime:
     """The same instant with a fixed-offset ``datetime.timezone`` equal to the offset in force."""
+    if type(value.tzinfo) is dt.timezone and not value.fold:
+        return value  # already an instant at a fixed offset
     offset = value.utcoffset()
     if offset is None:
         raise ValueError("to_fixed needs an aware datetime")

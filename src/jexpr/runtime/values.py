@@ -29,6 +29,7 @@ from jexpr.errors import EvalFault
 __all__ = [
     "INT_MAX",
     "INT_MIN",
+    "UNSET",
     "EqSet",
     "NoEqualityKey",
     "add_num",
@@ -48,6 +49,16 @@ __all__ = [
 
 INT_MIN = -(1 << 63)
 INT_MAX = (1 << 63) - 1
+
+
+class _Unset:
+    """The marker of a value a fast path did not compute (the general path does)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
 
 _NoneType = type(None)
 _KIND_BY_TYPE: dict[type, str] = {

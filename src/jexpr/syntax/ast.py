@@ -207,25 +207,37 @@ def loop_kind(kind: RefKind) -> RefKind:
     return "event" if kind == "legacy" else kind
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = _CHILD_FIELDS[kind] = tuple(
+            f.name for f in fields(kind) if not f.name.endswith("span"))
+    return names
+
+
 def children(node: Node) -> list[Node]:
     """Direct child nodes, in source order."""
     out: list[Node] = []
-    for f in fields(node):
-        if f.name.endswith("span"):
-            continue
-        value = getattr(node, f.name)
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Node):
             out.append(value)
-        elif isinstance(value, tuple):
+        elif type(value) is tuple:
             out.extend(v for v in value if isinstance(v, Node))
     return out
 
 
 def walk(node: Node) -> list[Node]:
-    """The node and all its descendants, in pre-order."""
-    out = [node]
-    for child in children(node):
-        out.extend(walk(child))
+    """The node and all its descendants, in pre-order (iterative: no recursion limit)."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(reversed(children(current)))
     return out
 
 

@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token
+from lark import Lark, Token, UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
 
 
 def grammar_dir() -> Path:
@@ -43,21 +44,113 @@ class KeywordCase:
         "and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false"))
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        previous = ""
+        after_dot = False
         for token in stream:
-            word = str(token.value)
-            lower = word.lower()
-            if token.type == "NAME" and lower in self.KEYWORDS and previous != "." and \
-                    word != lower:
-                report = on_repair.get(None)
-                if report is not None:
-                    report(token)
-                token = Token.new_borrow_pos(lower.upper(), word, token)
-            previous = word
+            if token.type == "NAME" and not after_dot:
+                word = str(token.value)
+                lower = word.lower()
+                if lower in self.KEYWORDS and word != lower:
+                    report = on_repair.get(None)
+                    if report is not None:
+                        report(token)
+                    token = Token.new_borrow_pos(lower.upper(), word, token)
+            after_dot = token.type == "DOT"
             yield token
 
 
 on_repair: ContextVar[Callable[[Token], None] | None] = ContextVar("on_repair", default=None)
+
+
+@cache
+def inline_expression_parser(transformer: Any) -> Lark:
+    """``jexpr.lark`` with a transformer applied during the LALR parse itself (no parse tree,
+    no second walk): the happy path of :func:`jexpr.syntax.parse.parse`."""
+    path = grammar_dir() / "jexpr.lark"
+    return Lark(path.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                start="start", strict=True, propagate_positions=False, keep_all_tokens=True,
+                maybe_placeholders=True, import_paths=[str(path.parent)],
+                source_path=str(path), cache=True, postlex=KeywordCase(),
+                transformer=transformer)
+
+
+def parse_reducing(parser: Lark, text: str) -> Any:
+    """``parser.parse(text)`` for a parser with a transformer (the values of its reductions),
+    by a leaner LALR loop than Lark's own: the same tables, lexer and callbacks, but each
+    reduction's size, callback and goto symbol looked up once per grammar instead of through
+    the rule objects at every step (the parser's time is most of an expression's compile
+    time). Raises Lark's ``UnexpectedInput`` on a syntax error, as ``parse`` does."""
+    tables = _reducing_tables(parser)
+    if tables is None:  # a Lark whose internals differ from the ones this loop knows
+        return parser.parse(text)
+    table, terminal_callbacks, end_state = tables
+    interactive = parser.parse_interactive(text)
+    state = interactive.parser_state
+    states, values = state.state_stack, state.value_stack
+    token = None
+    lexer: Any = interactive.lexer_thread
+    for token in lexer.lex(state):
+        _feed(table, terminal_callbacks, states, values, token)
+    end = Token.new_borrow_pos("$END", "", token) if token is not None else \
+        Token("$END", "", 0, 1, 1)
+    while True:
+        row = table[states[-1]]
+        if "$END" not in row:
+            raise _unexpected(end, set(row))
+        shift, arg = row["$END"]
+        if shift:
+            raise _unexpected(end, set(row))
+        size, callback, origin = arg
+        children = values[-size:] if size else []
+        if size:
+            del states[-size:]
+            del values[-size:]
+        states.append(table[states[-1]][origin][1])
+        values.append(callback(children))
+        if states[-1] == end_state:
+            return values[-1]
+
+
+def _feed(table: dict[Any, dict[str, Any]], terminal_callbacks: dict[str, Any],
+          states: list[Any], values: list[Any], token: Token) -> None:
+    kind = token.type
+    while True:
+        row = table[states[-1]]
+        if kind not in row:
+            raise _unexpected(token, {k for k in row if k.isupper()})
+        shift, arg = row[kind]
+        if shift:
+            states.append(arg)
+            values.append(token if kind not in terminal_callbacks
+                          else terminal_callbacks[kind](token))
+            return
+        size, callback, origin = arg
+        children = values[-size:] if size else []
+        if size:
+            del states[-size:]
+            del values[-size:]
+        states.append(table[states[-1]][origin][1])
+        values.append(callback(children))
+
+
+def _unexpected(token: Token, expected: set[str]) -> UnexpectedToken:
+    return UnexpectedToken(token, expected)  # type: ignore[no-untyped-call]
+
+
+@cache
+def _reducing_tables(parser: Lark) -> tuple[dict[Any, dict[str, Any]], dict[str, Any], Any] | None:
+    try:
+        conf = parser.parse_interactive("").parser_state.parse_conf
+        callbacks = conf.callbacks
+        table: dict[Any, dict[str, Any]] = {}
+        for number, actions in conf.states.items():
+            table[number] = {
+                key: (True, arg) if action is Shift else
+                (False, (len(arg.expansion), callbacks[arg], arg.origin.name))
+                for key, (action, arg) in actions.items()}
+        terminals = {k: v for k, v in callbacks.items() if isinstance(k, str)}
+        return table, terminals, conf.end_state
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
 
 
 @cache

@@ -15,17 +15,26 @@ scoped ``(?u:…)``). Literal characters are always emitted escaped.
 
 from jexpr.runtime.javaregex.error import JavaRegexError
 from jexpr.runtime.javaregex.evaluate import matches, replace_all, replace_first, split
-from jexpr.runtime.javaregex.replacement import (
-    check_replacement,
+from jexpr.runtime.javaregex.pattern import (
+    MAX_OUTPUT,
+    JavaPattern,
+    compile_java,
+    compile_pattern,
     literal_pattern_error,
     literal_replacement_error,
 )
-from jexpr.runtime.javaregex.translate import compile_java
+from jexpr.runtime.javaregex.replacement import check_replacement
+from jexpr.runtime.javaregex.translate import MAX_PATTERN_LENGTH, MAX_UNITS
 
 __all__ = [
+    "MAX_OUTPUT",
+    "MAX_PATTERN_LENGTH",
+    "MAX_UNITS",
+    "JavaPattern",
     "JavaRegexError",
     "check_replacement",
     "compile_java",
+    "compile_pattern",
     "literal_pattern_error",
     "literal_replacement_error",
     "matches",

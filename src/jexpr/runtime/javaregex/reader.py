@@ -111,6 +111,7 @@ class _Reader:
         self.opened = 0
         self.names: dict[str, int] = {}
         self.refs: list[tuple[int, int]] = []
+        self.unsafe = False  # a construct with no backtracking cost bound (see translate.Cost)
 
     # ---- cursor -------------------------------------------------------------------------
 
@@ -194,6 +195,7 @@ class _Reader:
         while _is_digit(self.peek()) and number * 10 + int(self.peek()) <= self.opened:
             number = number * 10 + int(self.take())
         self.refs.append((number, self.opened))
+        self.unsafe = True
         return _Piece(f"\x00{len(self.refs) - 1}\x00", None)
 
     def named_backref(self) -> _Piece:
@@ -202,6 +204,7 @@ class _Reader:
         name = self.group_name()
         if name not in self.names:
             raise self.error(f"named capturing group <{name}> does not exist")
+        self.unsafe = True
         return _Piece(f"(?:(?P={name}))", None)
 
     def group_name(self) -> str:
@@ -342,8 +345,10 @@ class _Reader:
     @staticmethod
     def build_class(operands: list[list[_Set]], negated: bool) -> _Set:
         unions = ["[" + "".join(item.text for item in items) + "]" for items in operands]
-        text = unions[0] if len(unions) == 1 else "[" + "&&".join(unions) + "]"
         unicode = any(item.unicode for items in operands for item in items)
+        if len(unions) == 1:  # one operand: negated in place (no nested set)
+            return _Set("[^" + unions[0][1:] if negated else unions[0], unicode)
+        text = "[" + "&&".join(unions) + "]"
         return _Set(f"[^{text}]" if negated else text, unicode)
 
     def class_item(self) -> _Set:

@@ -1,7 +1,6 @@
 """Java ``Matcher.appendReplacement`` syntax: replacement text against a compiled pattern.
 
-One job: parse a replacement into literal chunks and group numbers, rejecting what Java rejects,
-and the static checks of literal patterns and replacements used by the checker.
+One job: parse a replacement into literal chunks and group numbers, rejecting what Java rejects.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import regex
 
 from jexpr.runtime.javaregex.charsets import _is_ascii_alpha, _is_digit
 from jexpr.runtime.javaregex.error import JavaRegexError
-from jexpr.runtime.javaregex.translate import compile_java
 
 _Replacement = tuple[str | int, ...]
 
@@ -73,28 +71,3 @@ def _parse_replacement(pattern: regex.Pattern[str], text: str) -> _Replacement:
 def check_replacement(pattern: regex.Pattern[str], replacement: str) -> None:
     """Raise :class:`JavaRegexError` if ``replacement`` is invalid for the compiled ``pattern``."""
     _parse_replacement(pattern, replacement)
-
-
-def literal_pattern_error(pattern: str) -> str | None:
-    """The message for a literal pattern that is invalid (``E-VALUE-REGEX``), else None."""
-    try:
-        compile_java(pattern)
-    except JavaRegexError as err:
-        return f"invalid regular expression: {err}"
-    return None
-
-
-def literal_replacement_error(pattern: str, replacement: str) -> str | None:
-    """The message for a literal replacement invalid for a literal pattern, else None.
-
-    An invalid pattern is reported by :func:`literal_pattern_error`, not here (None).
-    """
-    try:
-        compiled = compile_java(pattern)
-    except JavaRegexError:
-        return None
-    try:
-        _parse_replacement(compiled, replacement)
-    except JavaRegexError as err:
-        return f"invalid replacement: {err}"
-    return None

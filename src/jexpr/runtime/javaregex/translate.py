@@ -6,9 +6,8 @@ resolution on top of :class:`~jexpr.runtime.javaregex.reader._Reader`, then :fun
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -39,8 +38,53 @@ def _times(length: int | None, count: int | None) -> int | None:
     return None if length is None or count is None else length * count
 
 
+MAX_PATTERN_LENGTH = 10_000  # code points of a Java pattern
+MAX_UNITS = 50_000  # pattern atoms once counted repetitions are expanded (what regex compiles)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A bound on the backtracking work of a pattern over an input of ``n`` code points:
+    ``starts(n) * choices * (n + 1) ** unbounded`` paths of at most ``units`` atoms each, where
+    ``starts`` is 1 for an anchored pattern or a whole-input match and ``n + 1`` for a search.
+    It holds for patterns without nested or alternating repetition, back references and
+    lookaround (``unsafe``): each unbounded quantifier then picks one of ``n + 1`` iteration
+    counts, each bounded quantifier or alternation one of a fixed number of choices."""
+
+    unbounded: int
+    choices: int
+    units: int
+    anchored: bool
+    unsafe: bool
+
+    def steps(self, n: int, search: bool) -> int | None:
+        """The bound for an input of ``n`` code points; None when there is none."""
+        if self.unsafe:
+            return None
+        starts = n + 1 if search and not self.anchored else 1
+        paths: int = (n + 1) ** self.unbounded
+        return starts * self.choices * self.units * paths
+
+
 class _Translator(_Reader):
     """Reads one Java pattern and produces the ``regex`` pattern text."""
+
+    def __init__(self, source: str) -> None:
+        if len(source) > MAX_PATTERN_LENGTH:
+            raise JavaRegexError(f"pattern is longer than {MAX_PATTERN_LENGTH:,} characters")
+        super().__init__(source)
+        self.units = 0  # atoms so far, counted repetitions expanded
+        self.quantifiers = 0
+        self.alternations = 0
+        self.unbounded = 0
+        self.choices = 1
+        self.depth = 0
+        self.top_branches = 1
+
+    def cost(self) -> Cost:
+        anchored = self.src.startswith("^") and self.top_branches == 1
+        return Cost(self.unbounded, self.choices, max(1, self.units), anchored,
+                    self.unsafe or self.choices > 10**9)
 
     # ---- structure ----------------------------------------------------------------------
 
@@ -63,6 +107,11 @@ class _Translator(_Reader):
         while self.peek() == "|":
             self.pos += 1
             branches.append(self.sequence())
+        if len(branches) > 1:
+            self.alternations += 1
+            self.choices *= len(branches)
+        if self.depth == 0:
+            self.top_branches = len(branches)
         lengths = [b.maxlen for b in branches]
         longest = None if None in lengths else max(x for x in lengths if x is not None)
         return _Piece("|".join(b.text for b in branches), longest)
@@ -77,11 +126,14 @@ class _Translator(_Reader):
                 return _Piece("".join(parts), total)
             if ch in ("*", "+", "?"):
                 raise self.error(f"dangling meta character '{ch}'")
+            marks = (self.units, self.quantifiers, self.alternations)
             atom = self.atom()
             if isinstance(atom, str):
                 parts.append(atom)
                 continue
-            piece = self.quantified(atom)
+            if ch != "(":
+                self.units += 1
+            piece = self.quantified(atom, marks)
             parts.append(piece.text)
             total = _add(total, piece.maxlen)
 
@@ -108,14 +160,16 @@ class _Translator(_Reader):
 
     # ---- quantifiers --------------------------------------------------------------------
 
-    def quantified(self, atom: _Piece) -> _Piece:
+    def quantified(self, atom: _Piece, marks: tuple[int, int, int]) -> _Piece:
         self.skip_space()
         ch = self.peek()
         if ch in ("*", "+", "?") and ch:
             self.pos += 1
-            quant, upper = ch, {"*": None, "+": None, "?": 1}[ch]
+            quant, lower, upper = ch, (1 if ch == "+" else 0), {"*": None, "+": None, "?": 1}[ch]
+            copies = 1
         elif ch == "{":
-            quant, upper = self.curly()
+            quant, lower, upper = self.curly()
+            copies = upper if upper is not None else lower + 1
         else:
             return atom
         self.skip_space()
@@ -123,7 +177,28 @@ class _Translator(_Reader):
         if mode in ("?", "+") and mode:
             self.pos += 1
             quant += mode
+        self.count(marks, lower, upper, copies, possessive=mode == "+")
         return _Piece(f"(?:{atom.text}){quant}", _times(atom.maxlen, upper))
+
+    def count(self, marks: tuple[int, int, int], lower: int, upper: int | None, copies: int,
+              possessive: bool) -> None:
+        """Account for one quantifier: the expanded size (refused beyond
+        :data:`MAX_UNITS`, whatever Java accepts, so compiling stays small and fast) and the
+        backtracking cost profile of :class:`Cost`."""
+        units, quantifiers, alternations = marks
+        self.units = units + (self.units - units) * max(1, copies)
+        if self.units > MAX_UNITS:
+            raise JavaRegexError(f"pattern too large: its repetitions expand to more than "
+                                 f"{MAX_UNITS:,} elements")
+        if self.quantifiers > quantifiers or self.alternations > alternations:
+            self.unsafe = True  # nested or alternating repetition
+        self.quantifiers += 1
+        if possessive:
+            return
+        if upper is None:
+            self.unbounded += 1
+        else:
+            self.choices *= upper - lower + 1
 
     def number(self) -> int:
         digits = ""
@@ -131,7 +206,7 @@ class _Translator(_Reader):
             digits += self.take()
         return int(digits)
 
-    def curly(self) -> tuple[str, int | None]:
+    def curly(self) -> tuple[str, int, int | None]:
         self.pos += 1
         self.skip_space()
         if not _is_digit(self.peek()):
@@ -150,7 +225,7 @@ class _Translator(_Reader):
             raise self.error("unclosed counted closure")
         if low > _MAX_REPS or (high is not None and (high > _MAX_REPS or high < low)):
             raise self.error("illegal repetition range")
-        return text, high
+        return text, low, high
 
     # ---- groups and inline flags --------------------------------------------------------
 
@@ -164,6 +239,7 @@ class _Translator(_Reader):
         if ch == ":":
             return self.group_body("(?:", saved)
         if ch in ("=", "!") and ch:
+            self.unsafe = True  # lookaround runs at every position: no cost bound
             return _Piece(self.group_body(f"(?{ch}", saved).text, 0)
         if ch == ">":
             return self.group_body("(?>", saved)
@@ -179,6 +255,7 @@ class _Translator(_Reader):
         if kind not in ("=", "!") or not kind:
             return self.capturing(self.group_name(), saved)
         self.pos += 1
+        self.unsafe = True
         body = self.group_body(f"(?<{kind}", saved)
         if body.maxlen is None:
             raise self.error("look-behind group does not have an obvious maximum length")
@@ -195,7 +272,9 @@ class _Translator(_Reader):
         return self.group_body(f"(?P<{name}>", saved)
 
     def group_body(self, opening: str, saved: _Flags) -> _Piece:
+        self.depth += 1
         body = self.expr()
+        self.depth -= 1
         if self.take() != ")":
             raise self.error("unclosed group")
         self.flags = saved  # Java restores the flags at the end of every group
@@ -237,9 +316,10 @@ class _Translator(_Reader):
 # --------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=512)
-def compile_java(pattern: str) -> regex.Pattern[str]:
-    """Compile a Java pattern; :class:`JavaRegexError` if Java rejects it or it is unsupported."""
+def translate(pattern: str) -> tuple[str, int, Cost]:
+    """The ``regex`` pattern text, the flags to compile it with, and its cost bound;
+    :class:`JavaRegexError` if Java rejects the pattern, jexpr cannot reproduce it, or it is
+    beyond the size limits."""
     translator = _Translator(pattern)
     try:
         text = translator.translate()
@@ -248,7 +328,4 @@ def compile_java(pattern: str) -> regex.Pattern[str]:
     flags = regex.V1 if translator.unicode_case else regex.V1 | regex.ASCII
     if translator.unicode_case:
         text = "(?-f)" + text  # Java folds case one character at a time
-    try:
-        return regex.compile(text, flags)
-    except (regex.error, OverflowError, RecursionError) as err:
-        raise JavaRegexError(f"pattern cannot be reproduced: {err}") from None
+    return text, flags, translator.cost()

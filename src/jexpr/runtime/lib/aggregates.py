@@ -21,10 +21,11 @@ from typing import Any
 
 from jexpr.errors import EvalFault
 from jexpr.runtime.lib.lists import Coerce, attribute
-from jexpr.runtime.values import EqSet, check_float, check_int, kind
+from jexpr.runtime.values import UNSET, EqSet, check_float, check_int, kind
 
 __all__ = [
     "avg_list",
+    "avg_numbers",
     "avg_pair",
     "count",
     "count_only_null",
@@ -33,10 +34,13 @@ __all__ = [
     "distinct_count_by_key",
     "distinct_count_with_null",
     "max_list",
+    "max_numbers",
     "max_pair",
     "min_list",
+    "min_numbers",
     "min_pair",
     "sum_list",
+    "sum_numbers",
     "sum_pair",
 ]
 
@@ -160,6 +164,97 @@ def avg_list(lst: ListValue | None) -> float | None:
 def avg_pair(a: Any, b: Any) -> float | None:
     """``avg(a, b)``: the list form on ``[a, b]``."""
     return avg_list([a, b])
+
+
+# --------------------------------------------------------------------------- any lists
+
+
+def sum_numbers(lst: ListValue) -> Any:
+    """``sum`` of a list typed at run time, in one pass: integers, or decimals as soon as one
+    element is a decimal (what the dispatcher's listInteger / listDecimal choice gives: a
+    left-to-right double sum); UNSET for anything but plain numbers (ints within 64 bits,
+    finite floats) and nulls."""
+    exact, total, floats = 0, 0.0, False
+    for x in lst:
+        t = type(x)
+        if t is int:
+            if not -(1 << 63) <= x < (1 << 63):
+                return UNSET
+            exact += x
+        elif t is float:
+            if x - x != 0.0:
+                return UNSET
+            floats = True
+        elif x is None:
+            continue
+        else:
+            return UNSET
+        total += x
+    return check_float(total) if floats else check_int(exact)
+
+
+def avg_numbers(lst: ListValue) -> Any:
+    """``avg`` of a list typed at run time (see :func:`sum_numbers`)."""
+    exact, total, floats, n = 0, 0.0, False, 0
+    for x in lst:
+        t = type(x)
+        if t is int:
+            if not -(1 << 63) <= x < (1 << 63):
+                return UNSET
+            exact += x
+        elif t is float:
+            if x - x != 0.0:
+                return UNSET
+            floats = True
+        elif x is None:
+            continue
+        else:
+            return UNSET
+        total += x
+        n += 1
+    return mean_of(exact, total, floats, n)
+
+
+def mean_of(exact: int, total: float, floats: bool, n: int) -> Any:
+    """The mean from an exact integer sum and a double sum; UNSET when the double sum
+    overflowed (:func:`avg_list` rescales)."""
+    if n == 0:
+        return None
+    if not floats:
+        return float(exact / n)
+    mean = total / n
+    return mean if mean - mean == 0.0 else UNSET
+
+
+def _extreme_numbers(lst: ListValue, better: Any) -> Any:
+    best: Any = None
+    floats = False
+    for x in lst:
+        t = type(x)
+        if t is int:
+            if not -(1 << 53) <= x <= (1 << 53):  # compared exactly, as Java's doubles do
+                return UNSET
+        elif t is float:
+            if x - x != 0.0:
+                return UNSET
+            floats = True
+        elif x is None:
+            continue
+        else:
+            return UNSET
+        if best is None or better(x, best):
+            best = x
+    return float(best) if floats else best
+
+
+def max_numbers(lst: ListValue) -> Any:
+    """``max`` of a list of numbers typed at run time (see :func:`sum_numbers`)."""
+    return _extreme_numbers(lst, gt)
+
+
+def min_numbers(lst: ListValue) -> Any:
+    """``min`` of a list of numbers typed at run time (see :func:`sum_numbers`)."""
+    return _extreme_numbers(lst, lt)
 
 
 # --------------------------------------------------------------------------- max and min

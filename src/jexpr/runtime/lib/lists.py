@@ -130,7 +130,14 @@ def in_(v: Any, lst: ListValue | None) -> bool:
     """``v`` equals some element of ``lst``; false when either is null."""
     if v is None or lst is None:
         return False
+    t = type(v)
+    if t in _HOMOGENEOUS and set(map(type, lst)) <= {t, _NONE}:
+        return v in lst  # one Python type: its == is jexpr equality
     return any(equals(v, x) for x in lst)
+
+
+_NONE = type(None)
+_HOMOGENEOUS = frozenset((str, int, bool))
 
 
 def intersect(a: ListValue | None, b: ListValue | None) -> list[Any]:

@@ -16,7 +16,8 @@ from typing import Any
 from jexpr.errors import EvalFault
 from jexpr.runtime.values import INT_MAX, INT_MIN, check_int, kind
 
-__all__ = ["random_", "round_", "to_bool", "to_decimal", "to_integer"]
+__all__ = ["decimal_of_text", "integer_of_text", "random_", "round_", "to_bool", "to_decimal",
+           "to_integer"]
 
 _DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
@@ -24,6 +25,7 @@ _JAVA_TRIM = "".join(chr(c) for c in range(0x21))  # String.trim removes code po
 _MAX_INTEGER_TEXT = 20  # a sign and 19 digits
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+_TWO_62 = float(2**62)
 
 
 def _unsupported(name: str, v: Any) -> EvalFault:
@@ -116,7 +118,18 @@ def _parse_integer(text: str) -> int | None:
         if len(digits) > 19:
             return None
         text = ("-" if text[0] == "-" else "") + (digits or "0")
-    return _in_range(int(text))
+    n = int(text)
+    return n if INT_MIN <= n <= INT_MAX else None
+
+
+def integer_of_text(s: str | None) -> int | None:
+    """``toInteger(string)``: ``[+-]?[0-9]+`` within 64 bits; failure → null."""
+    return None if s is None else _parse_integer(s)
+
+
+def decimal_of_text(s: str | None) -> float | None:
+    """``toDecimal(string)``: Java's decimal syntax after trimming, finite; failure → null."""
+    return None if s is None else _parse_decimal(s)
 
 
 def _in_range(n: int) -> int | None:
@@ -137,6 +150,9 @@ def round_(v: Any) -> int | None:
         if k != "decimal":
             raise _unsupported("round", v)
         v = float(v)
+    if -_TWO_62 < v < _TWO_62:  # v - floor(v) is exact: no rounding error
+        low: int = math.floor(v)
+        return low + 1 if v - low >= 0.5 else low
     num, den = v.as_integer_ratio()
     return check_int((2 * num + den) // (2 * den))  # floor(v + 1/2), exactly
 
