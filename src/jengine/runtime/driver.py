@@ -32,7 +32,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
-from jengine.runtime.bounds import time_bound
+from jengine.runtime.admission import Admission
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
@@ -206,6 +206,7 @@ class Loop:
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
+        self.admission = Admission(options.max_ahead)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -373,9 +374,9 @@ class Loop:
         parsed = parse_event_line(line, arrival)
         self.result.events += 1
         t_us = 0
-        if isinstance(parsed, InputEvent) and not self.live:
-            parsed = time_bound(parsed, to_micros(parsed.time), self.clock_us, self.wall.now(),
-                                self.options.max_ahead) or parsed
+        if isinstance(parsed, InputEvent):  # the clock bound, the declared payload types
+            parsed = self.admission.check(parsed, self.spec, None if self.live else self.clock_us,
+                                          self.wall.now())
         if isinstance(parsed, InputEvent):
             t_us = to_micros(parsed.time)
             self.fire_timers(self.wall.now() if self.live else parsed.time,
