@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import re
+import shutil
 from pathlib import Path
 
 import pytest

@@ -38,6 +38,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-ahead", default="3650d",
                    help="simulated mode: dead-letter (time_out_of_range) an input dated more "
                         "than this after the clock (default 3650d; off: no bound)")
+    p.add_argument("--strict-order", action="store_true",
+                   help="simulated mode: stop with E-INPUT-ORDER at the first input older "
+                        "than the one before it (default: process it late, at the clock time, "
+                        "and count it)")
     p.add_argument("--outbox", type=Path, default=Path("outbox.jsonl"))
     p.add_argument("--journal", type=Path, default=Path("journal.jsonl"))
     p.add_argument("--dead-letters", type=Path, default=Path("deadletters.jsonl"))
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
             dry_run=args.dry_run, dry_run_datasources=args.dry_run_datasources,
             test_mode=args.test, test_wait=_wait(args.test_wait),
-            max_ahead=_ahead(args.max_ahead),
+            max_ahead=_ahead(args.max_ahead), strict_order=args.strict_order,
             batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
             err=err, env=run_environment(args.workspace, args.env_file))
     except ArgError as exc:
@@ -127,8 +131,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif result.status == 0:
         print(f"{result.events} input(s), {result.timers} timer(s): {result.entered} entered, "
               f"{result.outbox} outbox, {result.journal} journal, "
-              f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s "
-              f"({result.rate:.0f} events/s)", file=err)
+              f"{result.dead_letters} dead letter(s), {result.late} late in "
+              f"{result.seconds:.2f}s ({result.rate:.0f} events/s)", file=err)
     if status == 4 and not args.json:
         print(f"jengine: {result.dead_letters} input(s) dead-lettered (see "
               f"{args.dead_letters}); exit status 4 (--allow-dead-letters accepts them)",

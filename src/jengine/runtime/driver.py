@@ -48,7 +48,7 @@ from jengine.runtime.io import (
     read_profiles,
     tail_lines,
 )
-from jengine.runtime.lock import Locked, hold
+from jengine.runtime.lock import hold
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
@@ -70,12 +70,7 @@ def drive(options: RunOptions) -> RunResult:
     if ws.has_errors:
         result.status = 1
         return result
-    try:
-        held = hold(options.state, (options.outbox, options.journal, options.dead_letters))
-    except Locked as exc:
-        print(f"jengine: error: {exc}", file=err)
-        result.status, result.messages = 1, [str(exc)]
-        return result
+    held = hold(options.state, (options.outbox, options.journal, options.dead_letters))
     try:
         store = Store(options.state)
     except BaseException:
@@ -206,7 +201,7 @@ class Loop:
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
-        self.admission = Admission(options.max_ahead)
+        self.admission = Admission(options.max_ahead, options.strict_order, self.source)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -387,7 +382,7 @@ class Loop:
         if isinstance(parsed, DeadLetter):
             self.effects.dead(parsed)
         else:
-            self._event(parsed, t_us)
+            self._event(parsed, t_us, arrival)
         self.offset = InputOffset(self.source, line.number, line.end)
         self.batcher.pending += 1
 
@@ -420,13 +415,14 @@ class Loop:
             self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
 
-    def _event(self, ev: InputEvent, t_us: int) -> None:
+    def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
         if self.live:
-            late = ev.time < self.wall.now()
-            now = self.wall.now()
+            now = self.wall.now()   # late: older than its arrival (an input without time: never)
+            late = ev.time < (arrival or now)
         else:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)
+        self.result.late += late
         etime = t_us if late else None
         if ev.event == AUDIENCE:
             p = ev.payload

@@ -12,6 +12,8 @@ committed stays committed, so the same command continues once the cause is fixed
 ``E-STATE-TOO-NEW``           written by a newer jengine (a schema version this one lacks)
 ``E-STATE-IO``                the store cannot be opened or written (disk full, read-only)
 ``E-OUTPUT-IO``               an output file cannot be opened or written
+``E-RUN-LOCKED``              another process runs on the store or an output file
+``E-INPUT-ORDER``             ``--strict-order``: an input older than the one before it
 ``E-IO``                      another file (an input) cannot be read
 ============================  ===========================================================
 """
@@ -23,6 +25,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from jengine.runtime.admission import OutOfOrder
+from jengine.runtime.lock import Locked
 from jengine.runtime.migrations import ForeignStore, SchemaTooNew
 
 __all__ = ["describe"]
@@ -37,6 +41,8 @@ def _same(a: str | os.PathLike[str] | None, b: str | Path) -> bool:
 def describe(exc: BaseException, state: str | Path,
              outputs: Iterable[str | Path]) -> str | None:
     """The coded message for ``exc``, or ``None`` when it is none of the above."""
+    if isinstance(exc, Locked | OutOfOrder):
+        return str(exc)
     if isinstance(exc, ForeignStore):
         return f"E-STATE-FOREIGN {state}: not a jengine state store: {exc}; name another --state"
     if isinstance(exc, SchemaTooNew):

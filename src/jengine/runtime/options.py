@@ -48,6 +48,7 @@ class RunOptions:
     stop: Callable[[], bool] | None = None
     idle_exit: float | None = None
     max_ahead: dt.timedelta | None = MAX_AHEAD
+    strict_order: bool = False
 
 
     @property
@@ -68,6 +69,7 @@ class RunResult:
     journal: int = 0
     dead_letters: int = 0
     entered: int = 0
+    late: int = 0            # input events older than the clock when they came (§4.4)
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
 

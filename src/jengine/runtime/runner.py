@@ -21,6 +21,8 @@ benchmark)::
   is followed as it grows, until ``stop()`` is true or ``idle_exit`` seconds pass with no
   input; stdin ends at EOF).
 * ``until`` — simulated mode: after the last input, fire the timers due at or before it.
+* ``strict_order`` — simulated mode: stop at the first input older than the clock
+  (``E-INPUT-ORDER``, status 1) instead of processing it late (:mod:`jengine.runtime.admission`).
 * ``max_ahead`` — simulated mode: an input dated more than this after the clock (and the
   current time) is a ``time_out_of_range`` dead letter (default ten years; ``None``: no bound;
   :mod:`jengine.runtime.bounds`).
@@ -48,8 +50,10 @@ from __future__ import annotations
 import sqlite3
 import sys
 
+from jengine.runtime.admission import OutOfOrder
 from jengine.runtime.driver import drive
 from jengine.runtime.failures import describe
+from jengine.runtime.lock import Locked
 from jengine.runtime.migrations import ForeignStore, SchemaTooNew
 from jengine.runtime.options import DEFAULT_BATCH, RunOptions, RunResult
 
@@ -61,7 +65,8 @@ def run(options: RunOptions) -> RunResult:
     (:mod:`jengine.runtime.failures`)."""
     try:
         return drive(options)
-    except (OSError, sqlite3.DatabaseError, ForeignStore, SchemaTooNew) as exc:
+    except (OSError, sqlite3.DatabaseError, ForeignStore, SchemaTooNew, Locked,
+            OutOfOrder) as exc:
         message = describe(exc, options.state,
                            (options.outbox, options.journal, options.dead_letters))
         if message is None:
