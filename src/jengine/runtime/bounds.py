@@ -40,4 +40,5 @@ def time_bound(ev: InputEvent, t_us: int, clock_us: int, wall: dt.datetime,
     return DeadLetter(ev.line, TIME_OUT_OF_RANGE,
                       f"`time` {render_instant(ev.time)} is more than {max_ahead.days} days "
                       f"after the clock ({render_instant(reference)}); see --max-ahead",
-                      ev.text)
+                      ev.text, {"field": "time", "clock": render_instant(reference),
+                                "maxAheadDays": max_ahead.days})

@@ -42,11 +42,13 @@ from jengine.runtime.io import (
     DeadLetter,
     InputEvent,
     SourceLine,
+    key_letter,
     open_input,
     parse_event_line,
     read_lines,
     read_profiles,
     tail_lines,
+    unqualified_letter,
 )
 from jengine.runtime.lock import hold
 from jengine.runtime.options import RunOptions, RunResult
@@ -446,17 +448,14 @@ class Loop:
                 continue
             key = profile_key(self.spec.model, q.name, ev.payload, now)
             if key is None:
-                self.effects.dead(DeadLetter(ev.line, "key_error",
-                                             f"the key of {q.name} is null or failed", ev.text))
+                self.effects.dead(key_letter(ev, q.name))
                 continue
             self.process(EventIn(ev.line, etime, q.name, key, ev.payload), now)
 
     def _unqualified(self, ev: InputEvent, verdict: str, now: dt.datetime,
                      etime: int | None) -> None:
         if verdict in ("unknown_event", "where_error"):
-            message = (f"no event declaration named '{ev.event}'" if verdict == "unknown_event"
-                       else "a where rule failed to evaluate")
-            self.effects.dead(DeadLetter(ev.line, verdict, message, ev.text))
+            self.effects.dead(unqualified_letter(ev, verdict))
             return
         self.effects.discard(now, verdict, etime)
 

@@ -95,5 +95,6 @@ class PayloadTypes:
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             return DeadLetter(ev.line, PAYLOAD_TYPE,
                               f"`{m.where}` is declared {m.type_name} in event {ev.event}, "
-                              f"got {shown}", ev.text)
+                              f"got {shown}", ev.text,
+                              {"field": m.where, "declared": m.type_name, "event": ev.event})
         return None
