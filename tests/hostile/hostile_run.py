@@ -52,9 +52,9 @@ def workspace(tmp: Path, text: str = JOURNEY) -> Path:
     return folder
 
 
-def options(tmp: Path, events: Path | str, **kw: Any) -> RunOptions:
-    """Run options with every output in ``tmp``."""
-    return RunOptions(workspace=workspace(tmp), events=events, state=tmp / "state.db",
+def options(tmp: Path, events: Path | str, journey: str = JOURNEY, **kw: Any) -> RunOptions:
+    """Run options with every output in ``tmp`` (the workspace: ``journey``)."""
+    return RunOptions(workspace=workspace(tmp, journey), events=events, state=tmp / "state.db",
                       outbox=tmp / "outbox.jsonl", journal=tmp / "journal.jsonl",
                       dead_letters=tmp / "deadletters.jsonl", err=io.StringIO(), **kw)
 
