@@ -3,9 +3,9 @@
 A step that fails journals ``error`` with its code in ``reason`` (kept for the report's
 counters); :func:`error_fields` adds ``code`` (the same), ``message`` (in words) and ``detail``
 — for an expression that failed, the failing sub-expression's text and its span in the
-``.journey`` source (0-based offsets, 1-based line and column); for an HTTP action, the action and the
-status of the last attempt (an HTTP status, or the network failure: ``timedOut``,
-``internalError``, ``capped``); otherwise the step.
+``.journey`` source (0-based offsets, 1-based line and column); for an HTTP action, the
+action and the status of the last attempt (an HTTP status, or the network failure:
+``timedOut``, ``internalError``, ``capped``); otherwise the step.
 """
 
 from __future__ import annotations

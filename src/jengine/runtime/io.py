@@ -164,7 +164,7 @@ class JournalLine:
 
 def _load_object(line: SourceLine) -> Json:
     if line.bad_utf8:
-        raise BadInput("not valid UTF-8")
+        raise BadInput("not valid UTF-8", encoding="utf-8")
     try:
         obj = load_json(line.text)
     except json.JSONDecodeError as e:
@@ -172,14 +172,14 @@ def _load_object(line: SourceLine) -> Json:
     except UnsafeJson as e:
         raise BadInput(str(e), limit=str(e).split(":")[0]) from None
     if not isinstance(obj, dict):
-        raise BadInput(f"not a JSON object: {type(obj).__name__}")
+        raise BadInput(f"not a JSON object: {type(obj).__name__}", type=type(obj).__name__)
     return obj
 
 
 def _event_time(obj: Json, arrival: dt.datetime | None) -> dt.datetime:
     if "time" not in obj:
         if arrival is None:
-            raise BadInput("`time` is missing (required in simulated mode)")
+            raise BadInput("`time` is missing (required in simulated mode)", field="time")
         return arrival
     text = obj["time"]
     parsed = parse_offset_datetime(text) if isinstance(text, str) else None
@@ -238,12 +238,12 @@ def parse_event_line(line: SourceLine,
 
 def _optional(obj: Json, key: str, ok: Callable[[Any], bool], what: str) -> None:
     if key in obj and obj[key] is not None and not ok(obj[key]):
-        raise BadInput(f"profile `{key}` must be {what}")
+        raise BadInput(f"profile `{key}` must be {what}", field=key)
 
 
 def _check_profile(obj: Json) -> None:
     if not _nonempty_str(obj.get("id")):
-        raise BadInput("profile `id` is missing or not a non-empty string")
+        raise BadInput("profile `id` is missing or not a non-empty string", field="id")
     _optional(obj, "namespace", lambda v: isinstance(v, str), "a string")
     _optional(obj, "timeZone", lambda v: isinstance(v, str), "a string")
     _optional(obj, "testProfile", lambda v: isinstance(v, bool), "a boolean")
