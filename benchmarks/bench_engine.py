@@ -131,6 +131,10 @@ def generate(folder: Path, events: int, profiles: int, seed: int = 7) -> tuple[P
     workspace.mkdir(parents=True, exist_ok=True)
     for name in WORKSPACE_FILES:
         shutil.copy(ROOT / "examples" / "workspace" / name, workspace / name)
+    # the emails are rendered from the example's templates and delivered to a recording
+    # sender (no network): the run includes governance, rendering and the send queue
+    shutil.copytree(ROOT / "examples" / "workspace" / "templates", workspace / "templates",
+                    dirs_exist_ok=True)
     profiles_path, events_path = folder / "profiles.jsonl", folder / "events.jsonl"
     lines: list[Line] = []
     with profiles_path.open("w", encoding="utf-8") as f:
@@ -166,13 +170,15 @@ def run_engine(folder: Path, workspace: Path, profiles: Path, events: Path,
                batch: int | None = None) -> tuple[float, Any]:
     """Run the engine once over the generated files; the wall time in seconds and the result."""
     from jengine.runtime.runner import RunOptions, run
+    from jengine.testing.stubchannels import RecordingSenders
 
     until = last_time(events) + dt.timedelta(days=31)
     options = RunOptions(workspace=workspace, events=events, profiles=profiles,
                          state=folder / "state.db", outbox=folder / "outbox.jsonl",
                          journal=folder / "journal.jsonl",
                          dead_letters=folder / "deadletters.jsonl",
-                         mode="simulated", until=until, batch_size=batch)
+                         mode="simulated", until=until, batch_size=batch,
+                         senders=RecordingSenders())
     start = time.perf_counter()
     result = run(options)
     return time.perf_counter() - start, result

@@ -6,6 +6,7 @@ The public API (the façade; everything else is internal and may move)::
     ws = jengine.load_workspace("examples/workspace")   # never raises for bad journeys
     ws.diagnostics      # [FileDiagnostic(path, source, diagnostic)], sorted by file and position
     ws.model            # the checked, immutable Model (events, journeys, compiled programs …)
+    jengine.load_templates(ws).diagnostics   # the templates/ of the workspace, checked
     jengine.format_text(text)   # canonical layout, comments preserved
     jengine.render(ws.model.journeys["welcome"], "mermaid")
 
@@ -29,8 +30,10 @@ from jengine.lang.model import JourneyModel, Model
 from jengine.lang.parse import parse
 from jengine.lang.workspace import Workspace, load_texts, load_workspace
 from jengine.runtime.runner import RunOptions, RunResult, run
+from jengine.templates.workspace import Templates, load_templates
 
 __all__ = [
-    "FileDiagnostic", "JourneyModel", "Model", "RunOptions", "RunResult", "Workspace",
-    "format_text", "load_texts", "load_workspace", "parse", "render", "run", "step",
+    "FileDiagnostic", "JourneyModel", "Model", "RunOptions", "RunResult", "Templates",
+    "Workspace", "format_text", "load_templates", "load_texts", "load_workspace", "parse",
+    "render", "run", "step",
 ]

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from jengine import load_workspace
+from jengine import load_templates, load_workspace
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = sorted(p for p in BROKEN.iterdir() if p.is_dir()) if BROKEN.is_dir() else []
-_CODE = re.compile(r"\b([JEW]-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
+_CODE = re.compile(r"\b([JEWT]-[A-Z0-9]+(?:-[A-Z0-9]+)*)\b")
 
 
 def render(case: Path) -> str:
     ws = load_workspace(case)
     lines = []
-    for item in ws.diagnostics:
+    for item in [*ws.diagnostics, *load_templates(ws).diagnostics]:
         d, s = item.diagnostic, item.diagnostic.span
         name = Path(item.source.name).as_posix()
         lines.append(f"{name}:{s.start_line + 1}:{s.start_column + 1}-{s.end_line + 1}:"

@@ -1,7 +1,8 @@
 """Crash test: SIGKILL the engine at many points of a run; the outputs equal an uninterrupted run's.
 
-The workspace is the example workspace, with its HTTP hosts pointed at a closed local port
-(``127.0.0.1:9``: every call fails at once with a network error, retried as declared —
+The workspace is the example workspace, with its HTTP hosts and its SMTP server
+(``JENGINE_SMTP_URL``) pointed at a closed local port (``127.0.0.1:9``: every call and every
+email fails at once with a network error, retried as declared —
 deterministic, and still exercising retry timers and ``on error`` paths); the input is the
 bundled example stream (about 250 events over three weeks, every journey). The engine runs as a
 subprocess, ``python -m jengine run … --batch 3`` (many commits), first once without
@@ -40,6 +41,7 @@ def _workspace(tmp: Path) -> Path:
         text = source.read_text(encoding="utf-8")
         text = text.replace("http://127.0.0.1:8700", CLOSED)
         (target / source.name).write_text(text, encoding="utf-8")
+    shutil.copytree(EXAMPLES / "workspace" / "templates", target / "templates")
     return target
 
 
@@ -56,6 +58,7 @@ def _command(workspace: Path, folder: Path) -> list[str]:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["COUPON_API_KEY"] = "crash-test"
+    env["JENGINE_SMTP_URL"] = "smtp://127.0.0.1:9"   # emails fail at once too, and are retried
     env.pop("JENGINE_CRASH_AFTER", None)
     return env
 

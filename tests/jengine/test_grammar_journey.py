@@ -59,3 +59,21 @@ def test_commas_optional() -> None:
 
 def test_grammar_file_is_packaged_next_to_jexpr() -> None:
     assert (Path(GRAMMAR).parent / "jexpr.lark").is_file()
+
+
+def test_every_keyword_is_a_valid_label() -> None:
+    """Words of the grammar stay usable as field, parameter and setting names: a keyword added
+    for one clause (``token`` of ``auth custom``, ``from`` of ``cache from``) must not break
+    ``fields { token: string }`` or ``token: secret("…")`` elsewhere."""
+    text = GRAMMAR.read_text(encoding="utf-8")
+    words = sorted(set(re.findall(r'"([A-Za-z]+)"', text)) - {"else", "on", "and", "or", "is",
+                                                               "has", "not", "null", "true",
+                                                               "false", "if", "then"})
+    assert len(words) > 100
+    fields = ", ".join(f"{w}: string" for w in words)
+    params = ", ".join(f"{w}: 1" for w in words)
+    settings = ", ".join(f'{w}: "x"' for w in words)
+    source = (f"event E {{ namespace email  key @event{{E.{words[0]}}}  fields {{ {fields} }} }}\n"
+              f"channel c email {{ {settings} }}\n"
+              f"journey j {{\n  entry on event E\n  s: email {{ {params} }}\n}}\n")
+    assert [d.message for d in parse(source, "labels.journey").diagnostics] == []

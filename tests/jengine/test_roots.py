@@ -114,7 +114,7 @@ def test_check_analyses_two_workspaces_apart(tmp_path: Path) -> None:
 def test_check_of_this_repository_skips_the_test_fixtures() -> None:
     code, out, err = run_check(str(REPO))
     assert code == 0, out
-    assert "tests" not in out and err.startswith("15 file(s) in 3 workspaces")  # examples/*
+    assert "tests" not in out and err.startswith("15 file(s), 29 template file(s) in 3 workspaces")  # examples/*
 
 
 @pytest.mark.parametrize("data", [b"\xff\xfe journey", "caf\xe9".encode("latin-1")])

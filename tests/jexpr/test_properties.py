@@ -889,6 +889,34 @@ def test_regression_comparison_evaluates_both_operands() -> None:
     assert caught.value.diagnostic.code == "E-EVAL-PAYLOAD"
 
 
+@pytest.mark.parametrize("text", ['@event{E.u} + "a"', '"a" + @event{E.u}'])
+@pytest.mark.parametrize("value", [2**70, -(2**63) - 1])
+def test_regression_concatenation_checks_any_operands(text: str, value: int) -> None:
+    """A string ``+`` resolved statically (an ``any`` operand beside a string) once rendered
+    an integer beyond 64 bits where the interpreter's run-time ``+`` said E-EVAL-PAYLOAD."""
+    check_agreement(text, {"events": {"E": {"u": value}}, "now": NOWS[0]})
+    program = jexpr.compile(text, fieldTypes=FIELD_TYPES)
+    with pytest.raises(jexpr.EvaluationError) as caught:
+        program.evaluate({"events": {"E": {"u": value}}})
+    assert caught.value.diagnostic.code == "E-EVAL-PAYLOAD"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ('in("a", [@event{E.v}])', [1.0]),
+    ('in(@event{E.s}, [@event{E.u.a}, @event{E.v}])', []),
+    ("sum([@event{E.v}, 1])", ["x"]),
+    ("sum([@event{E.v}])", 1.5),
+    ("max([@event{E.u.a}, @event{E.v}])", 1.5),
+    ("getListItem([@event{E.v}], 0)", [1]),
+])
+def test_regression_list_of_any_checked_where_a_typed_list_is_wanted(text: str,
+                                                                      value: Any) -> None:
+    """A list literal with an ``any`` element is a listAny; passed where a typed list is wanted
+    its elements must fit (§5.2): the compiled call once took it unchecked (``in`` gave false
+    where the interpreter said E-EVAL-TYPE)."""
+    check_agreement(text, {"events": {"E": {"s": "a", "u": [], "v": value}}, "now": NOWS[0]})
+
+
 def test_regression_generator_respects_loop_scopes() -> None:
     """Inside E.ints.first(…) the loop variable is the integer element (§4.5: innermost scope of
     its kind), so the outer items' fields are not reachable there: a static error, not a case

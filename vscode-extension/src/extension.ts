@@ -1,12 +1,18 @@
 import * as vscode from 'vscode';
 import { registerGraphCommand } from './graph';
+import { registerPreviewCommand } from './preview';
 import { JourneyLanguageServer } from './server';
 
 let server: JourneyLanguageServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   server = new JourneyLanguageServer();
-  context.subscriptions.push(server, registerGraphCommand(context.extensionUri));
+  const running = server;
+  context.subscriptions.push(
+    server,
+    registerGraphCommand(context.extensionUri),
+    registerPreviewCommand(() => running.languageClient),
+  );
   await server.start();
 }
 

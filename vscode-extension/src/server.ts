@@ -6,6 +6,7 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import { TEMPLATE_PATTERN } from './preview';
 import { INSTALL_HINT, onDidChangePythonInterpreter, resolvePython } from './python';
 
 const CLIENT_ID = 'journey'; // vscode-languageclient reads `journey.trace.server` from this id
@@ -45,6 +46,11 @@ export class JourneyLanguageServer implements vscode.Disposable {
   /** Starts the server; failures are reported as a notification, never thrown. */
   start(): Promise<void> {
     return this.serialize(() => this.doStart());
+  }
+
+  /** The running client (undefined while stopped or failed). */
+  get languageClient(): LanguageClient | undefined {
+    return this.client;
   }
 
   stop(): Promise<void> {
@@ -91,6 +97,8 @@ export class JourneyLanguageServer implements vscode.Disposable {
       documentSelector: [
         { scheme: 'file', language: 'journey' },
         { scheme: 'untitled', language: 'journey' },
+        // message templates: checked against the journeys that use them, previewed
+        { scheme: 'file', pattern: TEMPLATE_PATTERN },
       ],
       synchronize: {
         // journeys.toml: a workspace appeared, vanished or changed its settings

@@ -10,6 +10,7 @@
     jengine run … [--json] [--allow-dead-letters] [--env-file FILE]
     jengine worker DIR --temporal HOST:PORT --store LOC [--namespace N] [--task-queue Q]
     jengine report [--state DB | --store LOC] [--json]
+    jengine render TEMPLATE --profile ID|FILE [--event FILE] [--params FILE]
     jengine test DIR [--journey J] [--engine embedded|temporal] [--json] [--junit FILE]
     jengine stub DIR [--port N] [--responses FILE]
     jengine lsp
@@ -35,14 +36,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, completion, fmt, graph, lsp, report, run, stub, test, worker
+from jengine.cli import check, completion, fmt, graph, lsp, render, report, run, stub, test, worker
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "EXIT_STATUS", "build_parser", "main", "version"]
 
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "run": run, "report": report, "test": test,
-    "worker": worker, "stub": stub, "lsp": lsp, "completion": completion,
+    "worker": worker, "stub": stub, "render": render, "lsp": lsp, "completion": completion,
 }
 EXIT_STATUS = {
     0: "success",

@@ -1,4 +1,5 @@
-"""``jengine check PATH``: every diagnostic of the workspaces at PATH, as
+"""``jengine check PATH``: every diagnostic of the workspaces at PATH — their ``.journey`` files
+and their templates (``templates/``) — as
 ``file:line:col: severity code message`` (1-based, with the source line, a caret and a hint,
 coloured on a terminal), or as one JSON object (``--json``, 0-based ranges).
 
@@ -22,6 +23,7 @@ from jengine.cli.style import Style
 from jengine.lang.index import FileDiagnostic
 from jengine.lang.roots import discover
 from jengine.lang.workspace import Workspace, load_files, load_workspace
+from jengine.templates.workspace import load_templates
 from jexpr.report import format_diagnostic
 
 __all__ = ["HELP", "configure", "diagnostic_json", "run", "workspaces"]
@@ -59,14 +61,17 @@ def workspaces(path: Path, ajo_strict: bool = False) -> list[Workspace]:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded = workspaces(args.workspace, args.ajo)
-    every = [d for ws in loaded for d in ws.diagnostics]
+    checked = [(ws, load_templates(ws)) for ws in loaded]
+    every = [d for ws, t in checked for d in (*ws.diagnostics, *t.diagnostics)]
+    parts = sum(len(found) for _, t in checked for found in t.files.values())
     shown = [d for d in every if d.is_error or not args.no_warnings]
     errors = sum(1 for d in every if d.is_error)
     warnings = len(every) - errors
     files = sum(len(ws.files) for ws in loaded)
     if args.json:
-        report = {"workspaces": len(loaded), "files": files, "errors": errors,
-                  "warnings": warnings, "diagnostics": [diagnostic_json(d) for d in shown]}
+        report = {"workspaces": len(loaded), "files": files, "templateFiles": parts,
+                  "errors": errors, "warnings": warnings,
+                  "diagnostics": [diagnostic_json(d) for d in shown]}
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         return 1 if errors else 0
     style = Style(out)
@@ -74,5 +79,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = format_diagnostic(item.diagnostic, item.source.text, str(item.path))
         print(style.diagnostic(text), file=out)
     where = f" in {len(loaded)} workspaces" if len(loaded) > 1 else ""
-    print(f"{files} file(s){where}: {errors} error(s), {warnings} warning(s)", file=err)
+    templates = f", {parts} template file(s)" if parts else ""
+    print(f"{files} file(s){templates}{where}: {errors} error(s), {warnings} warning(s)",
+          file=err)
     return 1 if errors else 0

@@ -53,6 +53,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
     p.add_argument("--batch", type=int, default=500, help="inputs per commit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-deliver", action="store_true",
+                   help="send no channel message: channel steps only write outbox lines")
     p.add_argument("--env-file", type=Path,
                    help="NAME=value lines for secret() (default: WORKSPACE/.env when it "
                         "exists); the process environment wins over the file")
@@ -115,7 +117,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             test_mode=args.test, test_wait=_wait(args.test_wait),
             max_ahead=_ahead(args.max_ahead), strict_order=args.strict_order,
             batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
-            err=err, env=run_environment(args.workspace, args.env_file))
+            err=err, env=run_environment(args.workspace, args.env_file),
+            deliver=not args.no_deliver)
     except ArgError as exc:
         print(f"jengine: error: {exc}", file=err)
         return 2
@@ -140,8 +143,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _delivers(workspace: Path) -> bool:
+    from jengine.lang.workspace import load_workspace
+
+    channels = load_workspace(workspace).model.channels
+    return any(c.provider != "outbox" for c in channels.values())
+
+
 def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int:
-    """``--engine temporal``: feed a cluster (``--temporal``), else simulate."""
+    """``--engine temporal``: feed a cluster (``--temporal``), else simulate. The Temporal
+    driver does not deliver channel messages (docs/channels.md): it says so."""
+    if not args.no_deliver and _delivers(args.workspace):
+        print(f"{args.workspace}: warning: the temporal engine does not deliver channel "
+              "messages; channel steps only write outbox lines (--no-deliver)", file=err)
     try:
         from jengine.core.context import Options
         from jengine.temporal import cluster, simulate

@@ -13,6 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from jengine.lang.ast_channels import (  # noqa: F401  (re-exported)
+    CapRule,
+    ChannelDecl,
+    ChannelSetting,
+    QuietRule,
+    Rule,
+    RulesDecl,
+    SuppressRule,
+)
 from jengine.lang.ast_core import (  # noqa: F401  (re-exported: the AST is one namespace)
     Field,
     ListType,
@@ -465,7 +474,7 @@ class Journey(Node):
     items: tuple[Setting | Entry | Step, ...]
 
 
-Declaration = Event | Datasource | Action | Audience | Journey
+Declaration = Event | Datasource | Action | Audience | Journey | ChannelDecl | RulesDecl
 
 
 @dataclass(frozen=True, slots=True, eq=False)

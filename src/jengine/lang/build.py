@@ -15,6 +15,7 @@ from lark import Token, Transformer, Tree, v_args
 
 from jengine.lang import ast as A
 from jengine.lang.build_auth import AuthBuilder
+from jengine.lang.build_channels import ChannelBuilding
 from jengine.lang.literals import duration_ms, instant, size_bytes
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
@@ -28,7 +29,7 @@ def _meta(fn: Any) -> Any:
     return v_args(meta=True, inline=True)(fn)
 
 
-class JourneyBuilder(AuthBuilder, Transformer[Token, Any]):
+class JourneyBuilder(ChannelBuilding, AuthBuilder, Transformer[Token, Any]):
     """Builds :mod:`jengine.lang.ast` nodes bottom-up."""
 
     def __init__(self, source: Source) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jengine.lang import ast as A
 from jengine.lang.ajo import check_action_guardrails, check_journey_guardrails
 from jengine.lang.calls import http_settings
+from jengine.lang.channels import check_channels
 from jengine.lang.declared import Schema, declare_fields, usage_type
 from jengine.lang.flow import check_journey_flow, check_jump_cycles
 from jengine.lang.index import Index, Reporter
@@ -97,8 +98,10 @@ class _Checker:
         audiences = self.each(self.index.audiences, lambda d: self.audience(d, sites))
         journeys = self.each(self.index.journeys, lambda d: self.checked_journey(d, sites))
         check_jump_cycles(self.index, self.reporter)
+        channels, rules = check_channels(self.index, self.reporter)
         return Model(freeze(events), freeze(datasources), freeze(actions), freeze(audiences),
-                     freeze(journeys), freeze(sites.sites))
+                     freeze(journeys), freeze(sites.sites), freeze(dict(self.schema)),
+                     freeze(channels), rules)
 
     # -- isolation: one declaration's internal failure is its own diagnostic
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from jengine.lang import ast as A
+from jengine.lang.fmt_channels import channel_decl, rules_decl
 from jengine.lang.fmt_steps import step
 from jengine.lang.fmt_writer import INDENT, WIDTH, Writer, block, expression, inline
 from jengine.lang.parse import parse
@@ -254,4 +255,4 @@ def _entry_text(w: Writer, e: A.Node) -> str:
 
 _DECLS: dict[type, Callable[[Writer, Any], None]] = {
     A.Event: _event, A.Datasource: _datasource, A.Action: _action, A.Audience: _audience,
-    A.Journey: _journey}
+    A.Journey: _journey, A.ChannelDecl: channel_decl, A.RulesDecl: rules_decl}

@@ -69,6 +69,8 @@ class Index:
     actions: dict[str, A.Action] = field(default_factory=dict)
     audiences: dict[str, A.Audience] = field(default_factory=dict)
     journeys: dict[str, A.Journey] = field(default_factory=dict)
+    channels: dict[str, A.ChannelDecl] = field(default_factory=dict)
+    rules: dict[str, A.RulesDecl] = field(default_factory=dict)
     sources: dict[int, Source] = field(default_factory=dict)
     folders: dict[int, Path] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
@@ -83,5 +85,6 @@ class Index:
         tables: dict[type, dict[str, A.Declaration]] = {
             A.Event: self.events, A.Datasource: self.datasources,  # type: ignore[dict-item]
             A.Action: self.actions, A.Audience: self.audiences,  # type: ignore[dict-item]
-            A.Journey: self.journeys}  # type: ignore[dict-item]
+            A.Journey: self.journeys,  # type: ignore[dict-item]
+            A.ChannelDecl: self.channels, A.RulesDecl: self.rules}  # type: ignore[dict-item]
         return tables[type(decl)]

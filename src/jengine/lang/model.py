@@ -152,8 +152,63 @@ class JourneyModel:
 
 
 @dataclass(frozen=True)
+class ChannelModel:
+    """A declared delivery channel: its provider and settings (``secrets``: setting → the
+    environment variable it is read from at send time)."""
+
+    name: str
+    kind: str
+    provider: str
+    category: str
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, str]
+    node: A.ChannelDecl
+
+
+@dataclass(frozen=True)
+class CapModel:
+    """At most ``count`` marketing messages on ``kinds`` (one shared counter) per ``per_ms``."""
+
+    kinds: frozenset[str]
+    count: int
+    per_ms: int
+    node: A.CapRule
+
+
+@dataclass(frozen=True)
+class QuietModel:
+    """Quiet hours on ``kinds``: ``days`` (0 = Monday; empty = every day), ``start``–``end``
+    in minutes of the day (None = all day; a window ending before it starts crosses
+    midnight and belongs to the day it starts), in ``zone`` or the profile's zone
+    (``profile_zone``, ``zone`` then the fallback; neither: not enforced without a profile
+    zone); ``action`` ``wait`` or ``drop``."""
+
+    kinds: frozenset[str]
+    days: frozenset[int]
+    start: int | None
+    end: int | None
+    zone: str | None
+    profile_zone: bool
+    action: str
+    node: A.QuietRule
+
+
+@dataclass(frozen=True)
+class RulesModel:
+    """Business rules for marketing messages (every ``rules`` declaration, merged)."""
+
+    caps: tuple[CapModel, ...] = ()
+    quiet: tuple[QuietModel, ...] = ()
+    suppress: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Model:
-    """Every declaration of a workspace, checked, plus the compiled expression sites."""
+    """Every declaration of a workspace, checked, plus the compiled expression sites.
+
+    ``schema`` is the flat schema of every declared field (``ExperiencePlatform.FG.path`` →
+    declared type, as expressions see them); ``channels`` and ``rules`` are the delivery
+    channels and the merged business rules."""
 
     events: Mapping[str, EventDecl]
     datasources: Mapping[str, DatasourceDecl]
@@ -161,6 +216,9 @@ class Model:
     audiences: Mapping[str, AudienceDecl]
     journeys: Mapping[str, JourneyModel]
     sites: Mapping[X.Expr, Site]
+    schema: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    channels: Mapping[str, ChannelModel] = field(default_factory=lambda: MappingProxyType({}))
+    rules: RulesModel = field(default_factory=RulesModel)
 
     def program(self, expr: X.Expr) -> Program | None:
         """The compiled program of an expression site (None when it has errors)."""

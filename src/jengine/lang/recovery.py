@@ -26,7 +26,9 @@ __all__ = ["SCAN", "TOP_LEVEL", "keyword_hint", "split_declarations", "unclosed_
 
 SCAN = re.compile(r"""//[^\n\r]*|/\*.*?(?:\*/|\Z)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?"""
                   r"""|[{}]|[A-Za-z_][A-Za-z0-9_]*""", re.S)
-TOP_LEVEL = ("event", "datasource", "action", "audience", "journey")
+TOP_LEVEL = ("event", "datasource", "action", "audience", "journey", "channel", "rules")
+# "channel", "rules", "quiet", "suppress" and "drop" are keywords only where the grammar takes
+# them (a channel or rules declaration): they are not reserved, so existing names stay valid.
 _OPENS_DECLARATION = re.compile(
     r"(?:event|datasource|action|audience|journey)[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*"
     r"(?:\{|business\b|\"|//|/\*|[\r\n]|\Z)")

@@ -41,7 +41,8 @@ from jexpr.diagnostics import Diagnostic, error, strict_ajo
 from jexpr.source import Source
 
 KINDS = {A.Event: "event", A.Datasource: "data source", A.Action: "action",
-         A.Audience: "audience", A.Journey: "journey"}
+         A.Audience: "audience", A.Journey: "journey", A.ChannelDecl: "channel",
+         A.RulesDecl: "rules"}
 
 
 @dataclass(frozen=True)

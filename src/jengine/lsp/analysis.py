@@ -46,6 +46,7 @@ from jengine.lang.workspace import (
 )
 from jengine.lsp.convert import Document
 from jengine.lsp.features.index import FileIndex, SymbolIndex, build_index
+from jengine.templates.workspace import Templates, load_templates, template_part
 from jexpr.checker.schema import join_path
 from jexpr.diagnostics import Diagnostic
 from jexpr.source import Source
@@ -67,12 +68,13 @@ class Analysis:
         self.uris = dict(uris or {})
         self.codec = codec or PositionCodec()
         self.names = {path: _name(root, path) for path in self.texts}
-        named = {self.names[p]: t for p, t in self.texts.items()}
+        journeys = {p: t for p, t in self.texts.items() if template_part(root, p) is None}
+        named = {self.names[p]: t for p, t in journeys.items()}
         if analyzer is None:
             self.workspace: Workspace = load_texts(named, root)
         else:
             inputs = [FileInput(self.names[p], root / self.names[p], t, (problems or {}).get(p))
-                      for p, t in self.texts.items()]
+                      for p, t in journeys.items()]
             self.workspace = analyzer.load(inputs)
         self._known = known
         self._documents: dict[Path, Document] = {}
@@ -128,11 +130,18 @@ class Analysis:
         """Every file's diagnostics (an empty list for a clean file), sorted by position."""
         by_key = {self._key(p): p for p in self.texts}
         out: dict[Path, list[Diagnostic]] = {p: [] for p in self.texts}
-        for item in self.workspace.diagnostics:
+        for item in [*self.workspace.diagnostics, *self.templates.diagnostics]:
             path = by_key.get(item.path)
             if path is not None:
                 out[path].append(item.diagnostic)
         return out
+
+    @cached_property
+    def templates(self) -> Templates:
+        """The workspace's templates (``templates/``), the open ones with their editor text,
+        checked against the journeys that use them (as ``jengine check`` does)."""
+        overlay = {p: t for p, t in self.texts.items() if template_part(self.root, p)}
+        return load_templates(self.workspace, overlay)
 
     @cached_property
     def schema(self) -> Schema:
@@ -207,8 +216,8 @@ class AnalysisCache:
 
     def owns(self, path: Path) -> bool:
         """Whether a document belongs to this workspace (on disk, or new in its folder)."""
-        if path in self.disk:
-            return True
+        if path in self.disk or template_part(self.root, path) is not None:
+            return True                 # its files, and its templates (templates/…)
         if self.spec is not None and self.spec.config.marker is None:
             return path.parent == self.root  # a folder without a marker: its own files only
         try:

@@ -153,7 +153,8 @@ DocumentFor = Callable[[Path], Document]
 _SYMBOL_KIND = {"event": types.SymbolKind.Event, "datasource": types.SymbolKind.Module,
                 "fieldgroup": types.SymbolKind.Struct, "action": types.SymbolKind.Interface,
                 "audience": types.SymbolKind.Enum, "journey": types.SymbolKind.Class,
-                "step": types.SymbolKind.Function}
+                "step": types.SymbolKind.Function, "channel": types.SymbolKind.Interface,
+                "rules": types.SymbolKind.Namespace}
 
 
 def location(doc_for: DocumentFor, loc: F.Location) -> types.Location:

@@ -50,7 +50,7 @@ from jengine.lang.roots import (
 from jengine.lsp import convert
 from jengine.lsp.analysis import Analysis, AnalysisCache
 from jengine.lsp.convert import Document
-from jengine.lsp.features import completion, folding, formatting, hover, semantic_tokens
+from jengine.lsp.features import completion, folding, formatting, hover, semantic_tokens, templates
 from jengine.lsp.features import signature as signature_help
 from jengine.lsp.features.diagnostics import Debouncer, Publisher
 from jengine.lsp.features.types import RenameError
@@ -465,6 +465,16 @@ def on_code_action(ls: JourneyServer,
              if d.source in (None, convert.SOURCE_NAME)]
     found = actions.code_actions(analysis, path, doc.span(params.range), diags)
     return [convert.code_action(analysis.document, a, doc) for a in found]
+
+
+# ---- templates (jengine.lsp.features.templates)
+
+
+@server.feature(templates.PREVIEW)
+@_safe({"text": None, "errors": ["the preview failed; see the server log"]})
+def on_preview_template(ls: JourneyServer, params: Any) -> dict[str, Any]:
+    """``jengine/previewTemplate``: an open template rendered for a fixture profile."""
+    return templates.preview_request(ls.analysis, ls.path, params)
 
 
 # ---- start

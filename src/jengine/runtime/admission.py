@@ -40,9 +40,12 @@ class Admission:
         self._spec: Any = None
         self._types = PayloadTypes({})
 
-    def check(self, ev: InputEvent, spec: Any, clock_us: int | None,
+    def check(self, ev: InputEvent | DeadLetter, spec: Any, clock_us: int | None,
               wall: dt.datetime) -> InputEvent | DeadLetter:
-        """``ev``, or its dead letter; ``clock_us`` is the simulated clock (None: live)."""
+        """``ev``, or its dead letter; ``clock_us`` is the simulated clock (None: live). A dead
+        letter (a malformed line) is returned as it is."""
+        if isinstance(ev, DeadLetter):
+            return ev
         if clock_us is not None:
             t_us = to_micros(ev.time)
             dead = time_bound(ev, t_us, clock_us, wall, self.max_ahead)

@@ -33,6 +33,7 @@ from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
 from jengine.runtime.admission import Admission
+from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
 from jengine.runtime.effects import Effects, http_client
 from jengine.runtime.export import Exporter
@@ -50,7 +51,7 @@ from jengine.runtime.io import (
     tail_lines,
     unqualified_letter,
 )
-from jengine.runtime.lock import hold
+from jengine.runtime.lock import locked_store
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
@@ -66,27 +67,20 @@ def drive(options: RunOptions) -> RunResult:
     result = RunResult()
     started = time.perf_counter()
     ws = load_workspace(options.workspace)
-    for d in ws.diagnostics:
-        if d.is_error:
-            print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
-    if ws.has_errors:
+    templates, problems = delivery.prepare(ws, options.deliver, options.env)
+    for line in [*(format_diagnostic(d.diagnostic, d.source.text, str(d.path))
+                   for d in ws.diagnostics if d.is_error), *problems]:
+        print(line, file=err)
+    if ws.has_errors or problems:
         result.status = 1
         return result
-    held = hold(options.state, (options.outbox, options.journal, options.dead_letters))
-    try:
-        store = Store(options.state)
-    except BaseException:
-        held.close()
-        raise
-    try:
-        return _drive(options, ws, store, result, started, err)
-    finally:
-        store.close()
-        held.close()
+    with locked_store(options.state, (options.outbox, options.journal, options.dead_letters),
+                      Store) as store:
+        return _drive(options, ws, store, result, started, err, templates)
 
 
 def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, started: float,
-           err: Any) -> RunResult:
+           err: Any, templates: Any) -> RunResult:
     core = Options(options.dry_run, options.test_mode, to_us(options.test_wait),
                    options.dry_run_datasources)
     with store.transaction():
@@ -99,6 +93,7 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
+    delivery.attach(loop, ws, templates)
     loop.setup(reg.opened)
     try:
         loop.run()
@@ -204,6 +199,7 @@ class Loop:
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
         self.admission = Admission(options.max_ahead, options.strict_order, self.source)
+        self.deliveries: delivery.Deliveries | None = None  # channel messages (set by _drive)
 
     def now(self) -> dt.datetime:
         return self.wall.now() if self.live else self.clock
@@ -270,6 +266,8 @@ class Loop:
                 self.flush()
         if self.options.until is not None and not self.live:
             self.fire_timers(self.options.until)
+        if self.deliveries is not None:
+            self.deliveries.finish(self)
         self.flush()
 
     def _reload(self) -> None:
@@ -284,11 +282,14 @@ class Loop:
             return
         err = self.options.err or sys.stderr
         ws = load_workspace(self.options.workspace)
-        if ws.has_errors:
+        templates, problems = delivery.prepare(ws, self.deliveries is not None, self.options.env)
+        if ws.has_errors or problems:
             for d in ws.diagnostics:
                 if d.is_error:
                     print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)),
                           file=err)
+            for problem in problems:
+                print(problem, file=err)
             self._refuse(["the changed workspace has errors"])
             return
         self.flush()
@@ -297,11 +298,13 @@ class Loop:
                 reg = register(self.store, ws, self.spec.options)
                 if reg.spec is None:
                     raise _Refused(reg.problems)
+                if self.deliveries is not None and templates is not None:
+                    self.deliveries.configure(ws.model.channels, templates)
                 self._use(reg.spec)
                 self._opened(reg.opened)
                 self.timers.write(self.store)
-        except _Refused as refused:
-            self._refuse(refused.problems)
+        except (_Refused, delivery.ChannelConfigError) as refused:
+            self._refuse(refused.problems if isinstance(refused, _Refused) else [str(refused)])
 
     def _refuse(self, problems: list[str]) -> None:
         err = self.options.err or sys.stderr
@@ -368,12 +371,10 @@ class Loop:
         if self.watch is not None:
             self._reload()
         arrival = self.wall.now() if self.live else None
-        parsed = parse_event_line(line, arrival)
+        parsed = self.admission.check(parse_event_line(line, arrival), self.spec,  # bounds, types
+                                      None if self.live else self.clock_us, self.wall.now())
         self.result.events += 1
         t_us = 0
-        if isinstance(parsed, InputEvent):  # the clock bound, the declared payload types
-            parsed = self.admission.check(parsed, self.spec, None if self.live else self.clock_us,
-                                          self.wall.now())
         if isinstance(parsed, InputEvent):
             t_us = to_micros(parsed.time)
             self.fire_timers(self.wall.now() if self.live else parsed.time,
@@ -414,7 +415,10 @@ class Loop:
             self.batcher.begin()
             self.result.timers += 1
             inp = TimerIn(seq=seq, kind=kind, due=due, instance=instance, payload=payload)
-            self.process(inp, self.wall.now() if self.live else now)
+            if payload.get("t") == "send" and self.deliveries is not None:
+                self.deliveries.fire(self, row, self.wall.now() if self.live else now)
+            else:
+                self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
 
     def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
@@ -426,6 +430,8 @@ class Loop:
             now = self.advance(ev.time, t_us)
         self.result.late += late
         etime = t_us if late else None
+        if self.deliveries is not None and self.deliveries.intercept(self, ev.event, ev.payload):
+            return                                      # @consent, or a bounce's side effect
         if ev.event == AUDIENCE:
             p = ev.payload
             self.process(AudienceIn(ev.line, etime, p["profile"], p["audience"], p["status"]),

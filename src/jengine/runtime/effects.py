@@ -123,6 +123,33 @@ class TimerQueue:
             self.heap = [(r[1], r[2], r[0]) for r in self.live.values()]
             heapq.heapify(self.heap)
 
+    def take(self, seq: int) -> TimerRow | None:
+        """Remove one timer by its ``seq`` (it is then processed as if popped)."""
+        row = self.live.pop(seq, None)
+        if row is not None:
+            instance = row[3]
+            if instance is not None:
+                self.by_instance[instance].remove(seq)
+                if not self.by_instance[instance]:
+                    del self.by_instance[instance]
+            self._forget(seq)
+        return row
+
+    def keep(self, row: TimerRow) -> None:
+        """Keep a popped timer in the store until :meth:`release` (a message send that must
+        not be lost if the process dies while it is in flight: the timer fires again after a
+        restart, at its place)."""
+        seq = row[0]
+        if seq in self.deleted:
+            self.deleted.remove(seq)
+        else:
+            self.added[seq] = row
+
+    def release(self, seq: int) -> None:
+        """Delete a kept timer (in the next write)."""
+        self.added.pop(seq, None)
+        self.deleted.append(seq)
+
     def _forget(self, seq: int) -> None:
         if self.added.pop(seq, None) is None:
             self.deleted.append(seq)
@@ -184,6 +211,7 @@ class Effects:
         self.rows: list[tuple[str, str]] = []
         self.timers = TimerQueue(store)
         self.log = EffectLog(store)
+        self.deliveries: Any = None  # jengine.runtime.channels.deliveries.Deliveries
 
     def output(self, stream: str, obj: Json) -> None:
         """Buffer an output row; :meth:`write_outputs` inserts the batch in order."""
@@ -206,8 +234,12 @@ class Effects:
                 self._journal(e.obj)
             elif t is OutboxOut:
                 if self.log.record(Effect(e.instance, e.step, e.attempt, "outbox", e.obj)):
-                    self.output(OUTBOX, e.obj)
-                    self.result.outbox += 1
+                    obj, more = (e.obj, ()) if self.deliveries is None else \
+                        self.deliveries.accept(self.spec, self.world, e, now, self.timers)
+                    if obj is not None:
+                        self.output(OUTBOX, obj)
+                        self.result.outbox += 1
+                    follow.extend(more)
             elif t is DeadOut:
                 self.output(DEADLETTER, e.obj)
                 self.result.dead_letters += 1

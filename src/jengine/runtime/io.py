@@ -35,7 +35,7 @@ from jengine.runtime.safejson import UnsafeJson, load_json
 from jexpr.runtime.temporal import parse_offset_datetime
 
 __all__ = [
-    "AUDIENCE", "BAD_INPUT", "REACTION", "DeadLetter", "InputEvent", "JournalLine",
+    "AUDIENCE", "BAD_INPUT", "CONSENT", "REACTION", "DeadLetter", "InputEvent", "JournalLine",
     "OutboxLine", "SourceLine", "key_letter", "open_input", "parse_event_line",
     "parse_profile_line", "read_lines", "read_profiles", "tail_lines", "unqualified_letter",
 ]
@@ -46,6 +46,8 @@ REACTION: Final = "@reaction"
 AUDIENCE_STATUSES: Final = frozenset({"realized", "exited"})
 PROFILE_AUDIENCE_STATUSES: Final = frozenset({"realized", "existing", "exited"})
 REACTION_KINDS: Final = frozenset({"delivered", "opened", "clicked", "failed"})
+CONSENT: Final = "@consent"
+CONSENT_CHANNELS: Final = frozenset({"email", "sms", "push"})
 
 
 class BadInput(ValueError):
@@ -217,6 +219,11 @@ def _check_builtin(name: str | None, payload: Json) -> None:
         _require(payload, "version", lambda v: type(v) is int, "an integer", name)
         _require(payload, "kind", lambda v: v in REACTION_KINDS,
                  "delivered, opened, clicked or failed", name)
+    elif name == CONSENT:
+        _require(payload, "profile", _nonempty_str, "a non-empty string", name)
+        _require(payload, "channel", lambda v: v in CONSENT_CHANNELS, "email, sms or push",
+                 name)
+        _require(payload, "choice", lambda v: v in ("y", "n"), '"y" or "n"', name)
 
 
 def parse_event_line(line: SourceLine,

@@ -16,14 +16,21 @@ system without ``fcntl`` (Windows) no lock is taken.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, Protocol, TypeVar
 
-__all__ = ["LOCKED", "Locked", "hold", "run_lock"]
+__all__ = ["LOCKED", "Locked", "hold", "locked_store", "run_lock"]
 
 LOCKED: Final = "E-RUN-LOCKED"
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Closable)
 
 try:
     import fcntl
@@ -69,3 +76,16 @@ def hold(state: str | Path, outputs: Iterable[str | Path]) -> ExitStack:
     stack = ExitStack()
     stack.enter_context(run_lock(state, outputs))
     return stack
+
+
+@contextmanager
+def locked_store(state: str | Path, outputs: Iterable[str | Path],
+                 opener: Callable[[str | Path], S]) -> Iterator[S]:
+    """:func:`run_lock` held while the store ``opener(state)`` is open (closed at the end; the
+    lock is released even when opening the store fails)."""
+    with run_lock(state, outputs):
+        store = opener(state)
+        try:
+            yield store
+        finally:
+            store.close()

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from jengine.runtime.adapters import HttpAdapter
 from jengine.runtime.bounds import MAX_AHEAD
@@ -42,6 +42,8 @@ class RunOptions:
     max_inputs: int | None = None
     transport: Transport | None = None
     http: HttpAdapter | None = None
+    senders: Callable[[Any], Any] | None = None
+    deliver: bool = True
     env: Mapping[str, str] | None = None
     progress: bool = False
     err: TextIO | None = None

@@ -34,6 +34,11 @@ benchmark)::
 * ``transport`` / ``http`` — an injectable HTTP transport or a whole HTTP adapter
   (default: :class:`jengine.runtime.http.HttpxTransport`); ``env`` — environment for ``secret()``.
 * ``progress`` — show a progress bar on standard error; ``err`` — where diagnostics go.
+* ``deliver`` — send the messages of declared channels (default; docs/channels.md): rendered
+  from the workspace's templates, governed, queued in the step's commit and sent at their
+  ``send`` timer; false writes channel steps to the outbox as if no channel were declared.
+  ``senders`` — the sender of a channel (default: SMTP, and HTTP providers over ``transport``;
+  the scenario runner records messages instead).
 
 A run: load and check the workspace (errors refuse the run), open the store, register the
 journey versions (§4.5), attach the exporter (which first repairs the output files after a

@@ -62,7 +62,10 @@ def _version_source(journey: A.Journey, jtext: str,
 def register(store: Store, ws: Workspace, options: Options) -> Registration:
     """Register the workspace's journey versions (in the caller's transaction)."""
     decls = _declarations(ws)
-    others = [(d, t) for d, t in decls if not isinstance(d, A.Journey)]
+    # channels and rules are delivery configuration, not journey logic: changing them does
+    # not make a new journey version
+    others = [(d, t) for d, t in decls
+              if not isinstance(d, A.Journey | A.ChannelDecl | A.RulesDecl)]
     result = Registration(None)
     for decl, text in decls:
         if isinstance(decl, A.Journey) and decl.name.text in ws.model.journeys:

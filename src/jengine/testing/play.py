@@ -1,5 +1,6 @@
 """Playing a scenario: write its workspace and inputs to a folder, run them with the scripted
-HTTP transport, read the outputs back and compare them with the expectations.
+HTTP transport and recording channel senders (no message leaves the test), read the outputs
+back and compare them with the expectations.
 """
 
 from __future__ import annotations
@@ -20,30 +21,33 @@ from jengine.testing.scenario import (
     ScenarioResult,
     stub_transport,
 )
+from jengine.testing.stubchannels import RecordingSenders
 from jengine.testing.stubhttp import StubTransport
 
 __all__ = ["run_scenario"]
 
 
 def run_scenario(scenario: Scenario, *, transport: Transport | None = None,
-                 keep: Path | None = None, engine: str = "embedded") -> ScenarioResult:
+                 keep: Path | None = None, engine: str = "embedded",
+                 deliver: bool = True) -> ScenarioResult:
     """Run a scenario in a temporary folder (or ``keep``) and compare its outputs;
-    ``engine`` is ``embedded`` or ``temporal`` (the time-skipping test server)."""
+    ``engine`` is ``embedded`` or ``temporal`` (the time-skipping test server); ``deliver``
+    false writes channel steps to the outbox only (as the Temporal driver does)."""
     try:
         stub = stub_transport(scenario)
     except ScenarioError as e:
         return ScenarioResult(scenario, None, [f"{scenario.path}: {e}"])
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        outputs = _execute(scenario, keep, transport or stub, stub, engine)
+        outputs = _execute(scenario, keep, transport or stub, stub, engine, deliver)
     else:
         with tempfile.TemporaryDirectory(prefix="jengine-scenario-") as tmp:
-            outputs = _execute(scenario, Path(tmp), transport or stub, stub, engine)
+            outputs = _execute(scenario, Path(tmp), transport or stub, stub, engine, deliver)
     return ScenarioResult(scenario, outputs, compare(scenario, outputs))
 
 
 def _execute(scenario: Scenario, folder: Path, transport: Transport,
-             stub: StubTransport, engine: str = "embedded") -> Outputs:
+             stub: StubTransport, engine: str = "embedded", deliver: bool = True) -> Outputs:
     options = RunOptions(
         workspace=_materialize(scenario, folder), events=_write_events(scenario, folder),
         profiles=_write_profiles(scenario, folder), state=folder / "state.db",
@@ -51,7 +55,8 @@ def _execute(scenario: Scenario, folder: Path, transport: Transport,
         dead_letters=folder / "deadletters.jsonl", mode="simulated", until=scenario.until,
         dry_run=scenario.dry_run, dry_run_datasources=scenario.dry_run_datasources,
         test_mode=scenario.test_mode,
-        batch_size=scenario.batch_size, transport=transport, env=dict(scenario.env))
+        batch_size=scenario.batch_size, transport=transport, env=dict(scenario.env),
+        senders=RecordingSenders(), deliver=deliver)
     if scenario.test_wait is not None:
         options.test_wait = scenario.test_wait
     if engine == "temporal":

@@ -111,6 +111,10 @@ class CallGen(InlineGen):
                     ops=[py.Eq()], comparators=[_const(0.0)])])
             check.args[0] = _name(tmp)
             return N.IfExp(test=test, body=_name(tmp), orelse=check)
+        if have == "listAny" and want.startswith("list") and want != "listAny":
+            # a list of any elements (a list literal with an ``any`` element) where a typed
+            # list is wanted: its elements are checked (§5.2), as the interpreter does
+            return _call(self.bind(rt.expect), code, _const(want), _const(fname))
         return self.widen(code, have, want)
 
     def keywords(self, static: tuple[tuple[str, Any], ...], plan: CallPlan) -> list[py.keyword]:

@@ -43,6 +43,10 @@ def _store(name: str, value: py.expr) -> py.Assign:
 class FusedGen(PathGen):
     """Fused aggregates (a part of :class:`jexpr.compiler.codegen.CodeGen`)."""
 
+    # the double accumulator of a sum or mean whose elements' finiteness is checked once, on
+    # the total (set by consumer(), taken by loop_of())
+    finite_acc: str | None = None
+
     def fused_call(self, node: ast.Call, plan: CallPlan,
                    ordinary: Callable[[], py.expr]) -> py.expr | None:
         """One loop for an aggregate over a projection, the ``ordinary`` call code as the
@@ -116,12 +120,15 @@ class FusedGen(PathGen):
                  ) -> tuple[Stmts, Callable[[py.expr], Stmts], py.expr] | None:
         """(initial statements, statements consuming one value, result) of an aggregate."""
         acc, n = self.fresh("_a"), self.fresh("_n")
+        self.finite_acc = None
 
         def add(var: str, v: py.expr) -> Stmts:
             return [N.AugAssign(target=N.Name(id=var, ctx=STORE), op=py.Add(), value=v)]
         numeric = target in ("integer", "decimal")
         if name == "count":
             return [_store(n, _const(0))], lambda v: add(n, _const(1)), _name(n)
+        if name in ("sum", "avg") and target == "decimal":
+            self.finite_acc = acc  # a non-finite element makes the total non-finite
         if name == "sum" and numeric:
             check = values.check_int if target == "integer" else values.check_float
             zero = _const(0 if target == "integer" else 0.0)
@@ -160,6 +167,7 @@ class FusedGen(PathGen):
         init: Stmts = [_store(acc, _const(0)), _store(total, _const(0.0)),
                 _store("_floats", _const(False)), _store(n, _const(0))]
         if name in ("sum", "avg"):
+            self.finite_acc = total
             end = _call(self.bind(agg.mean_of if name == "avg" else _sum_of), _name(acc),
                         _name(total), _name("_floats"), _name(n))
             counted = name == "avg"
@@ -185,12 +193,14 @@ class FusedGen(PathGen):
                 consumer: tuple[Stmts, Callable[[py.expr], Stmts], py.expr],
                 ret: py.stmt) -> py.Name:
         init, consume, _ = consumer
+        finite_acc, self.finite_acc = self.finite_acc, None
         param = self.fresh("_l")
         body: Stmts = []
         outer, self.def_target = self.def_target, body
         self.capturing.append(False)
         try:
-            per_value = self.checked_value(ref, element, target) + consume(_name("_v"))
+            per_value = self.checked_value(ref, element, target, finite_acc) + \
+                consume(_name("_v"))
             read = _store("_v", self.field_step(_name(param), last, False))
             skip_none = N.If(test=_is(_name("_v"), _const(None), negate=True),
                               body=per_value, orelse=[])
@@ -212,7 +222,8 @@ class FusedGen(PathGen):
         args = py.arguments(posonlyargs=[], args=[N.arg(arg="_items")], kwonlyargs=[],
                             kw_defaults=[], defaults=[])
         name = self.fresh("_fused")
-        fn = N.FunctionDef(name=name, args=args, body=[*body, *init, loop, ret],
+        end = [_not_finite(finite_acc, self.bind(rt.UNSET))] if finite_acc else []
+        fn = N.FunctionDef(name=name, args=args, body=[*body, *init, loop, *end, ret],
                            decorator_list=[], returns=None)
         if self.def_target is self.prologue and not captured:
             self.module_defs.append(fn)
@@ -220,13 +231,17 @@ class FusedGen(PathGen):
             self.def_target.append(fn)
         return _name(name)
 
-    def plain_number(self, bound: int) -> Stmts:
-        return _plain_number_check(bound, self.bind(rt.UNSET))
+    def plain_number(self, bound: int, deferred: bool) -> Stmts:
+        return _plain_number_check(bound, self.bind(rt.UNSET), deferred)
 
-    def checked_value(self, ref: ast.Reference, element: str | None, target: str) -> Stmts:
+    def checked_value(self, ref: ast.Reference, element: str | None, target: str,
+                      finite_acc: str | None = None) -> Stmts:
         """Statements making ``_v`` a value of the target type, or returning UNSET: a list to
         splice, an undeclared value of another type. Declared values of another Python type go
-        through the coercion of §5.3 (whose errors are the reference's)."""
+        through the coercion of §5.3 (whose errors are the reference's). With ``finite_acc``
+        (a sum or mean of doubles) a float passes untested: a non-finite one makes that total
+        non-finite, which the loop tests once, at its end, and before any coercion (whose
+        error must not come before the non-finite element's own)."""
         unset = N.Return(value=self.bind(rt.UNSET))
         splice = N.If(test=N.BoolOp(op=py.Or(), values=[
             _is(_call(_name("type"), _name("_v")), _name("list")),
@@ -234,7 +249,8 @@ class FusedGen(PathGen):
         if target == "any":
             return [splice]
         if target in ("number", "number53"):
-            return self.plain_number(1 << (63 if target == "number" else 53))
+            return self.plain_number(1 << (63 if target == "number" else 53),
+                                     finite_acc is not None)
         exact = _EXACT.get(target)
         if element is None:  # undeclared: only values of the wanted type, in range
             if exact is None:
@@ -249,6 +265,8 @@ class FusedGen(PathGen):
         coerce = _call(self.bind(coercer), _name("_v")) if coercer is not None else \
             _call(self.bind(rt.coerce), _name("_v"), _const(element))
         fix: Stmts = [splice, _store("_v", coerce)]
+        if finite_acc is not None and element == "decimal":
+            fix.insert(0, _not_finite(finite_acc, self.bind(rt.UNSET)))
         if exact is None:
             return fix
         if element == "decimal":  # payload integers widen inline
@@ -260,14 +278,22 @@ class FusedGen(PathGen):
                          orelse=fix)]
         same: py.expr = _is(_call(_name("type"), _name("_v")), _name(exact))
         valid = in_domain(_name("_v"), element)
-        if valid is not None:
+        if valid is not None and not (finite_acc is not None and element == "decimal"):
             same = N.BoolOp(op=py.And(), values=[same, valid])
         return [N.If(test=N.UnaryOp(op=py.Not(), operand=same), body=fix, orelse=[])]
 
 
-def _plain_number_check(bound: int, unset: py.expr) -> Stmts:
-    """``_v`` is a finite float (``_floats`` then set) or an int within ``bound``; else the
-    loop returns UNSET and the dispatcher decides."""
+def _not_finite(acc: str, unset: py.expr) -> py.If:
+    """``if acc - acc != 0.0: return UNSET`` (an infinite or NaN total)."""
+    return N.If(test=N.Compare(left=N.BinOp(left=_name(acc), op=py.Sub(), right=_name(acc)),
+                               ops=[py.NotEq()], comparators=[_const(0.0)]),
+                body=[N.Return(value=unset)], orelse=[])
+
+
+def _plain_number_check(bound: int, unset: py.expr, deferred: bool = False) -> Stmts:
+    """``_v`` is a finite float (``_floats`` then set; its finiteness tested on the total
+    when ``deferred``) or an int within ``bound``; else the loop returns UNSET and the
+    dispatcher decides."""
     kind = _name("_k")
     finite = N.Compare(left=N.BinOp(left=_name("_v"), op=py.Sub(), right=_name("_v")),
                        ops=[py.NotEq()], comparators=[_const(0.0)])
@@ -276,7 +302,8 @@ def _plain_number_check(bound: int, unset: py.expr) -> Stmts:
         comparators=[_name("_v"), _const(bound)])])
     return [_store("_k", _call(_name("type"), _name("_v"))),
             N.If(test=_is(kind, _name("float")),
-                 body=[N.If(test=finite, body=[N.Return(value=unset)], orelse=[]),
+                 body=[*([] if deferred else [N.If(test=finite, body=[N.Return(value=unset)],
+                                                   orelse=[])]),
                        _store("_floats", _const(True))],
                  orelse=[N.If(test=N.UnaryOp(op=py.Not(), operand=in_range),
                               body=[N.Return(value=unset)], orelse=[])])]

@@ -102,8 +102,7 @@ class PathGen(GenBase):
         key: tuple[str, ...] = ("dataSources", node.root, node.group or "")
         if key not in self.paths:
             name = self.fresh("_g")
-            self.assign(name, _call(self.bind(rt.data_group_fast), self.need("dataSources"),
-                                    _const(node.root), _const(node.group)), self.line(node))
+            self.assign(name, self.group_value(node), self.line(node))
             self.paths[key] = _name(name)
         group = self.paths[key].id
         fast = self.hoisted_fields(key, fields)
@@ -112,6 +111,24 @@ class PathGen(GenBase):
             slow = self.step(slow, step)
         test = _is(_name(group), self.bind(rt.UNSET), negate=True)
         return N.IfExp(test=test, body=fast, orelse=slow)
+
+    def group_value(self, node: ast.Reference) -> py.expr:
+        """``data_group_fast(sources, DS, FG)`` with its common case inline: a dict of dicts
+        (``sources.get(DS).get(FG)``); a dict whose data source is no dict goes to the
+        function, anything else than a dict is UNSET (the reference's own code)."""
+        sources = self.need("dataSources")
+        groups = self.fresh()
+        inner = N.IfExp(
+            test=_is(_call(_name("type"), N.NamedExpr(
+                target=N.Name(id=groups, ctx=STORE),
+                value=_call(N.Attribute(value=sources, attr="get", ctx=LOAD),
+                            _const(node.root)))), _name("dict")),
+            body=_call(N.Attribute(value=_name(groups), attr="get", ctx=LOAD),
+                       _const(node.group)),
+            orelse=_call(self.bind(rt.data_group_fast), sources, _const(node.root),
+                         _const(node.group)))
+        return N.IfExp(test=_is(_call(_name("type"), sources), _name("dict")), body=inner,
+                       orelse=self.bind(rt.UNSET))
 
     def hoisted_fields(self, key: tuple[str, ...], fields: tuple[ast.Step, ...]) -> py.expr:
         value = self.paths[key]

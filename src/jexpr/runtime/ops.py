@@ -279,8 +279,12 @@ def plus_any(a: Any, b: Any) -> Any:
 
 
 def concat_values(a: Any, b: Any) -> Any:
+    """String ``+`` of values of any type: each must be a jexpr value (``kind``: integers
+    beyond 64 bits and non-finite doubles are ``E-EVAL-PAYLOAD``, as in :func:`plus_any`)."""
     if a is None or b is None:
         return None
+    kind(a)
+    kind(b)
     from jexpr.runtime.render import render_value
     try:
         return f"{render_value(a)}{render_value(b)}"

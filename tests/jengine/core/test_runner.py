@@ -9,6 +9,7 @@ from typing import Any
 from jengine.runtime.http import HttpRequest, HttpResponse
 from jengine.runtime.runner import RunOptions, RunResult, run
 from jengine.runtime.store import Store
+from jengine.testing.stubchannels import RecordingSenders
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
@@ -29,7 +30,8 @@ def options(tmp: Path, **kw: Any) -> RunOptions:
                       profiles=EXAMPLES / "profiles.jsonl", state=tmp / "s.db",
                       outbox=tmp / "outbox.jsonl", journal=tmp / "journal.jsonl",
                       dead_letters=tmp / "dead.jsonl", transport=FakeTransport(),
-                      env={"COUPON_API_KEY": "k"}, batch_size=20, **kw)
+                      env={"COUPON_API_KEY": "k"}, batch_size=20,
+                      senders=RecordingSenders(), **kw)
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

@@ -252,22 +252,24 @@ def test_frozen_v1_store_opens_and_reads(tmp_path: Path) -> None:
 
 
 def test_forward_migration_runs_in_order_and_failure_keeps_old_version(tmp_path: Path) -> None:
-    def v2(conn: sqlite3.Connection) -> None:
+    def extra(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE profiles ADD COLUMN extra TEXT")
 
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("migration bug")
 
+    n = SCHEMA_VERSION
     db = _load_fixture(tmp_path, "store-v1.sql")
     with pytest.raises(RuntimeError):
-        Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(2, v2), Migration(3, broken)))
-    with Store(db) as s:  # still at version 1: the whole upgrade rolled back
+        Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(n + 1, extra),
+                              Migration(n + 2, broken)))
+    with Store(db, migrations=SCHEMA_MIGRATIONS[:1]) as s:  # the whole upgrade rolled back
         assert s.schema_version == 1
         assert s.execute("SELECT count(*) FROM sqlite_master WHERE name='half_done'"
                          ).fetchone()[0] == 0
-    with Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(2, v2))) as s:
-        assert s.schema_version == 2
+    with Store(db, migrations=(*SCHEMA_MIGRATIONS, Migration(n + 1, extra))) as s:
+        assert s.schema_version == n + 1
         assert "extra" in [r[1] for r in s.execute("PRAGMA table_info(profiles)")]
 
 

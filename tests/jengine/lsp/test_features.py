@@ -113,10 +113,20 @@ def test_completion_contexts(analysis: Analysis, root: Path) -> None:
     assert "step" in labels(analysis, text, "(\n        currentDataPackField.")
     assert labels(analysis, text, "opened reminder -> ")[:3] == ["hello", "pause", "engaged"]
     assert labels(analysis, text, "  pause: ")[:3] == ["action", "await", "condition"]
-    assert labels(analysis, text, "hello: email {\n") == ["template", "to"]
+    assert labels(analysis, text, "hello: email {\n") == ["template", "to", "channel"]
     assert labels(analysis, text, "// opened") == []                   # in a comment
     assert labels(analysis, text, 'template: "wel') == []              # in a string
-    assert labels(analysis, "", "") == ["event", "datasource", "action", "audience", "journey"]
+    assert labels(analysis, "", "") == ["event", "datasource", "action", "audience", "channel", "rules", "journey"]
+
+
+def test_completion_of_channel_settings(analysis: Analysis) -> None:
+    text = 'channel mail email {\n  provider: smtp\n  \n}\nchannel t sms {\n  \n}\n'
+    smtp = labels(analysis, text, "provider: smtp\n  ")
+    assert {"server", "security", "from", "address", "tracking"} <= set(smtp)
+    assert "provider" not in smtp and "messagingService" not in smtp     # given; twilio's
+    assert {"provider", "messagingService", "server"} <= set(labels(analysis, text, "sms {\n  "))
+    assert "channel" in labels(analysis, (analysis.root / "welcome.journey").read_text(
+        encoding="utf-8"), "hello: email {\n")
 
 
 def test_completion_of_names_after_keywords(analysis: Analysis) -> None:

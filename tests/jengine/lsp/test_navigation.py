@@ -205,7 +205,8 @@ def test_document_symbols(ws: TextAnalysis) -> None:
     common = document_symbols(ws, path_of(ws, "common.journey"))
     assert [(s.name, s.kind) for s in common] == [
         ("ExperiencePlatform", "datasource"), ("PurchaseMade", "event"),
-        ("Unsubscribed", "event"), ("VIP", "audience")]
+        ("Unsubscribed", "event"), ("VIP", "audience"), ("mail", "channel"),
+        ("marketing", "rules")]
     assert [c.name for c in common[0].children] == ["ProfileFieldGroup", "Events"]
     assert common[3].detail == "rule audience"
     welcome = document_symbols(ws, path_of(ws, "welcome.journey"))

@@ -82,7 +82,8 @@ def _options(folder: Path) -> RunOptions:
     return RunOptions(workspace=WORKSPACE, events=ROOT / "examples" / "events.jsonl",
                       profiles=ROOT / "examples" / "profiles.jsonl", state=folder / "state.db",
                       outbox=folder / "outbox.jsonl", journal=folder / "journal.jsonl",
-                      dead_letters=folder / "dead.jsonl", env={"COUPON_API_KEY": "k"})
+                      dead_letters=folder / "dead.jsonl", env={"COUPON_API_KEY": "k"},
+                      deliver=False)
 
 
 async def _feed(address: str, store_url: str, options: RunOptions, workers: Workers,

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from lsprotocol import types
 
+from jengine.lang.channels import settings_of
 from jengine.lang.parse import expected_at
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.features.textscan import Context, context_at, split_top, unquote
@@ -51,7 +52,9 @@ _MAP_STEPS = ("keys", "firstEntryKey", "entry")
 _EXPR_MARKERS = frozenset({"not", "true", "false", "null", "if"})
 _REF_OPENERS = (("@event{", "an event field"), ("#{", "a data-source field"),
                 ("@action{", "an action response field"))
-_CHANNEL_PARAMS = {"template": "the message template", "to": "the address"}
+_CHANNEL_PARAMS = {"template": "the message template", "to": "the address",
+                   "channel": "the channel (when several of this kind are declared)"}
+_CHANNEL_DECL = re.compile(r"^\s*channel\s+[A-Za-z_]\w*\s+(?:email|sms|push|inapp)\s*$")
 MAX_COMPLETION_CHARS = 1_000_000  # larger documents get no completion (the scan is linear)
 _LABEL_POSITION = 40  # more keywords than this: a label position, where any word goes
 
@@ -64,7 +67,7 @@ def complete(analysis: Analysis, text: str, offset: int) -> types.CompletionList
         return types.CompletionList(is_incomplete=False, items=[])
     items = (_in_reference(analysis, ctx) or _loop_fields(analysis, ctx)
              or _after_keyword(analysis, ctx) or _in_block(analysis, ctx)
-             or _by_grammar(ctx))
+             or _in_channel(ctx) or _by_grammar(ctx))
     return types.CompletionList(is_incomplete=False, items=items)
 
 
@@ -204,6 +207,23 @@ def _in_block(analysis: Analysis, ctx: Context) -> list[types.CompletionItem]:
     return []
 
 
+def _in_channel(ctx: Context) -> list[types.CompletionItem]:
+    """Setting names inside a ``channel NAME kind { }`` declaration (its provider's, once it
+    is given)."""
+    frame = ctx.top
+    if frame is None or frame.kind != "brace" or ctx.journey is not None:
+        return []
+    if not _CHANNEL_DECL.match(ctx.text[ctx.decl_start:frame.start - 1]):
+        return []
+    chunk = ctx.text[frame.start:ctx.word_start]
+    if not _at_name(chunk):
+        return []
+    provider = re.search(r"(?:^|[\s,{])provider\s*:\s*([A-Za-z_]\w*)", chunk)
+    return [_item(n, K.Property, detail="channel setting", insert=f"{n}: ")
+            for n in settings_of(provider.group(1) if provider else None)
+            if not _given(chunk, n)]
+
+
 def _at_name(chunk: str) -> bool:
     """Whether the cursor is where an entry's name goes (after ``{``, a comma or a complete
     ``name: value`` line)."""
@@ -256,7 +276,7 @@ def _by_grammar(ctx: Context) -> list[types.CompletionItem]:
 def _fallback(ctx: Context) -> list[types.CompletionItem]:
     if not ctx.frames:
         return [_item(w, K.Keyword) for w in ("event", "datasource", "action", "audience",
-                                               "journey")]
+                                               "channel", "rules", "journey")]
     return _expression_items(ctx)
 
 

@@ -45,7 +45,7 @@ BUILT_IN: frozenset[Key] = frozenset({("datasource", PROFILE_STORE),
 AUDIENCE_FUNCTIONS = frozenset({"inAudience", "inSegment"})
 _DECL_KIND: dict[type[A.Node], str] = {
     A.Event: "event", A.Datasource: "datasource", A.Action: "action", A.Audience: "audience",
-    A.Journey: "journey"}
+    A.Journey: "journey", A.ChannelDecl: "channel", A.RulesDecl: "rules"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,10 @@ def _symbol(decl: A.Declaration) -> Symbol:
         kind, detail = "action", "action"
     elif isinstance(decl, A.Audience):
         kind, detail = "audience", "rule audience" if decl.where else "audience"
+    elif isinstance(decl, A.ChannelDecl):
+        kind, detail = "channel", f"{decl.kind.text} channel"
+    elif isinstance(decl, A.RulesDecl):
+        kind, detail = "rules", "business rules"
     else:
         kind, detail = "journey", decl.title.value if decl.title else "journey"
         children = tuple(Symbol(s.name.text, "step", s.span, s.name.span, step_detail(s.body))

@@ -27,7 +27,8 @@ TOKEN_TYPES = ["class", "namespace", "interface", "enum", "type", "function", "p
                "variable", "parameter", "enumMember", "string", "number", "keyword", "comment"]
 TOKEN_MODIFIERS = ["declaration", "defaultLibrary", "deprecated"]
 _KIND_TYPE = {"event": "class", "datasource": "namespace", "fieldgroup": "namespace",
-              "action": "interface", "audience": "enum", "journey": "type", "step": "function"}
+              "action": "interface", "audience": "enum", "journey": "type", "step": "function",
+              "channel": "interface", "rules": "namespace"}
 _LITERALS = {X.StrLit: "string", X.IntLit: "number", X.DecLit: "number", X.BoolLit: "keyword",
              X.NullLit: "keyword"}
 

@@ -22,7 +22,8 @@ from jengine.lang.workspace import Workspace
 from jexpr.diagnostics import Diagnostic
 from jexpr.source import Span
 
-SymbolKind = Literal["event", "datasource", "fieldgroup", "action", "audience", "journey", "step"]
+SymbolKind = Literal["event", "datasource", "fieldgroup", "action", "audience", "journey", "step",
+                     "channel", "rules"]
 
 
 class Analysis(Protocol):

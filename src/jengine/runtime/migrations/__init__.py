@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jengine.runtime.migrations import v1
+from jengine.runtime.migrations import v1, v2
 
 __all__ = [
     "SCHEMA_MIGRATIONS", "SCHEMA_VERSION", "STATE_FORMAT_VERSION", "STATE_MIGRATIONS",
@@ -39,7 +39,8 @@ class Migration:
     upgrade: Callable[[sqlite3.Connection], None]
 
 
-SCHEMA_MIGRATIONS: tuple[Migration, ...] = (Migration(v1.VERSION, v1.upgrade),)
+SCHEMA_MIGRATIONS: tuple[Migration, ...] = (Migration(v1.VERSION, v1.upgrade),
+                                             Migration(v2.VERSION, v2.upgrade))
 SCHEMA_VERSION = SCHEMA_MIGRATIONS[-1].version
 
 STATE_FORMAT_VERSION = 1
