@@ -1,9 +1,12 @@
-"""Lark tree → journey AST: one transformer method per alias of ``grammar/journey.lark``.
+"""Grammar rules → journey AST: one builder method per alias of ``grammar/journey.lark``.
 
-Only :mod:`jengine.lang.parse` uses this module (it is part of the parse phase; it lives apart to keep
-both files short). Expression subtrees arrive already built by jexpr's ``AstBuilder`` (merged
-under the ``jexpr__`` prefix), so every method here sees journey tokens, journey nodes and
-finished :mod:`jexpr.syntax.ast` expressions.
+Part of the parse phase (it lives apart to keep the parser's files short). The fast parse
+(:mod:`jengine.lang.driver`) calls these methods at each reduction through the dispatch tables
+at the end of this module; the class is also a Lark ``Transformer`` (merged with jexpr's
+``AstBuilder`` under the ``jexpr__`` prefix, it transforms a parse tree into the same AST: the
+reference the tests compare the fast parse with). Expression subtrees arrive already built by
+jexpr's ``AstBuilder``, so every method here sees journey tokens, journey nodes and finished
+:mod:`jexpr.syntax.ast` expressions.
 """
 
 from __future__ import annotations
@@ -417,7 +420,7 @@ class JourneyBuilder(ChannelBuilding, AuthBuilder, Transformer[Token, Any]):
 setattr(JourneyBuilder, "await", JourneyBuilder.await_)
 
 
-# ---- building without Lark's visitor machinery
+# ---- the dispatch tables of the fast parse (jengine.lang.driver)
 
 Entry = tuple[Callable[..., Any], bool]
 
@@ -440,27 +443,6 @@ def _dispatch(cls: type) -> dict[str, Entry]:
     return table
 
 
-_JOURNEY = _dispatch(JourneyBuilder)
-_EXPRESSION = _dispatch(AstBuilder)
-_PREFIX = "jexpr__"
-
-
-def build_tree(tree: Tree[Token], journey: JourneyBuilder, expr: AstBuilder) -> Any:
-    """Transform a parse tree bottom-up by direct dispatch: journey rules to ``journey``,
-    ``jexpr__*`` rules to jexpr's ``expr`` — what ``merge_transformers(journey, jexpr=expr)
-    .transform(tree)`` does, without its per-node visitor overhead (parsing is on the editor's
-    path after every keystroke). A rule without a method stays a ``Tree``."""
-    children = [build_tree(c, journey, expr) if isinstance(c, Tree) else c
-                for c in tree.children]
-    name = str(tree.data)
-    builder: Any
-    if name.startswith(_PREFIX):
-        entry, builder = _EXPRESSION.get(name[len(_PREFIX):]), expr
-    else:
-        entry, builder = _JOURNEY.get(name), journey
-    if entry is None:
-        return Tree(tree.data, children, tree.meta)
-    function, with_meta = entry
-    if with_meta:
-        return function(builder, tree.meta, *children)
-    return function(builder, children)
+JOURNEY = _dispatch(JourneyBuilder)
+EXPRESSION = _dispatch(AstBuilder)
+PREFIX = "jexpr__"

@@ -31,7 +31,7 @@ from jengine.lang.index import FileDiagnostic, Index, Reporter
 from jengine.lang.model import JourneyModel, Site
 from jengine.lang.parse import ParseResult, parse
 from jengine.lang.roots import MAX_FILE_BYTES
-from jengine.lang.walk import expressions, nodes
+from jengine.lang.walk import expressions, nodes, references
 from jexpr.diagnostics import Diagnostic, error
 from jexpr.source import Source
 from jexpr.syntax import ast as X
@@ -213,7 +213,7 @@ class JourneyMemo:
         if known is None:
             found = {n.text for n in nodes(node) if isinstance(n, A.Name)}
             for expr, _ in expressions(node):
-                found.update(r.root for r in X.walk(expr) if isinstance(r, X.Reference))
+                found.update(r.root for r in references(expr))
             known = self.names[id(node)] = frozenset(found)
         return known
 

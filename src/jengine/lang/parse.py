@@ -1,15 +1,17 @@
 """Parsing: ``.journey`` text → journey AST plus syntax diagnostics (spec §1).
 
 ``grammar/journey.lark`` imports the expression grammar, so one LALR parser reads the whole
-file; the ``jexpr__*`` subtrees are handed to jexpr's own :class:`~jexpr.syntax.parse.AstBuilder`
-(by direct dispatch, :func:`jengine.lang.build.build_tree`), whose spans are positions in the
-whole file. Comments are collected by a lexer callback for the formatter.
+file. The AST is built as the parser reduces (:mod:`jengine.lang.driver`, with spans from the
+tokens): journey rules by :class:`~jengine.lang.build.JourneyBuilder`, the ``jexpr__*`` rules
+by jexpr's own :class:`~jexpr.syntax.parse.AstBuilder`, whose spans are positions in the whole
+file. Comments are collected by a scan of the text for the formatter.
 
 Errors. A file that parses cleanly takes the fast path. Otherwise the file is split into its
 top-level declarations (a brace-matching scan that respects strings and comments) and each one
-is parsed alone, with the rest of the file blanked out so that offsets stay exact: a syntax error
-costs its own declaration, never its neighbours, and every declaration reports its errors.
-Inside a declaration:
+is parsed alone, its positions shifted by its offset in the file: a syntax error costs its own
+declaration, never its neighbours, and every declaration reports its errors. A declaration
+that parses cleanly is built like a clean file; the others are parsed again with Lark's error
+handling (:func:`journey_parser`), which classifies each error. Inside a declaration:
 
 * an error *inside an embedded expression* goes to jexpr's :class:`~jexpr.syntax.parse.ErrorCollector`
   (the ``E-SYN-*`` codes, with jexpr's recovery);
@@ -29,12 +31,12 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from jengine.lang import ast as A
-from jengine.lang.build import JourneyBuilder, build_tree
+from jengine.lang.driver import SpanSource, run
 from jengine.lang.recovery import SCAN, keyword_hint, split_declarations, unclosed_brace
 from jexpr.diagnostics import Diagnostic, Fix, error, sort_diagnostics
 from jexpr.source import Source
 from jexpr.syntax.grammar import build_parser
-from jexpr.syntax.parse import KEYWORDS, AstBuilder, ErrorCollector, check_int_ranges
+from jexpr.syntax.parse import KEYWORDS, ErrorCollector, check_int_ranges
 
 RESERVED = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false", "numeric", "integer", "decimal", "event", "business", "namespace", "key", "where", "fields", "schema", "string", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration", "list", "map", "datasource", "url", "method", "cache", "timeout", "fieldgroup", "params", "action", "headers", "body", "response", "retries", "capping", "throttle", "per", "secret", "GET", "POST", "PUT", "audience", "journey", "version", "timezone", "profile", "reentrance", "never", "always", "after", "window", "to", "exit", "on", "entry", "enters", "exits", "read", "at", "every", "rate", "when", "email", "sms", "push", "inapp", "update", "wait", "until", "jump", "condition", "split", "await", "end", "error", "time", "date", "between", "cap", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "opened", "clicked", "delivered", "failed"])
 _DESCRIBE = {
@@ -66,7 +68,9 @@ class ParseResult:
 
 
 def journey_parser() -> Lark:
-    """The cached strict LALR parser of ``journey.lark``."""
+    """The cached strict LALR parser of ``journey.lark`` (its tables and lexer also drive the
+    fast parse, :func:`jengine.lang.driver.journey_tables`, which builds the same cached
+    object; its own tree building, with positions, serves the error path)."""
     return build_parser("journey.lark")
 
 
@@ -74,11 +78,11 @@ def parse(text: str, name: str = "<journey>") -> ParseResult:
     """Parse one ``.journey`` file."""
     source = Source(text, name)
     lark_text = " " + text[1:] if text.startswith("\ufeff") else text
+    spans = SpanSource(text, name)
     try:
-        tree = journey_parser().parse(lark_text)
+        decls, diags = _build(lark_text, spans)
     except UnexpectedInput:
-        return _parse_chunks(source, lark_text)
-    decls, diags = _build(tree, source)
+        return _parse_chunks(source, lark_text, spans)
     return ParseResult(A.File(source.span(0, len(text)), tuple(decls), scan_comments(source)),
                        sort_diagnostics(diags))
 
@@ -90,13 +94,16 @@ def scan_comments(source: Source) -> tuple[A.Comment, ...]:
                  for m in SCAN.finditer(source.text) if m.group()[:2] in ("//", "/*"))
 
 
-def _build(tree: Tree[Token], source: Source) -> tuple[list[A.Declaration], list[Diagnostic]]:
-    expr_builder = AstBuilder(source)
-    decls: list[A.Declaration] = build_tree(tree, JourneyBuilder(source), expr_builder)
-    diags = list(expr_builder.diagnostics)
-    for decl in decls:
-        for node in _expressions(decl):
-            diags.extend(check_int_ranges(node, source))
+def _build(text: str, source: SpanSource, offset: int = 0
+           ) -> tuple[list[A.Declaration], list[Diagnostic]]:
+    """The declarations of ``text`` (all of the file, or one declaration of it at ``offset``)
+    and their expression diagnostics; raises ``UnexpectedInput`` on a syntax error."""
+    decls, found, wide = run(text, source, offset)
+    diags = list(found)
+    if wide:  # an integer literal outside 64 bits was built: find the ones left after folding
+        for decl in decls:
+            for node in _expressions(decl):
+                diags.extend(check_int_ranges(node, source))
     return decls, diags
 
 
@@ -110,29 +117,34 @@ def _expressions(node: Any) -> list[Any]:
 # error path: one declaration at a time
 
 
-def _parse_chunks(source: Source, lark_text: str) -> ParseResult:
+def _parse_chunks(source: Source, lark_text: str, spans: SpanSource) -> ParseResult:
     decls: list[A.Declaration] = []
     diags: list[Diagnostic] = []
     broken: list[tuple[str, str]] = []
     for start, end in split_declarations(lark_text):
         chunk = lark_text[start:end]
-        errors = _Errors(Source(chunk, source.name), lark_text[end:end + 40])
-        tree = None
         try:
-            tree = journey_parser().parse(chunk, on_error=errors.on_error)
-        except UnexpectedInput as exc:
-            errors.final(exc)
-        found = errors.all()
-        if tree is None or errors.fatal or found:
+            built, more = _build(chunk, spans, start)
+        except UnexpectedInput:
+            found = _chunk_errors(Source(chunk, source.name), chunk, lark_text[end:end + 40])
             diags.extend(_relocate(d, start, source) for d in _brace_first(found, chunk))
             broken.extend(_declared_name(lark_text, start))
             continue
-        _shift(tree, start)
-        built, more = _build(tree, source)
         decls.extend(built)
         diags.extend(more)
     file = A.File(source.span(0, len(source.text)), tuple(decls), scan_comments(source))
     return ParseResult(file, sort_diagnostics(diags), broken)
+
+
+def _chunk_errors(source: Source, chunk: str, after: str) -> list[Diagnostic]:
+    """The syntax errors of one declaration that does not parse, classified (module
+    docstring)."""
+    errors = _Errors(source, after)
+    try:
+        journey_parser().parse(chunk, on_error=errors.on_error)
+    except UnexpectedInput as exc:
+        errors.final(exc)
+    return errors.all()  # never empty: the first error of a parse is always reported
 
 
 def _brace_first(found: list[Diagnostic], chunk: str) -> list[Diagnostic]:
@@ -155,28 +167,6 @@ def _relocate(d: Diagnostic, offset: int, source: Source) -> Diagnostic:
     if fix is not None:
         fix = replace(fix, span=source.span(fix.span.start + offset, fix.span.end + offset))
     return replace(d, span=source.span(d.span.start + offset, d.span.end + offset), fix=fix)
-
-
-def _shift(tree: Tree[Token], offset: int) -> None:
-    """Move every position of a declaration's parse tree by ``offset`` characters."""
-    if offset == 0:
-        return
-    stack: list[Any] = [tree]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
-        if isinstance(node, Token):
-            if node.start_pos is not None:
-                node.start_pos += offset
-            if node.end_pos is not None:
-                node.end_pos += offset
-            continue
-        meta = node._meta
-        if meta is not None and not meta.empty:
-            meta.start_pos += offset
-            meta.end_pos += offset
-        stack.extend(node.children)
 
 
 def _declared_name(text: str, start: int) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from jengine.lang.declared import Schema, usage_type
 from jengine.lang.flow import Flow
 from jengine.lang.index import Index, Reporter
 from jengine.lang.model import ActionDecl, DatasourceDecl, EventDecl, Site
-from jengine.lang.walk import first
+from jengine.lang.walk import first, references
 from jexpr.checker.check import check
 from jexpr.checker.schema import Declarations, join_path
 from jexpr.diagnostics import did_you_mean, error, sort_diagnostics, warning
@@ -213,7 +213,8 @@ class SiteCompiler:
         self.reporter.add(self.source, diag)  # type: ignore[arg-type]
 
     def compile(self, expr: X.Expr, usage: str, decls: Declarations) -> None:
-        lookups = [n for n in X.walk(expr) if isinstance(n, X.Reference) and n.kind == "lookup"]
+        refs = references(expr)
+        lookups = [n for n in refs if n.kind == "lookup"]
         for ref in lookups:
             self.report(error("J-UNSUPPORTED", "@datasetLookup is not available in journeys "
                               "(there is no dataset-lookup step in this version)", ref.span,
@@ -224,7 +225,6 @@ class SiteCompiler:
         checked = check(expr, self.source, decls, usage)
         diags = sort_diagnostics(checked.diagnostics)
         self.reporter.extend(self.source, diags)
-        refs = [n for n in X.walk(expr) if isinstance(n, X.Reference)]
         self.data_params(refs, checked.types)
         self.maybe_null(refs)
         self.sites[expr] = Site(expr, usage, checked)

@@ -27,10 +27,12 @@ import threading
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pygls.workspace import PositionCodec
 
 from jengine.lang import ast as A
+from jengine.lang.bulk import collector_paused
 from jengine.lang.check import BUILTIN_EVENTS
 from jengine.lang.declared import Schema, declare_fields
 from jengine.lang.incremental import FileInput
@@ -261,8 +263,8 @@ class AnalysisCache:
             uris = {p: u for p, (u, _, _) in mine.items()}
             known = self._latest.symbol_index.files if self._latest is not None else None
             problems = {p: d for p, d in self.problems.items() if p not in mine}
-            self._latest = Analysis(self.root, texts, versions, uris, self.codec,
-                                    self.analyzer, known, problems).prepare()
+            self._latest = _analysed(self.root, texts, versions, uris, self.codec,
+                                     self.analyzer, known, problems)
             self._key = key
             return self._latest
 
@@ -290,6 +292,13 @@ class AnalysisCache:
 
 
 # ---- helpers
+
+
+@collector_paused
+def _analysed(*args: Any) -> Analysis:
+    """A prepared :class:`Analysis`, built with the cyclic collector paused (it creates
+    hundreds of thousands of long-lived objects; see :mod:`jengine.lang.bulk`)."""
+    return Analysis(*args).prepare()
 
 
 def _name(root: Path, path: Path) -> str:

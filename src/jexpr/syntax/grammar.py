@@ -14,8 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, UnexpectedToken
-from lark.parsers.lalr_analysis import Shift
+from lark import Lark, Token
+
+from jexpr.syntax.lalr import Table, drive, ended, passes_through
 
 
 def grammar_dir() -> Path:
@@ -75,80 +76,59 @@ def inline_expression_parser(transformer: Any) -> Lark:
 
 def parse_reducing(parser: Lark, text: str) -> Any:
     """``parser.parse(text)`` for a parser with a transformer (the values of its reductions),
-    by a leaner LALR loop than Lark's own: the same tables, lexer and callbacks, but each
-    reduction's size, callback and goto symbol looked up once per grammar instead of through
-    the rule objects at every step (the parser's time is most of an expression's compile
-    time). Raises Lark's ``UnexpectedInput`` on a syntax error, as ``parse`` does."""
+    by the lean LALR loop of :mod:`jexpr.syntax.lalr` (the one the journey parser runs too):
+    the same tables, lexer and callbacks, but each reduction's size, callback and goto symbol
+    looked up once per grammar instead of through the rule objects at every step, and the
+    reductions that return their one child (:func:`~jexpr.syntax.lalr.passes_through`) only
+    change the state (the parser's time is most of an expression's compile time). Raises Lark's ``UnexpectedInput`` on a
+    syntax error, as ``parse`` does."""
     tables = _reducing_tables(parser)
     if tables is None:  # a Lark whose internals differ from the ones this loop knows
         return parser.parse(text)
-    table, terminal_callbacks, end_state = tables
+    table, terminal_callbacks = tables
     interactive = parser.parse_interactive(text)
     state = interactive.parser_state
-    states, values = state.state_stack, state.value_stack
-    token = None
+    values: list[Any] = state.value_stack
     lexer: Any = interactive.lexer_thread
-    for token in lexer.lex(state):
-        _feed(table, terminal_callbacks, states, values, token)
-    end = Token.new_borrow_pos("$END", "", token) if token is not None else \
-        Token("$END", "", 0, 1, 1)
-    while True:
-        row = table[states[-1]]
-        if "$END" not in row:
-            raise _unexpected(end, set(row))
-        shift, arg = row["$END"]
-        if shift:
-            raise _unexpected(end, set(row))
-        size, callback, origin = arg
-        children = values[-size:] if size else []
+
+    def reduce(plan: _Reduction) -> None:
+        size = plan.size
         if size:
-            del states[-size:]
+            children = values[-size:]
             del values[-size:]
-        states.append(table[states[-1]][origin][1])
-        values.append(callback(children))
-        if states[-1] == end_state:
-            return values[-1]
+        else:
+            children = []
+        values.append(plan.callback(children))
+
+    def shift(token: Token) -> None:
+        callback = terminal_callbacks.get(token.type)
+        values.append(token if callback is None else callback(token))
+
+    drive(table, ended(lexer.lex(state)), state.state_stack,
+          shift if terminal_callbacks else values.append, reduce)
+    return values[-1]
 
 
-def _feed(table: dict[Any, dict[str, Any]], terminal_callbacks: dict[str, Any],
-          states: list[Any], values: list[Any], token: Token) -> None:
-    kind = token.type
-    while True:
-        row = table[states[-1]]
-        if kind not in row:
-            raise _unexpected(token, {k for k in row if k.isupper()})
-        shift, arg = row[kind]
-        if shift:
-            states.append(arg)
-            values.append(token if kind not in terminal_callbacks
-                          else terminal_callbacks[kind](token))
-            return
-        size, callback, origin = arg
-        children = values[-size:] if size else []
-        if size:
-            del states[-size:]
-            del values[-size:]
-        states.append(table[states[-1]][origin][1])
-        values.append(callback(children))
+class _Reduction:
+    """A rule of a parser with a transformer: what it pops, the symbol it makes, its
+    callback (the transformer's method, as Lark's parser calls it)."""
 
+    __slots__ = ("callback", "origin", "passes", "size")
 
-def _unexpected(token: Token, expected: set[str]) -> UnexpectedToken:
-    return UnexpectedToken(token, expected)  # type: ignore[no-untyped-call]
+    def __init__(self, rule: Any, callback: Callable[[list[Any]], Any]) -> None:
+        self.size, self.origin = len(rule.expansion), rule.origin.name
+        self.callback = callback
+        self.passes = passes_through(rule)  # returns its one child: only the state changes
 
 
 @cache
-def _reducing_tables(parser: Lark) -> tuple[dict[Any, dict[str, Any]], dict[str, Any], Any] | None:
+def _reducing_tables(parser: Lark) -> tuple[Table[_Reduction], dict[str, Any]] | None:
     try:
-        conf = parser.parse_interactive("").parser_state.parse_conf
-        callbacks = conf.callbacks
-        table: dict[Any, dict[str, Any]] = {}
-        for number, actions in conf.states.items():
-            table[number] = {
-                key: (True, arg) if action is Shift else
-                (False, (len(arg.expansion), callbacks[arg], arg.origin.name))
-                for key, (action, arg) in actions.items()}
+        callbacks = parser.parse_interactive("").parser_state.parse_conf.callbacks
+        table = Table(parser, lambda rule: _Reduction(rule, callbacks[rule]),
+                      lambda plan: plan.passes)
         terminals = {k: v for k, v in callbacks.items() if isinstance(k, str)}
-        return table, terminals, conf.end_state
+        return table, terminals
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
 

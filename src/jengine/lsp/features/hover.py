@@ -18,7 +18,7 @@ from lsprotocol import types
 
 from jengine.lang import ast as A
 from jengine.lang.model import Model
-from jengine.lang.walk import expressions
+from jengine.lang.walk import expression_nodes, expressions
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.features.index import index_of
 from jexpr import types as T
@@ -148,7 +148,7 @@ def expression_at(analysis: Analysis, path: Path, offset: int
     best: X.Node | None = None
     ref: X.Reference | X.LoopRef | None = None
     for expr, _ in expressions(decl):
-        for node in X.walk(expr):
+        for node in expression_nodes(expr):
             if node.span.start <= offset <= node.span.end and (
                     best is None or node.span.end - node.span.start
                     <= best.span.end - best.span.start):

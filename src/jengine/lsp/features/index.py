@@ -30,7 +30,7 @@ from functools import cached_property
 from pathlib import Path
 
 from jengine.lang import ast as A
-from jengine.lang.walk import expressions, nodes
+from jengine.lang.walk import expression_nodes, expressions, nodes
 from jengine.lang.workspace import Workspace
 from jexpr.checker.check import group_span
 from jexpr.source import Position, Source, Span
@@ -243,7 +243,7 @@ class _Collector:
             yield from _clause_names(node)
 
     def expression(self, expr: X.Expr) -> None:
-        for node in X.walk(expr):
+        for node in expression_nodes(expr):
             if isinstance(node, X.Reference):
                 self.reference(node)
             elif isinstance(node, X.Call) and node.name in AUDIENCE_FUNCTIONS and node.args \

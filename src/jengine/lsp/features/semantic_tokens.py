@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jengine.lang import ast as A
-from jengine.lang.walk import expressions, nodes
+from jengine.lang.walk import expression_nodes, expressions, nodes
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.convert import Document
 from jengine.lsp.features.index import index_of
@@ -82,7 +82,7 @@ def _journey_tokens(decl: A.Declaration) -> list[Token]:
 
 def _expression_tokens(expr: X.Expr) -> list[Token]:
     out: list[Token] = []
-    for node in X.walk(expr):
+    for node in expression_nodes(expr):
         if isinstance(node, X.Call):
             mods = ("defaultLibrary", "deprecated") if node.name in ALIASES else (
                 "defaultLibrary",)
