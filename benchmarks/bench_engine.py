@@ -1,27 +1,35 @@
-"""Benchmark: the journey engine over a generated stream (target: at least 5,000 events/s).
+"""Benchmark: the embedded journey engine at scale (targets in docs/engine.md, "Performance").
 
-    .venv/bin/python benchmarks/bench_engine.py [--events 100000] [--profiles 10000] [--seed 7]
-                                                [--keep DIR] [--tracemalloc] [--json FILE]
-                                                [--batch N]
+    .venv/bin/python benchmarks/bench_engine.py [--sizes 10000,100000] [--million]
+                                                [--repeat 1] [--events-per-profile 4]
+                                                [--seed 7] [--keep DIR] [--json FILE]
+                                                [--no-read] [--batch N] [--cache N]
+                                                [--load-only]
 
-A deterministic generator (a seeded ``random.Random``, no clock, no ``hash()``) writes, into a
-temporary folder, a workspace holding the example ``common.journey`` and ``welcome.journey``,
-``profiles.jsonl`` with ``--profiles`` profiles and ``events.jsonl`` with exactly ``--events``
-events, sorted by time over about five simulated weeks. Each profile gets the same recipe of about
-ten events: a ``SubscriptionCreated`` (one in ten on the ``trial`` plan: ``entry_condition_false``),
-the ``delivered`` reaction to the welcome email, for some an ``opened`` reaction (the condition's
-``hasOpened`` case, or the await's ``opened hello`` trigger), purchases (some during the await,
-over 50: its ``event PurchaseMade`` trigger), a second subscription a week or more later (the
-``reentrance after 7d`` rule), an unsubscription for a few (the exit criterion), and purchases
-no journey waits for (``no_interest``) up to the count.
+For each size (profiles: 10,000 and 100,000 by default; ``--million`` adds 1,000,000) the
+script generates, with a fixed seed, the whole example workspace's traffic
+(:mod:`engine_stream`: about ``--events-per-profile`` events per profile over three simulated
+weeks for all seven journeys, 30 % of the profiles in the weekly rate-limited ``rampup`` read
+audience) and runs the engine once in simulated mode with its SQLite store, ``--until`` one
+day after the last event. HTTP goes to an in-process service (:class:`BenchService`: the
+coupon action answers 200 with a code, the weather data source 200 with a temperature), so the
+figures are the engine's, not a network's.
 
-The engine then runs once, in simulated mode (``--batch``: inputs per commit, default the
-runner's simulated-mode default), with its SQLite state store and output files in the
-same temporary folder, and ``--until`` 31 days after the last event so every wait and await
-fires. Printed: the events, the wall time of ``runner.run``, events per second, the outbox,
-journal and dead-letter line counts, and the peak resident set size of the process
-(``ru_maxrss``) before and after the run. ``--tracemalloc`` also reports the peak of the Python
-heap during the run (tracing slows the run down; the events/s figure is then not comparable).
+Each run is a fresh child process (``--child``), so its peak RSS is the engine's alone (the
+generator is not in it). Printed per size: events, timers fired, profile load time, events/s
+(input lines per second of the run without the profile load), inputs/s (events + timers),
+peak RSS and the state store size (database + WAL). Then, unless ``--no-read``, one more run
+per size isolates the read audience: the ``rampup`` journey alone, no events, until every
+member has entered and waited its day; its time without the profile load, divided by the
+members, is the cost of one read member (the fan-out over the membership index, the
+rate-limited ``enter`` timer, the entry and its steps).
+
+``--load-only`` generates only the profiles and times their load (a run without events):
+the load time, its CPU time, profiles per second, the peak RSS and the store size per size —
+the quick way to check the 1,000,000-profile load (``--sizes 1000000 --load-only``).
+
+``--repeat N`` runs each measurement N times and prints the median (the machine may be
+shared; the load average is printed with the figures).
 """
 
 from __future__ import annotations
@@ -29,216 +37,246 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import random
+import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(HERE))
 
-WORKSPACE_FILES = ("common.journey", "welcome.journey")
-START = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-SPAN = dt.timedelta(days=20)                  # subscriptions are spread over 20 days
-TIERS = ("bronze", "silver", "gold")
-ZONES = ("Europe/Paris", "Europe/Berlin", "America/New_York", "Asia/Tokyo")
-
-Line = tuple[dt.datetime, int, str]
+READ_AT = dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC)   # the first rampup read
+RATE = 5000                                               # its rate: 5000 per 1s
 
 
-def iso(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+class BenchService:
+    """An in-process HTTP service for the example workspace's action and data source."""
 
+    def send(self, request: Any) -> Any:
+        from jengine.runtime.http import HttpResponse
 
-def profile_id(i: int) -> str:
-    return f"p{i:06d}@bench.example.com"
-
-
-def make_profile(i: int, rng: random.Random) -> dict[str, Any]:
-    """One profile line (§5.2); one in twenty is gold (a VIP)."""
-    ident = profile_id(i)
-    tier = "gold" if rng.random() < 0.05 else TIERS[rng.randrange(2)]
-    group = {"person": {"firstName": f"F{i}", "lastName": f"L{i}"},
-             "personalEmail": {"address": ident}, "loyalty": {"tier": tier, "points": i % 997},
-             "marketing": {"optIn": True}, "timeZone": ZONES[i % len(ZONES)]}
-    return {"id": ident, "namespace": "email", "timeZone": ZONES[i % len(ZONES)],
-            "attributes": {"ProfileFieldGroup": group}}
-
-
-def event(t: dt.datetime, name: str, payload: dict[str, Any]) -> str:
-    return json.dumps({"event": name, "time": iso(t), "payload": payload}, ensure_ascii=False)
-
-
-def reaction(t: dt.datetime, who: str, kind: str) -> str:
-    return event(t, "@reaction", {"journey": "welcome", "version": 1, "profile": who,
-                                  "step": "hello", "kind": kind})
-
-
-def purchase(t: dt.datetime, who: str, total: float, n: int) -> str:
-    return event(t, "PurchaseMade", {"email": who, "orderId": f"B-{n}", "total": total,
-                                     "purchasedAt": iso(t)})
-
-
-def subscription(t: dt.datetime, who: str, plan: str, i: int) -> str:
-    return event(t, "SubscriptionCreated", {"email": who, "plan": plan, "firstName": f"F{i}",
-                                            "source": "web"})
-
-
-def recipe(i: int, count: int, rng: random.Random) -> list[tuple[dt.datetime, str]]:
-    """``count`` events of profile ``i`` (times are whole minutes)."""
-    who = profile_id(i)
-    t0 = START + dt.timedelta(minutes=rng.randrange(int(SPAN.total_seconds() // 60)))
-    minutes = lambda lo, hi: dt.timedelta(minutes=rng.randrange(lo, hi))  # noqa: E731
-    plan = "trial" if rng.random() < 0.1 else rng.choice(("monthly", "yearly"))
-    t1 = t0 + minutes(1, 5)
-    out = [(t0, subscription(t0, who, plan, i)), (t1, reaction(t1, who, "delivered"))]
-    roll = rng.random()
-    if roll < 0.45:       # opens before the condition (hasOpened) or during the await
-        t = t0 + (minutes(60, 3 * 1440) if roll < 0.3 else minutes(3 * 1440 + 60, 5 * 1440))
-        out.append((t, reaction(t, who, "opened")))
-    elif roll < 0.6:                          # buys over 50 during the await
-        t = t0 + minutes(3 * 1440 + 10, 5 * 1440)
-        out.append((t, purchase(t, who, 79.9, i)))
-    if rng.random() < 0.3:                    # subscribes again after a week or more
-        t = t0 + minutes(7 * 1440 + 10, 12 * 1440)
-        out.append((t, subscription(t, who, "yearly", i)))
-    if rng.random() < 0.05:                   # leaves: the exit criterion
-        t = t0 + minutes(30, 4 * 1440)
-        out.append((t, event(t, "Unsubscribed", {"email": who, "reason": "bench"})))
-    while len(out) < count:                   # purchases nobody waits for (mostly)
-        t = t0 + minutes(0, 14 * 1440)
-        out.append((t, purchase(t, who, round(rng.uniform(5, 40), 2), len(out))))
-    return sorted(out[:count], key=lambda item: item[0])
-
-
-def counts(events: int, profiles: int) -> Iterator[int]:
-    """How many events each profile gets (at least one each when there are enough)."""
-    base, extra = divmod(events, profiles)
-    for i in range(profiles):
-        yield base + (1 if i < extra else 0)
-
-
-def generate(folder: Path, events: int, profiles: int, seed: int = 7) -> tuple[Path, Path, Path]:
-    """Write the workspace, ``profiles.jsonl`` and ``events.jsonl``; return their paths."""
-    rng = random.Random(seed)
-    workspace = folder / "workspace"
-    workspace.mkdir(parents=True, exist_ok=True)
-    for name in WORKSPACE_FILES:
-        shutil.copy(ROOT / "examples" / "workspace" / name, workspace / name)
-    # the emails are rendered from the example's templates and delivered to a recording
-    # sender (no network): the run includes governance, rendering and the send queue
-    shutil.copytree(ROOT / "examples" / "workspace" / "templates", workspace / "templates",
-                    dirs_exist_ok=True)
-    profiles_path, events_path = folder / "profiles.jsonl", folder / "events.jsonl"
-    lines: list[Line] = []
-    with profiles_path.open("w", encoding="utf-8") as f:
-        for i, count in enumerate(counts(events, profiles)):
-            f.write(json.dumps(make_profile(i, rng), ensure_ascii=False) + "\n")
-            lines += [(t, len(lines), text) for t, text in recipe(i, count, rng)]
-    lines.sort()
-    with events_path.open("w", encoding="utf-8") as f:
-        f.writelines(text + "\n" for _, _, text in lines)
-    return workspace, profiles_path, events_path
-
-
-def last_time(events_path: Path) -> dt.datetime:
-    with events_path.open("rb") as f:
-        f.seek(max(0, events_path.stat().st_size - 4096))
-        tail = f.read().decode("utf-8").splitlines()[-1]
-    return dt.datetime.fromisoformat(json.loads(tail)["time"].replace("Z", "+00:00"))
-
-
-def line_count(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with path.open("rb") as f:
-        return sum(1 for _ in f)
+        if "/coupons" in request.url:
+            body = {"code": "BENCH-10", "expiresAt": "2027-01-31T00:00:00Z"}
+        else:
+            body = {"temperature": 17.5, "condition": "sunny"}
+        return HttpResponse(200, json.dumps(body).encode("utf-8"))
 
 
 def rss_mib() -> float:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
+    """Peak resident set size of this process (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_engine(folder: Path, workspace: Path, profiles: Path, events: Path,
-               batch: int | None = None) -> tuple[float, Any]:
-    """Run the engine once over the generated files; the wall time in seconds and the result."""
-    from jengine.runtime.runner import RunOptions, run
+def db_mib(state: Path) -> float:
+    files = [state, state.with_name(state.name + "-wal")]
+    return sum(f.stat().st_size for f in files if f.exists()) / 2**20
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(options: Any) -> tuple[Any, float, float]:
+    """Run the engine once; the result, its wall time and its CPU time (user + system)."""
+    from jengine.runtime.runner import run
+
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    result = run(options)
+    if result.status != 0:
+        raise SystemExit(f"the engine refused the run (status {result.status})")
+    return result, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def child(args: argparse.Namespace) -> int:
+    """Load the profiles (a run without events), then run the events on that store; print
+    the figures of both as JSON."""
+    from jengine.runtime.options import RunOptions
     from jengine.testing.stubchannels import RecordingSenders
 
-    until = last_time(events) + dt.timedelta(days=31)
-    options = RunOptions(workspace=workspace, events=events, profiles=profiles,
-                         state=folder / "state.db", outbox=folder / "outbox.jsonl",
-                         journal=folder / "journal.jsonl",
-                         dead_letters=folder / "deadletters.jsonl",
-                         mode="simulated", until=until, batch_size=batch,
-                         senders=RecordingSenders())
-    start = time.perf_counter()
-    result = run(options)
-    return time.perf_counter() - start, result
+    folder = args.child
+    out = folder / f"out-{args.workspace}"
+    out.mkdir(exist_ok=True)
+    for old in out.iterdir():
+        old.unlink()
+    empty = folder / "no-events.jsonl"
+    empty.write_text("", encoding="utf-8")
+    options = RunOptions(workspace=folder / args.workspace, events=empty,
+                         profiles=folder / "profiles.jsonl", state=out / "state.db",
+                         outbox=out / "outbox.jsonl", journal=out / "journal.jsonl",
+                         dead_letters=out / "deadletters.jsonl", mode="simulated",
+                         batch_size=args.batch, transport=BenchService(),
+                         env={"COUPON_API_KEY": "bench"}, senders=RecordingSenders())
+    if args.cache is not None:
+        options.cache_size = args.cache
+    loaded, load_wall, load_cpu = timed(options)
+    options.events, options.profiles = folder / args.events, None
+    options.until = dt.datetime.fromisoformat(args.until)
+    result, wall, cpu = timed(options)
+    print(json.dumps({"events": result.events, "timers": result.timers,
+                      "entered": result.entered, "outbox": result.outbox,
+                      "journal": result.journal, "dead_letters": result.dead_letters,
+                      "profiles": loaded.profiles, "load_seconds": load_wall,
+                      "load_cpu": load_cpu, "seconds": wall, "cpu": cpu,
+                      "rss_mib": rss_mib(), "db_mib": db_mib(out / "state.db")}))
+    return 0
 
 
-def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+def run_child(folder: Path, workspace: str, events: str, until: dt.datetime,
+              args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder),
+               "--workspace", workspace, "--events", events, "--until", until.isoformat()]
+    if args.batch is not None:
+        command += ["--batch", str(args.batch)]
+    if args.cache is not None:
+        command += ["--cache", str(args.cache)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the engine run failed:\n{done.stderr}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median time (its figures stay consistent with each other)."""
+    ordered = sorted(runs, key=lambda r: r["cpu"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["all_seconds"] = [round(r["seconds"], 2) for r in runs]
+    chosen["all_cpu"] = [round(r["cpu"], 2) for r in runs]
+    return chosen
+
+
+def read_workspace(folder: Path) -> str:
+    """``read-ws``: the rampup journey alone (with the shared declarations)."""
+    target = folder / "read-ws"
+    target.mkdir(exist_ok=True)
+    for name in ("common.journey", "rampup.journey"):
+        (target / name).write_text((folder / "workspace" / name).read_text("utf-8"), "utf-8")
+    shutil.copytree(folder / "workspace" / "templates", target / "templates", dirs_exist_ok=True)
+    return "read-ws"
+
+
+def measure_load(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """``--load-only``: the profile load alone (no events), in a child process."""
+    from engine_stream import START, generate_profiles
+
     t0 = time.perf_counter()
-    workspace, profiles, events = generate(folder, args.events, args.profiles, args.seed)
-    generated = time.perf_counter() - t0
-    rss_before = rss_mib()
-    if args.tracemalloc:
-        tracemalloc.start()
-    elapsed, result = run_engine(folder, workspace, profiles, events, args.batch)
-    heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
-    return {"events": args.events, "profiles": args.profiles, "generate_s": round(generated, 2),
-            "run_s": round(elapsed, 2), "events_per_s": round(args.events / elapsed),
-            "status": result.status, "timers": result.timers,
-            "engine_seconds": round(result.seconds, 2), "engine_rate": round(result.rate),
-            "outbox_lines": line_count(folder / "outbox.jsonl"),
-            "journal_lines": line_count(folder / "journal.jsonl"),
-            "dead_letters": line_count(folder / "deadletters.jsonl"),
-            "rss_before_mib": round(rss_before, 1), "rss_peak_mib": round(rss_mib(), 1),
-            "heap_peak_mib": None if heap_peak is None else round(heap_peak, 1)}
+    files = generate_profiles(folder, size, args.seed)
+    out: dict[str, Any] = {"profiles": size, "members": files.members,
+                           "generate_s": round(time.perf_counter() - t0, 1)}
+    runs = [run_child(folder, "workspace", "events.jsonl", START, args)
+            for _ in range(args.repeat)]
+    out["load"] = median_of(runs)
+    return out
 
 
-def report(figures: dict[str, Any]) -> None:
-    print(f"{figures['events']:,} events over {figures['profiles']:,} profiles "
-          f"(generated in {figures['generate_s']} s)")
-    print(f"run: {figures['run_s']} s  ->  {figures['events_per_s']:,} events/s "
-          "(simulated mode, SQLite store, welcome journey)")
-    print(f"the runner's own figure (RunResult.rate, status {figures['status']}): "
-          f"{figures['engine_rate']:,} events/s over {figures['engine_seconds']} s; "
-          f"{figures['timers']:,} timers fired")
-    print(f"outputs: {figures['outbox_lines']:,} outbox, {figures['journal_lines']:,} journal, "
-          f"{figures['dead_letters']:,} dead-letter lines")
-    print(f"peak RSS: {figures['rss_peak_mib']} MiB (before the run: "
-          f"{figures['rss_before_mib']} MiB)")
-    if figures["heap_peak_mib"] is not None:
-        print(f"peak Python heap during the run (tracemalloc): {figures['heap_peak_mib']} MiB")
+def report_load(rows: list[dict[str, Any]]) -> None:
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores)")
+    print(f"{'profiles':>10} {'load s':>8} {'CPU s':>7} {'profiles/s':>11} {'RSS MiB':>8} "
+          f"{'DB MiB':>7}")
+    for r in rows:
+        m = r["load"]
+        print(f"{r['profiles']:>10,} {m['load_seconds']:>8.1f} {m['load_cpu']:>7.1f} "
+              f"{r['profiles'] / m['load_seconds']:>11,.0f} {m['rss_mib']:>8.0f} "
+              f"{m['db_mib']:>7.0f}")
+
+
+def measure(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from engine_stream import generate
+
+    t0 = time.perf_counter()
+    files = generate(folder, size, args.seed, args.events_per_profile)
+    out: dict[str, Any] = {"profiles": size, "events": files.event_count,
+                           "members": files.members,
+                           "generate_s": round(time.perf_counter() - t0, 1)}
+    until = files.last + dt.timedelta(days=1)
+    runs = [run_child(folder, "workspace", "events.jsonl", until, args)
+            for _ in range(args.repeat)]
+    out["main"] = median_of(runs)
+    if not args.no_read:
+        ws = read_workspace(folder)
+        members_at = READ_AT + dt.timedelta(seconds=files.members / RATE + 1, days=1)
+        runs = [run_child(folder, ws, "no-events.jsonl", members_at, args)
+                for _ in range(args.repeat)]
+        out["read"] = median_of(runs)
+    return out
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores)")
+    print("per second of wall time, and (in brackets) per second of the engine's CPU time")
+    print(f"{'profiles':>10} {'events':>9} {'timers':>9} {'load s':>13} {'events/s':>15} "
+          f"{'timers/s':>15} {'RSS MiB':>8} {'DB MiB':>7}")
+    for r in rows:
+        m = r["main"]
+        wall, cpu = m["seconds"], m["cpu"]
+        print(f"{r['profiles']:>10,} {m['events']:>9,} {m['timers']:>9,} "
+              f"{m['load_seconds']:>6.1f} ({m['load_cpu']:>4.1f}) "
+              f"{m['events'] / wall:>7,.0f} ({m['events'] / cpu:>5,.0f}) "
+              f"{m['timers'] / wall:>7,.0f} ({m['timers'] / cpu:>5,.0f}) "
+              f"{m['rss_mib']:>8.0f} {m['db_mib']:>7.0f}")
+    if any("read" in r for r in rows):
+        print(f"\nread audience (rampup alone, one weekly read, rate {RATE} per 1s):")
+        print(f"{'profiles':>10} {'members':>9} {'timers':>9} {'seconds':>14} "
+              f"{'µs/member':>15} {'RSS MiB':>8}")
+        for r in rows:
+            if "read" not in r:
+                continue
+            m = r["read"]
+            n = max(r["members"], 1)
+            print(f"{r['profiles']:>10,} {r['members']:>9,} {m['timers']:>9,} "
+                  f"{m['seconds']:>6.1f} ({m['cpu']:>5.1f}) "
+                  f"{m['seconds'] / n * 1e6:>7,.0f} ({m['cpu'] / n * 1e6:>5,.0f}) "
+                  f"{m['rss_mib']:>8.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--events", type=int, default=100_000)
-    p.add_argument("--profiles", type=int, default=10_000)
+    p.add_argument("--sizes", default="10000,100000", help="profile counts, comma-separated")
+    p.add_argument("--million", action="store_true", help="also run 1,000,000 profiles")
+    p.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
+    p.add_argument("--events-per-profile", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--keep", type=Path, help="generate and run in this folder (kept)")
-    p.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    p.add_argument("--batch", type=int, help="inputs per commit (default: the runner's)")
+    p.add_argument("--no-read", action="store_true", help="skip the read-audience runs")
+    p.add_argument("--load-only", action="store_true",
+                   help="time the profile load alone (no events are generated or run)")
+    p.add_argument("--batch", type=int, help="inputs per commit (default: the mode's)")
+    p.add_argument("--cache", type=int, help="profiles in the engine's cache (default: its)")
+    p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--workspace", default="workspace", help=argparse.SUPPRESS)
+    p.add_argument("--events", default="events.jsonl", help=argparse.SUPPRESS)
+    p.add_argument("--until", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        figures = measure(args, args.keep)
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-            figures = measure(args, Path(tmp))
-    report(figures)
+    if args.child is not None:
+        return child(args)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.million:
+        sizes.append(1_000_000)
+    rows = []
+    how = measure_load if args.load_only else measure
+    for size in sizes:
+        if args.keep:
+            folder = args.keep / str(size)
+            folder.mkdir(parents=True, exist_ok=True)
+            rows.append(how(size, folder, args))
+        else:
+            with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+                rows.append(how(size, Path(tmp), args))
+        print(f"{size:,} profiles done", file=sys.stderr)
+    (report_load if args.load_only else report)(rows)
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -78,3 +78,27 @@ def test_graph_mermaid_and_unknown_journey(tmp_path: Path) -> None:
 def test_bad_arguments(argv: list[str]) -> None:
     code, _, err = run(*argv)
     assert code == 2 and "Traceback" not in err
+
+
+def test_run_batch_defaults_to_the_mode_default(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    """``--batch`` unset means the mode's default (2,000 simulated, 500 live); ``--cache``
+    sets the profile cache."""
+    import jengine.cli.run as run_cli
+    from jengine.runtime.options import DEFAULT_CACHE, RunOptions, RunResult
+
+    seen: list[RunOptions] = []
+
+    def fake(options: RunOptions) -> RunResult:
+        seen.append(options)
+        return RunResult()
+
+    monkeypatch.setattr(run_cli, "run_journeys", fake)
+    events = tmp_path / "e.jsonl"
+    events.write_text("")
+    base = ("run", str(EXAMPLES), "--events", str(events), "--state", str(tmp_path / "s.db"))
+    assert run(*base)[0] == 0
+    assert run(*base, "--mode", "live")[0] == 0
+    assert run(*base, "--batch", "7", "--cache", "50")[0] == 0
+    assert [o.batch for o in seen] == [2000, 500, 7]
+    assert [o.cache_size for o in seen] == [DEFAULT_CACHE, DEFAULT_CACHE, 50]

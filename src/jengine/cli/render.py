@@ -25,9 +25,9 @@ from jengine.lang.model import Model
 from jengine.lang.workspace import load_workspace
 from jengine.runtime.channels.compose import template_data
 from jengine.runtime.io import read_profiles
+from jengine.runtime.loading import profile_json
 from jengine.runtime.records import Profile
 from jengine.runtime.store import Store
-from jengine.runtime.world import profile_json
 from jengine.templates import CheckedTemplate, RenderContext, RenderError, compile_template
 from jengine.templates.workspace import ESCAPE, PARTS, Templates, load_templates
 from jexpr.report import format_diagnostic

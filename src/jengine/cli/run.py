@@ -18,6 +18,7 @@ from typing import TextIO
 from jengine.cli.temporal_args import add_connection, add_store, connection, queue_config
 from jengine.lang.literals import duration_ms
 from jengine.runtime.envfile import run_environment
+from jengine.runtime.options import DEFAULT_CACHE
 from jengine.runtime.runner import RunOptions
 from jengine.runtime.runner import run as run_journeys
 from jexpr.runtime.temporal import parse_offset_datetime
@@ -51,7 +52,10 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="dry run: read external data sources (default: they read as null)")
     p.add_argument("--test", action="store_true", help="test mode: test profiles only")
     p.add_argument("--test-wait", default="10s", help="test mode: longest wait (default 10s)")
-    p.add_argument("--batch", type=int, default=500, help="inputs per commit")
+    p.add_argument("--batch", type=int, default=None,
+                   help="inputs per commit (default: 2000 simulated, 500 live)")
+    p.add_argument("--cache", type=int, default=DEFAULT_CACHE,
+                   help=f"profiles kept in memory (default: {DEFAULT_CACHE})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-deliver", action="store_true",
                    help="send no channel message: channel steps only write outbox lines")
@@ -116,7 +120,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dry_run=args.dry_run, dry_run_datasources=args.dry_run_datasources,
             test_mode=args.test, test_wait=_wait(args.test_wait),
             max_ahead=_ahead(args.max_ahead), strict_order=args.strict_order,
-            batch_size=max(1, args.batch), progress=not args.no_progress and err.isatty(),
+            batch_size=None if args.batch is None else max(1, args.batch),
+            cache_size=max(1, args.cache), progress=not args.no_progress and err.isatty(),
             err=err, env=run_environment(args.workspace, args.env_file),
             deliver=not args.no_deliver)
     except ArgError as exc:

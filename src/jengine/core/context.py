@@ -30,12 +30,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jengine.core.errdetail import EXPRESSION
-from jengine.core.instants import from_micros, render_instant
+from jengine.core.instants import render_micros
 from jengine.core.keys import canonical_params, datasource_key
 from jengine.core.state import DataValue, Json
 from jengine.lang import ast as A
@@ -139,7 +140,7 @@ def data_key(source: str, group: str, params: Mapping[str, Any]) -> str:
 
 
 def seed_text(journey: str, version: int, profile: str, entry_us: int, step: str) -> str:
-    return f"{journey}|{version}|{profile}|{render_instant(from_micros(entry_us))}|{step}"
+    return f"{journey}|{version}|{profile}|{render_micros(entry_us)}|{step}"
 
 
 def seed_hash(text: str) -> bytes:
@@ -170,19 +171,27 @@ def zone_of(journey: JourneyModel, profile: Json | None) -> str:
 
 
 class _Context(dict[str, Any]):
-    """The X§16.2 context; ``journey``, ``audiences`` and ``random`` are made on first read."""
+    """The X§16.2 context; ``journey``, ``audiences`` and ``random`` are made on first read,
+    ``dataSources`` is the Env's resolver. The context refers to its Env weakly (the Env
+    holds the context): no reference cycle, so a step's garbage is freed by reference counting
+    alone, never left to the cyclic collector (a large cost at scale)."""
 
-    env: Env
+    env: weakref.ReferenceType[Env]
 
     def get(self, key: str, default: Any = None) -> Any:
         if key in self:
             return self[key]
+        env = self.env()
+        if env is None:
+            return default
+        if key == "dataSources":
+            return env.resolve
         if key == "journey":
-            self[key] = self.env.properties()
+            self[key] = env.properties()
         elif key == "audiences":
-            self[key] = self.env.audiences()
+            self[key] = env.audiences()
         elif key == "random":
-            self[key] = random.Random(int.from_bytes(seed_hash(self.env.seed)[:8], "big"))
+            self[key] = random.Random(int.from_bytes(seed_hash(env.seed)[:8], "big"))
         else:
             return default
         return self[key]
@@ -210,10 +219,9 @@ class Env:
         self.fetch_error: str | None = inst.get("fetchError")
         self.fetch_ms: int | None = inst.get("fetchMs")
         self.seed = seed_text(vs.name, vs.version, profile_id, entry_us, self.site)
-        ctx = _Context(events=events, now=now, dataSources=self.resolve,
-                       timezone=zone_of(vs.journey, profile),
+        ctx = _Context(events=events, now=now, timezone=zone_of(vs.journey, profile),
                        actions=inst.get("actions") or {})
-        ctx.env = self
+        ctx.env = weakref.ref(self)
         self.context = ctx
 
     def evaluate(self, expr: X.Expr) -> Any:

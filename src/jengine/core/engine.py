@@ -38,9 +38,9 @@ from jengine.core.entry import (
     route_audience,
     route_event,
     route_reaction,
-    window_end,
 )
 from jengine.core.errdetail import error_fields
+from jengine.core.groups import member, window_end
 from jengine.core.reads import read_audience, route_business
 from jengine.core.run import Run
 from jengine.core.state import (
@@ -54,6 +54,7 @@ from jengine.core.state import (
     Input,
     JournalOut,
     Json,
+    MemberIn,
     ProfileIn,
     ReactionIn,
     State,
@@ -106,6 +107,8 @@ def _dispatch(run: Run, inp: Input) -> None:
         route_business(run, inp)
     elif isinstance(inp, ProfileIn):
         load_profile(run, inp)
+    elif isinstance(inp, MemberIn):
+        member(run, inp)
 
 
 # ---- timers ---------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 Per journey, in name order: (a) exit criteria of the active instance's version, (b) delivery
 to an await ``event`` trigger, (c) entry, with the checks of §4.3 4c in their order. A jump
 (§3.2) enters through the same checks. Audience changes (``@audience`` inputs and rule
-changes) and reactions have their own small routers here; read-audience runs and business
-events are in :mod:`jengine.core.reads`. The re-entrance rule is AJO's (``after 5m`` by
+changes) and reactions have their own small routers here; the inputs that concern a group of
+profiles are fan-outs: read-audience runs and business events in :mod:`jengine.core.reads`,
+window ends in :mod:`jengine.core.groups`. Routing consults only the journeys that listen to
+the input (:mod:`jengine.core.routes`). The re-entrance rule is AJO's (``after 5m`` by
 default; ``never`` lasts one journey timeout from the previous entry).
 """
 
@@ -17,6 +19,7 @@ from jengine.core.context import (
     profile_zone_invalid,
     rule_memberships,
 )
+from jengine.core.routes import routes
 from jengine.core.run import Run, new_instance
 from jengine.core.state import AudienceIn, EventIn, Json, ProfileIn, ReactionIn, pair
 from jengine.core.steps import advance, await_error, fire_trigger, record_reaction
@@ -25,7 +28,7 @@ from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
 
 __all__ = ["enter", "jump_into", "load_profile", "route_audience", "route_event",
-           "route_reaction", "window_end"]
+           "route_reaction"]
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -33,7 +36,7 @@ __all__ = ["enter", "jump_into", "load_profile", "route_audience", "route_event"
 
 def route_event(run: Run, inp: EventIn) -> None:
     interest = False
-    for journey in run.spec.journey_names:
+    for journey in routes(run.spec).for_event(inp.name):
         interest |= _route_one(run, journey, inp)
     if not interest:
         run.journal(None, None, inp.profile, None, "discarded", None, "no_interest")
@@ -193,10 +196,11 @@ def start(run: Run, vs: VersionSpec, inst: Json) -> None:
     inst = run.state.instances[uid]
     key = pair(vs.name, profile)
     memory = run.state.reentrance.get(key) or {}
-    run.state.reentrance[key] = {"instances": inst["n"], "lastEntry": run.now_us,
+    run.state.reentrance[key] = {**memory, "instances": inst["n"], "lastEntry": run.now_us,
                                  "lastEnd": memory.get("lastEnd")}
     run.state.active[key] = uid
-    run.profile(profile, create=True)
+    if run.peek_profile(profile) is None:
+        run.profile(profile, create=True)
     run.schedule(run.now_us + vs.journey.timeout_ms * 1000, 0, uid, {"t": "timeout"})
     invalid = profile_zone_invalid(vs.journey, run.peek_profile(profile))
     run.ijournal(inst, None, "entered", vs.journey.first,
@@ -229,7 +233,7 @@ def route_audience(run: Run, inp: AudienceIn) -> None:
             return
     change = "enters" if inp.status == "realized" else "exits"
     interest = False
-    for journey in run.spec.journey_names:
+    for journey in routes(run.spec).for_audience(inp.audience):
         interest |= _audience_one(run, journey, inp, change)
     if not interest:
         run.journal(None, None, inp.profile, None, "discarded", None, "no_interest")
@@ -299,12 +303,3 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
                     and trig.step.text == inp.step):
                 fire_trigger(run, inst, i)
                 return
-
-
-def window_end(run: Run, journey: str, version: int) -> None:
-    """The window closed: every active instance of the version ends ``exited``."""
-    for uid in sorted(u for u in run.state.active.values()
-                      if u.startswith(f"{journey}/{version}/")):
-        inst = run.inst(uid)
-        run.ijournal(inst, inst["step"], "exited", None, "window_end")
-        run.end(inst, "exited")

@@ -2,16 +2,18 @@
 
 The store keeps instants as integer microseconds since the Unix epoch (:func:`to_micros` /
 :func:`from_micros`), which sorts and indexes exactly; outputs render them as X§11 dateTime
-text at offset ``Z`` (:func:`render_instant`). Pure functions: the core's clock is an input.
+text at offset ``Z`` (:func:`render_instant`, :func:`render_micros`). Pure functions: the core's
+clock is an input.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from jexpr.runtime.render import render_offset_datetime
 
-__all__ = ["EPOCH", "from_micros", "render_instant", "to_micros"]
+__all__ = ["EPOCH", "from_micros", "render_instant", "render_micros", "to_micros"]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO = dt.timedelta(microseconds=1)
@@ -32,3 +34,10 @@ def from_micros(us: int) -> dt.datetime:
 def render_instant(t: dt.datetime) -> str:
     """An instant as X§11 dateTime text at offset Z (``2026-12-01T10:00Z``)."""
     return render_offset_datetime(t.astimezone(dt.UTC))
+
+
+@lru_cache(maxsize=4096)
+def render_micros(us: int) -> str:
+    """:func:`render_instant` of the instant ``us`` µs after the epoch, memoised: one input's
+    steps, timers and seeds render the same few instants over and over."""
+    return render_offset_datetime(from_micros(us))

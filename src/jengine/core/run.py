@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 from jengine.core.context import Env, Options, Spec, VersionSpec, rule_changes
-from jengine.core.instants import from_micros, render_instant, to_micros
+from jengine.core.instants import render_micros, to_micros
 from jengine.core.state import (
     AudienceIn,
     Cancel,
@@ -51,7 +51,7 @@ class Run:
         self.jump = jump
         self.now = now
         self.now_us = to_micros(now)
-        self.time = render_instant(now)
+        self.time = render_micros(self.now_us)
         self.effects: list[Effect] = []
         self._touched: set[str] = set()
         self._touched_profiles: set[str] = set()
@@ -120,7 +120,7 @@ class Run:
             obj.update(extra)   # an error's code, message and detail (core.errdetail)
         if self.inp.event_time is not None:
             obj["late"] = True
-            obj["eventTime"] = render_instant(from_micros(self.inp.event_time))
+            obj["eventTime"] = render_micros(self.inp.event_time)
         self.effects.append(JournalOut(obj))
 
     def ijournal(self, inst: Json, step: str | None, outcome: str, nxt: str | None = None,

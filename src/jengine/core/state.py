@@ -2,11 +2,13 @@
 
 :class:`State` is a JSON-serialisable slice of the engine's durable state — the entities one
 input can touch: profiles, instances, the active-instance index, re-entrance memory, ``cap``
-counters. (Journey versions are part of the core's model, :class:`jengine.core.context.Spec`.) The core (:func:`jengine.core.engine.step`) never modifies the
-state it is given: it copies the slice's maps (cheap: a slice holds one profile and its
-instances, except for the few inputs that concern a whole audience) and replaces the entities
-it changes with new dicts. The runner keeps the whole world in memory, hands the core a slice,
-and writes back the entities whose identity changed.
+counters. (Journey versions are part of the core's model, :class:`jengine.core.context.Spec`.)
+The core (:func:`jengine.core.engine.step`) never modifies the state it is given: it copies the
+slice's maps (cheap: a slice holds at most one profile and its instances) and replaces the
+entities it changes with new dicts. An input about a group of profiles is answered with a
+:class:`Fanout` effect: the runner then feeds one :class:`MemberIn` per member, each with that
+member's slice. The runner keeps the state in its store, hands the core a slice, and writes
+back the entities whose identity changed.
 
 Entities are plain JSON dicts; instants are integer microseconds since the epoch (UTC).
 
@@ -35,12 +37,14 @@ __all__ = [
     "DeadOut",
     "Effect",
     "EventIn",
+    "Fanout",
     "Fetch",
     "FetchOutcome",
     "FetchResult",
     "Input",
     "JournalOut",
     "Json",
+    "MemberIn",
     "OutboxOut",
     "ProfileIn",
     "ReactionIn",
@@ -179,7 +183,21 @@ class ProfileIn(Base):
     record: Json = field(default_factory=dict)
 
 
-Input = EventIn | BusinessIn | AudienceIn | ReactionIn | TimerIn | ActionResultIn | ProfileIn
+@dataclass(frozen=True)
+class MemberIn(Base):
+    """One profile of a :class:`Fanout`: ``task`` (the fan-out's, shared by all its members)
+    applied to ``profile``, the ``index``-th (0-based) of the group in its order. Its slice is
+    that profile's, or empty when ``bare`` (set for the members at or past the fan-out's
+    ``bare_from``, whose step reads no state)."""
+
+    task: Json = field(default_factory=dict)
+    profile: str = ""
+    index: int = 0
+    bare: bool = False
+
+
+Input = (EventIn | BusinessIn | AudienceIn | ReactionIn | TimerIn | ActionResultIn | ProfileIn
+         | MemberIn)
 
 
 # ---- data-source results --------------------------------------------------------------------
@@ -286,4 +304,34 @@ class Requeue:
     input: Input
 
 
-Effect = JournalOut | OutboxOut | DeadOut | Schedule | Cancel | CallAction | Fetch | Requeue
+AUDIENCE_GROUP: Final = "audience"
+ACTIVE_GROUP: Final = "active"
+JOURNEY_GROUP: Final = "journey"
+
+
+@dataclass(frozen=True)
+class Fanout:
+    """Apply a task to every profile of a group, one :class:`MemberIn` each, right after this
+    input and before its other follow-ups; then carry out ``then`` (effects, in order).
+
+    ``group`` is ``("audience", name)`` — the audience's members, in profile-id order, as
+    they are when the fan-out starts (a rule audience evaluated, else the ``realized`` /
+    ``existing`` memberships) — or ``("active", journey, version)`` — the profiles with an active
+    instance of that version, in instance-uid order — or ``("journey", journey)`` — the
+    profiles with an active instance of the journey (any version), in profile-id order.
+    ``template`` is the :class:`MemberIn`
+    each member gets (with its ``profile`` and ``index`` filled in). Members from index
+    ``bare_from`` on need no state: the runner may give them an empty slice.
+
+    This is how an input that concerns many profiles (a business event, a read audience, a
+    window end) stays a sequence of one-profile steps: the runner walks the group from its
+    store (:mod:`jengine.core.fanout` is the in-memory reference)."""
+
+    group: tuple[str, ...]
+    template: MemberIn
+    then: tuple[Effect, ...] = ()
+    bare_from: int | None = None
+
+
+Effect = (JournalOut | OutboxOut | DeadOut | Schedule | Cancel | CallAction | Fetch | Requeue
+          | Fanout)

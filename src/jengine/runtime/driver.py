@@ -1,15 +1,21 @@
 """The run loop behind :func:`jengine.runtime.runner.run` (see that module for the API).
 
-:class:`World` is the whole engine state in memory (profiles, active instances, re-entrance
-memory, cap counters), loaded from the store at start. Each input gets a :class:`State` slice
-(its profile and that profile's instances; everything for the few audience-wide inputs), the
+The durable state lives in the store; :class:`~jengine.runtime.world.World` is a bounded cache
+of profile entries over it. Each input gets a :class:`State` slice — its one profile with that
+profile's instances and re-entrance memory, or an empty one for an input about a group — the
 core returns a new slice, and the world takes the entities whose identity changed, remembering
-them as dirty. Everything is written to the store once per batch, just before the commit, in
-that one transaction: output rows and recorded effects (buffered in order, ``executemany``),
-timer changes (the timers live in an in-memory heap, :class:`~jengine.runtime.world.TimerQueue`),
-dirty entities, report counters, the clock and the input offset of the last input. The core
-never raises, so no per-input rollback is needed; a crash loses the whole uncommitted batch,
-which the restart processes again from the committed offset (exactly once, §4.6).
+them as dirty. An input about a group (a business event, an audience read, a window end) comes
+back from the core as a :class:`~jengine.core.state.Fanout`: :meth:`Loop.process` walks the
+group from the store's indexes and runs one member step per profile, then the fan-out's
+trailing effects, then the other follow-ups (HTTP results, requeued audience changes).
+
+Everything is written to the store once per batch, just before the commit, in that one
+transaction: output rows and recorded effects (buffered in order, ``executemany``), timer
+changes (:class:`~jengine.runtime.timers.TimerQueue`), dirty entities, report counters, the
+clock and the input offset of the last input. A long fan-out writes (without committing)
+whenever :data:`SPILL` changes are buffered, so memory stays bounded. The core never raises,
+so no per-input rollback is needed; a crash loses the whole uncommitted batch, which the
+restart processes again from the committed offset (exactly once, §4.6).
 
 Live mode also watches the workspace files (:class:`WorkspaceWatch`): before each input and
 while idle, a change registers the versions again (§4.5, :meth:`Loop._reload`).
@@ -18,13 +24,10 @@ while idle, a change registers the versions again (§4.5, :meth:`Loop._reload`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import IO, Any
 
 from jengine.core.context import Options, Spec
@@ -33,9 +36,10 @@ from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
 from jengine.runtime.admission import Admission
+from jengine.runtime.batch import BatchTx, collector
 from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
-from jengine.runtime.effects import Effects, http_client
+from jengine.runtime.effects import Effects, Follow, Then, http_client
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
     AUDIENCE,
@@ -47,19 +51,22 @@ from jengine.runtime.io import (
     open_input,
     parse_event_line,
     read_lines,
-    read_profiles,
     tail_lines,
     unqualified_letter,
 )
+from jengine.runtime.loading import load_profiles
 from jengine.runtime.lock import locked_store
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
 from jengine.runtime.versions import register
+from jengine.runtime.watch import WorkspaceWatch
 from jengine.runtime.world import World
 from jexpr.report import format_diagnostic
 
-__all__ = ["drive"]
+__all__ = ["SPILL", "drive"]
+
+SPILL = 20_000   # buffered changes that make a long input write them before it ends
 
 
 def drive(options: RunOptions) -> RunResult:
@@ -75,7 +82,7 @@ def drive(options: RunOptions) -> RunResult:
         result.status = 1
         return result
     with locked_store(options.state, (options.outbox, options.journal, options.dead_letters),
-                      Store) as store:
+                      Store) as store, collector():
         return _drive(options, ws, store, result, started, err, templates)
 
 
@@ -104,71 +111,6 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     return result
 
 
-class BatchTx:
-    """One transaction per batch of inputs (no per-input savepoints: the core never raises
-    and the world is written at the batch end, so an input cannot half-apply)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.pending = 0
-        self._tx: Any = None
-
-    def begin(self) -> None:
-        """Open the batch's transaction if needed (then process one input and count it in
-        ``pending``; an exception propagates and the run aborts the batch)."""
-        if self._tx is None:
-            self._tx = self.store.transaction()
-            self._tx.__enter__()
-
-    @contextmanager
-    def item(self) -> Iterator[None]:
-        self.begin()
-        yield
-        self.pending += 1
-
-    def flush(self) -> None:
-        if self._tx is not None:
-            tx, self._tx, self.pending = self._tx, None, 0
-            tx.__exit__(None, None, None)
-
-    def abort(self) -> None:
-        if self._tx is not None:
-            tx, self._tx, self.pending = self._tx, None, 0
-            with suppress(RuntimeError):
-                tx.__exit__(RuntimeError, RuntimeError("batch aborted"), None)
-
-
-class WorkspaceWatch:
-    """Notices a change of the workspace files (live mode, §4.5): the modification time and
-    size of every file below the workspace folder (hidden folders skipped)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.snapshot = self.scan()
-
-    def scan(self) -> dict[str, tuple[int, int]]:
-        out: dict[str, tuple[int, int]] = {}
-        if self.root.is_file():
-            st = self.root.stat()
-            return {str(self.root): (st.st_mtime_ns, st.st_size)}
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in files:
-                path = os.path.join(folder, name)
-                with suppress(OSError):
-                    st = os.stat(path)
-                    out[path] = (st.st_mtime_ns, st.st_size)
-        return out
-
-    def changed(self) -> bool:
-        """Whether the files changed since the last call (or the start)."""
-        now = self.scan()
-        if now == self.snapshot:
-            return False
-        self.snapshot = now
-        return True
-
-
 class _Refused(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -189,10 +131,10 @@ class Loop:
         self.clock_us = store.get_seq("clock")
         self.clock = from_micros(self.clock_us) if self.clock_us else EPOCH
         self.wall = SystemClock()
-        self.world = World.load(store, spec)
+        self.world = World(spec, store, options.cache_size)
         self.batcher = BatchTx(store)
         client = options.http or http_client(options, store, self)
-        self.effects = Effects(store, spec, self.world, client, result)
+        self.effects = Effects(store, spec, self.world, client, result, options.timer_window)
         self.timers = self.effects.timers
         self.source = "-" if str(options.events) == "-" else str(options.events)
         self.pending_reads: list[tuple[str, int]] = []
@@ -241,13 +183,10 @@ class Loop:
 
     def _load_profiles(self) -> None:
         assert self.options.profiles is not None
-        for item in read_profiles(self.options.profiles):
-            if isinstance(item, DeadLetter):
-                print(f"{self.options.profiles}:{item.line}: warning bad_input {item.message}",
-                      file=self.options.err or sys.stderr)
-                continue
-            self.world.put_profile(item)
-        self.world.write(self.store)
+        start = time.perf_counter()
+        self.result.profiles = load_profiles(self.options.profiles, self.world,
+                                             self.options.err or sys.stderr)
+        self.result.profiles_seconds = time.perf_counter() - start
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -356,8 +295,7 @@ class Loop:
         and commit it."""
         self.batcher.begin()
         self.effects.write_outputs()
-        ended = self.world.write(self.store)
-        self.effects.log.forget(ended)
+        self.world.write()
         self.effects.write_counters()
         self.store.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (self.clock_us,))
         if self.offset is not None:
@@ -420,6 +358,8 @@ class Loop:
             else:
                 self.process(inp, self.wall.now() if self.live else now)
             self.batcher.pending += 1
+            if self.batcher.pending >= self.options.batch:
+                self.flush()  # with the offset of the last line: the timers fired before it
 
     def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
         if self.live:
@@ -468,21 +408,46 @@ class Loop:
     # -- the core ----------------------------------------------------------------------------
 
     def process(self, inp: Input, now: dt.datetime) -> None:
-        """Run one input through the core, with its follow-ups (HTTP results, requeues)."""
+        """Run one input through the core, with its follow-ups (HTTP results, requeues, the
+        members of a fan-out, then the effects that follow them), in order."""
         world, apply = self.world, self.effects.apply
         state = world.slice_for(inp)
         new, effects = self._step(state, inp, now)
-        world.merge(state, new)
+        world.merge(inp, state, new)
         follow = apply(effects, now, inp)
         if not follow:
+            if world.pending + self.effects.pending > SPILL:
+                self.spill()
             return
-        queue = deque(follow)
+        queue: deque[Follow] = deque(follow)
+        current: Input = inp
         while queue:
-            current = queue.popleft()
+            item = queue[0]
+            if isinstance(item, Then):
+                queue.popleft()
+                queue.extend(apply(item.effects, now, current))
+                continue
+            if isinstance(item, Input):
+                current = item
+                queue.popleft()
+            else:
+                member = next(item, None)  # a fan-out's next member
+                if member is None:
+                    queue.popleft()
+                    continue
+                current = member
             state = world.slice_for(current)
             new, effects = self._step(state, current, now)
-            world.merge(state, new)
+            world.merge(current, state, new)
             queue.extend(apply(effects, now, current))
+            if world.pending + self.effects.pending > SPILL:
+                self.spill()
+
+    def spill(self) -> None:
+        """Write what the batch holds in memory so far, without committing (a large
+        fan-out: memory stays bounded; the commit still comes at the batch end)."""
+        self.effects.write_outputs()
+        self.world.write()
 
     def _step(self, state: Any, inp: Input, now: dt.datetime) -> Any:
         new, effects = step(self.spec, state, inp, now, None)

@@ -9,8 +9,9 @@ counters are aggregated from the journal lines and written once per batch.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import Counter as Tally
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from jengine.core.context import Spec
@@ -20,9 +21,11 @@ from jengine.core.state import (
     CallAction,
     Cancel,
     DeadOut,
+    Fanout,
     Fetch,
     Input,
     JournalOut,
+    MemberIn,
     OutboxOut,
     Requeue,
     Schedule,
@@ -40,194 +43,89 @@ from jengine.runtime.records import (
 )
 from jengine.runtime.specs import action_spec, datasource_spec
 from jengine.runtime.store import Store, dumps
+from jengine.runtime.timers import TimerQueue
 from jengine.runtime.world import World
 
-__all__ = ["EffectLog", "Effects", "TimerQueue", "http_client", "progress_bar"]
-
-
-TimerRow = tuple[int, int, int, str | None, Json]  # seq, due (µs), kind, instance, payload
-
-
-class TimerQueue:
-    """The timers in memory, mirrored to the store's ``timers`` table once per batch.
-
-    Loaded from the store at start; a heap gives the next timer in (due, kind, seq) order
-    (§4.4). ``seq`` comes from the same durable counter as :meth:`Store.add_timer` (the
-    table's AUTOINCREMENT sequence, which :meth:`write` advances even for a timer that was
-    added and fired within the batch and so never reached the table). :meth:`write` inserts
-    the batch's new timers and deletes its fired and cancelled ones, in the batch's
-    transaction, so the table equals what per-timer SQL would have left at every commit."""
-
-    def __init__(self, store: Store) -> None:
-        self.heap: list[tuple[int, int, int]] = []
-        self.live: dict[int, TimerRow] = {}
-        self.by_instance: dict[str, list[int]] = {}
-        self.added: dict[int, TimerRow] = {}
-        self.deleted: list[int] = []
-        self.last_seq = self.written_seq = store.timer_seq()
-        for row in store.timer_rows():
-            self._track(row)
-        heapq.heapify(self.heap)
-
-    def _track(self, row: TimerRow) -> None:
-        seq, due, kind, instance, _ = row
-        self.live[seq] = row
-        self.heap.append((due, kind, seq))
-        if instance is not None:
-            self.by_instance.setdefault(instance, []).append(seq)
-
-    def __len__(self) -> int:
-        return len(self.live)
-
-    def add(self, due: int, kind: int, instance: str | None, payload: Json) -> int:
-        """Schedule a timer; return its ``seq``."""
-        self.last_seq += 1
-        seq = self.last_seq
-        row = (seq, due, kind, instance, payload)
-        self.live[seq] = row
-        self.added[seq] = row
-        heapq.heappush(self.heap, (due, kind, seq))
-        if instance is not None:
-            self.by_instance.setdefault(instance, []).append(seq)
-        return seq
-
-    def next_due(self) -> int | None:
-        """The due time (µs) of the first timer, if any."""
-        heap, live = self.heap, self.live
-        while heap and heap[0][2] not in live:
-            heapq.heappop(heap)  # fired or cancelled
-        return heap[0][0] if heap else None
-
-    def pop(self, limit: int) -> TimerRow | None:
-        """Remove and return the first timer if it is due at or before ``limit``."""
-        due = self.next_due()
-        if due is None or due > limit:
-            return None
-        seq = heapq.heappop(self.heap)[2]
-        row = self.live.pop(seq)
-        instance = row[3]
-        if instance is not None:
-            seqs = self.by_instance[instance]
-            seqs.remove(seq)
-            if not seqs:
-                del self.by_instance[instance]
-        self._forget(seq)
-        return row
-
-    def cancel(self, instance: str) -> None:
-        """Delete every timer of an instance (it ended)."""
-        for seq in self.by_instance.pop(instance, ()):
-            if self.live.pop(seq, None) is not None:
-                self._forget(seq)
-        if len(self.heap) > 1024 and len(self.heap) > 4 * len(self.live):
-            self.heap = [(r[1], r[2], r[0]) for r in self.live.values()]
-            heapq.heapify(self.heap)
-
-    def take(self, seq: int) -> TimerRow | None:
-        """Remove one timer by its ``seq`` (it is then processed as if popped)."""
-        row = self.live.pop(seq, None)
-        if row is not None:
-            instance = row[3]
-            if instance is not None:
-                self.by_instance[instance].remove(seq)
-                if not self.by_instance[instance]:
-                    del self.by_instance[instance]
-            self._forget(seq)
-        return row
-
-    def keep(self, row: TimerRow) -> None:
-        """Keep a popped timer in the store until :meth:`release` (a message send that must
-        not be lost if the process dies while it is in flight: the timer fires again after a
-        restart, at its place)."""
-        seq = row[0]
-        if seq in self.deleted:
-            self.deleted.remove(seq)
-        else:
-            self.added[seq] = row
-
-    def release(self, seq: int) -> None:
-        """Delete a kept timer (in the next write)."""
-        self.added.pop(seq, None)
-        self.deleted.append(seq)
-
-    def _forget(self, seq: int) -> None:
-        if self.added.pop(seq, None) is None:
-            self.deleted.append(seq)
-
-    def write(self, store: Store) -> None:
-        """Mirror the changes since the last write to the store (in its transaction)."""
-        if self.deleted:
-            store.delete_timers(self.deleted)
-            self.deleted = []
-        if self.added:
-            store.insert_timers(self.added.values())
-            self.added = {}
-        if self.last_seq != self.written_seq:
-            store.set_timer_seq(self.last_seq)
-            self.written_seq = self.last_seq
+__all__ = ["EffectLog", "Effects", "Follow", "Then", "http_client", "progress_bar"]
 
 
 class EffectLog:
-    """The recorded effects (§4.6) of the instances in memory, checked without a query per
-    effect: an instance's keys are read from the store once, new effects are inserted once
-    per batch (:meth:`write`), and an ended instance's keys are dropped (:meth:`forget`)."""
+    """The recorded effects (§4.6): a new effect is checked against the batch's own (in
+    memory) and the store (one lookup by primary key), and inserted once per batch."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.known: dict[str, set[tuple[str, int]]] = {}
-        self.pending: list[Effect] = []
+        self.pending: dict[tuple[str, str, int], Effect] = {}
 
     def record(self, e: Effect) -> bool:
         """Record an effect once; ``False`` if its key was already recorded."""
-        keys = self.known.get(e.instance)
-        if keys is None:
-            keys = self.known[e.instance] = self.store.effect_keys(e.instance)
-        key = (e.step, e.attempt)
-        if key in keys:
+        key = (e.instance, e.step, e.attempt)
+        if key in self.pending or self.store.conn.execute(
+                "SELECT 1 FROM effects WHERE instance = ? AND step = ? AND attempt = ?",
+                key).fetchone() is not None:
             return False
-        keys.add(key)
-        self.pending.append(e)
+        self.pending[key] = e
         return True
 
     def write(self) -> None:
         if self.pending:
-            self.store.record_effects(self.pending)
-            self.pending = []
+            self.store.record_effects(self.pending.values())
+            self.pending.clear()
 
-    def forget(self, instances: list[str]) -> None:
-        """Drop the keys of ended instances (after :meth:`write`)."""
-        for uid in instances:
-            self.known.pop(uid, None)
+
+@dataclass(frozen=True)
+class Then:
+    """Effects to carry out after a fan-out's last member (a follow-up item)."""
+
+    effects: tuple[Any, ...]
+
+
+Follow = Input | Then | Iterator[MemberIn]
+"""What :meth:`Effects.apply` hands back to the run loop, in order: inputs to process, the
+member inputs of a fan-out (an iterator, read lazily) and effects to carry out after them."""
 
 
 class Effects:
     """Carries out the core's effects against the store and the HTTP client."""
 
     def __init__(self, store: Store, spec: Spec, world: World, client: Any,
-                 result: Any) -> None:
+                 result: Any, timer_window: int | None = None) -> None:
         self.store, self.spec, self.world, self.client = store, spec, world, client
         self.result = result
         self.report: Tally[tuple[str, int, str, str]] = Tally()
-        self.rows: list[tuple[str, str]] = []
-        self.timers = TimerQueue(store)
+        self.rows: dict[str, list[str]] = {OUTBOX: [], JOURNAL: [], DEADLETTER: []}
+        self.buffered = 0
+        self.timers = (TimerQueue(store) if timer_window is None
+                       else TimerQueue(store, timer_window))
         self.log = EffectLog(store)
         self.deliveries: Any = None  # jengine.runtime.channels.deliveries.Deliveries
 
+    @property
+    def pending(self) -> int:
+        """Buffered rows and changes not yet written."""
+        return self.buffered + len(self.log.pending) + self.timers.pending
+
     def output(self, stream: str, obj: Json) -> None:
-        """Buffer an output row; :meth:`write_outputs` inserts the batch in order."""
-        self.rows.append((stream, dumps(obj)))
+        """Buffer an output line; :meth:`write_outputs` stores the batch's lines."""
+        self.rows[stream].append(dumps(obj))
+        self.buffered += 1
 
     def write_outputs(self) -> None:
-        """Insert the batch's output rows, recorded effects and timer changes."""
-        if self.rows:
-            self.store.conn.executemany("INSERT INTO outputs (stream, line) VALUES (?, ?)",
-                                        self.rows)
-            self.rows = []
+        """Store the batch's output lines — one row per stream holding its lines in order,
+        newline-separated (a JSON line never holds a raw newline) — then the recorded
+        effects and the timer changes."""
+        if self.buffered:
+            self.store.conn.executemany(
+                "INSERT INTO outputs (stream, line) VALUES (?, ?)",
+                [(stream, "\n".join(lines)) for stream, lines in self.rows.items() if lines])
+            for lines in self.rows.values():
+                lines.clear()
+            self.buffered = 0
         self.log.write()
         self.timers.write(self.store)
 
-    def apply(self, effects: list[Any], now: dt.datetime, current: Input) -> list[Input]:
-        follow: list[Input] = []
+    def apply(self, effects: Any, now: dt.datetime, current: Input) -> list[Follow]:
+        follow: list[Follow] = []
         for e in effects:
             t = type(e)
             if t is JournalOut:
@@ -251,6 +149,10 @@ class Effects:
                 follow.append(self._call(e, now))
             elif t is Requeue:
                 follow.append(e.input)
+            elif t is Fanout:
+                follow.append(self.world.walk(e))
+                if e.then:
+                    follow.append(Then(e.then))
         return follow
 
     def _journal(self, obj: Json) -> None:

@@ -14,8 +14,11 @@ from typing import Any, Literal, TextIO
 from jengine.runtime.adapters import HttpAdapter
 from jengine.runtime.bounds import MAX_AHEAD
 from jengine.runtime.http import Transport
+from jengine.runtime.timers import DEFAULT_TIMER_WINDOW
+from jengine.runtime.world import DEFAULT_CACHE
 
-__all__ = ["DEFAULT_BATCH", "DEFAULT_TEST_WAIT", "RunOptions", "RunResult"]
+__all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE", "DEFAULT_TEST_WAIT", "DEFAULT_TIMER_WINDOW",
+           "RunOptions", "RunResult"]
 
 DEFAULT_TEST_WAIT = dt.timedelta(seconds=10)
 DEFAULT_BATCH = {"simulated": 2000, "live": 500}
@@ -39,6 +42,8 @@ class RunOptions:
     test_mode: bool = False
     test_wait: dt.timedelta = DEFAULT_TEST_WAIT
     batch_size: int | None = None
+    cache_size: int = DEFAULT_CACHE
+    timer_window: int = DEFAULT_TIMER_WINDOW
     max_inputs: int | None = None
     transport: Transport | None = None
     http: HttpAdapter | None = None
@@ -51,7 +56,6 @@ class RunOptions:
     idle_exit: float | None = None
     max_ahead: dt.timedelta | None = MAX_AHEAD
     strict_order: bool = False
-
 
     @property
     def batch(self) -> int:
@@ -72,6 +76,8 @@ class RunResult:
     dead_letters: int = 0
     entered: int = 0
     late: int = 0            # input events older than the clock when they came (§4.4)
+    profiles: int = 0
+    profiles_seconds: float = 0.0
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
 

@@ -11,6 +11,7 @@ benchmark)::
     result.status        # 0 ran, 1 refused (workspace errors, J-VERSION-*), 2 bad input file
     result.events        # input lines read (non-blank) in this run
     result.outbox, result.journal, result.dead_letters   # lines written in this run
+    result.profiles, result.profiles_seconds   # profiles loaded from the file, and how long
 
 :class:`RunOptions` fields (all but ``workspace`` have defaults):
 
@@ -30,6 +31,9 @@ benchmark)::
   docs/ajo-compatibility.md (a dry run reads external data sources only when asked).
 * ``batch_size`` — inputs per commit (default :data:`DEFAULT_BATCH`: 2,000 in simulated mode,
   500 in live mode, where a batch is also committed whenever the input is idle);
+  ``cache_size`` — profiles whose entries (profile, active instances, re-entrance memory) stay
+  in memory (default :data:`DEFAULT_CACHE`, 5,000; the rest is read from the store on demand);
+  ``timer_window`` — timers kept in memory ahead of the store's index (default 20,000);
   ``max_inputs`` — stop after this many inputs (tests).
 * ``transport`` / ``http`` — an injectable HTTP transport or a whole HTTP adapter
   (default: :class:`jengine.runtime.http.HttpxTransport`); ``env`` — environment for ``secret()``.
@@ -60,9 +64,9 @@ from jengine.runtime.driver import drive
 from jengine.runtime.failures import describe
 from jengine.runtime.lock import Locked
 from jengine.runtime.migrations import ForeignStore, SchemaTooNew
-from jengine.runtime.options import DEFAULT_BATCH, RunOptions, RunResult
+from jengine.runtime.options import DEFAULT_BATCH, DEFAULT_CACHE, RunOptions, RunResult
 
-__all__ = ["DEFAULT_BATCH", "RunOptions", "RunResult", "run"]
+__all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE", "RunOptions", "RunResult", "run"]
 
 def run(options: RunOptions) -> RunResult:
     """Run a workspace over an event stream (see the module docstring). A state store or an

@@ -43,7 +43,7 @@ from jengine.runtime.io import (
     unqualified_letter,
 )
 from jengine.runtime.io import parse_event_line as parse_line
-from jengine.runtime.world import profile_json
+from jengine.runtime.loading import profile_json
 from jengine.temporal import specs
 from jengine.temporal.codec import OutputRecord, encode_input
 from jengine.temporal.config import GLOBAL_KEY, Config

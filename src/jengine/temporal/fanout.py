@@ -1,16 +1,19 @@
 """What the global workflow sends to the keys (pure functions of the spec).
 
-The embedded runner handles an audience read and a business event in one step over the whole
-world; here the global workflow runs the core on an empty slice (for the journal line of a
-business event nobody waits for, and the next read of an ``every`` schedule) and asks the
+The core answers an audience read and a business event with a fan-out over the group
+(:class:`jengine.core.state.Fanout`); the embedded runner walks the group from its store.
+Here the global workflow runs the core on an empty slice (the fan-out has no member there:
+only the journal line of a business event nobody waits for, and the ``then`` of a read — its
+next ``every`` schedule — come out) and asks the
 :func:`jengine.temporal.activities.Activities.fan_out` activity to hand each member its share:
 
 * a **read** (§3.1 ``entry read audience``): the k-th member (profile-id order) gets the
   ``enter`` timer of the core (``{"t": "enter", journey, profile}``) due at
   ``start + ⌊k/n⌋·D`` under ``rate n per D`` — at once for the first n;
 * a **business event**: every member of the audiences of the journeys it enters gets the
-  event, and the core's business routing runs on that member's slice (it enters the journeys
-  the member belongs to).
+  event; on the member's slice the core's fan-outs run over that one profile
+  (:class:`jengine.temporal.machine.KeyMachine`), so it enters the journeys whose audience
+  holds it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from jengine.core.context import Spec
 from jengine.core.instants import to_micros
+from jengine.core.reads import rate_of
 from jengine.core.state import BusinessIn, TimerIn
 from jengine.lang import ast as A
 from jengine.temporal.codec import encode_input
@@ -49,8 +53,8 @@ def read(spec: Spec, t: TimerIn, now: int) -> Json | None:
     entry = vs.journey.entry if vs else None
     if not isinstance(entry, A.EntryRead):
         return None
-    count = int(entry.rate.count.value) if entry.rate else 0
-    per = int(entry.rate.per.value) * 1000 if entry.rate else 0
+    count, per_ms = rate_of(entry.rate)
+    per = per_ms * 1000
     return {"kind": "read", "audiences": [entry.audience.text], "journey": journey,
             "now": now, "count": count, "per": per, "base": f"read:{journey}:{version}:{now}"}
 

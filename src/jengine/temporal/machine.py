@@ -6,7 +6,12 @@ state slice and carries out the effects generically, by type (:data:`KeyMachine.
 journal, outbox and dead-letter lines become :class:`OutputRecord` values with deterministic
 effect ids (buffered until the workflow commits them); ``Schedule``/``Cancel`` change the
 key's timer heap; ``CallAction`` and ``Fetch`` go through the IO and come back as inputs or
-data; ``Requeue`` queues a follow-up. A new effect type needs one handler here.
+data; ``Requeue`` queues a follow-up; a ``Fanout`` runs over the key's own slice (the
+members of its group that are this key — a business event's audience, a window end's
+version — step right away, then its ``then`` effects; the global workflow's slice has no
+profile, so there a fan-out only carries out ``then``, e.g. the next read, and the
+:mod:`.fanout` activity hands the group to the member keys). A new effect type needs one
+handler here.
 
 Timers fire in (due, kind, seq) order (§4.4). A version's window end is not a stored timer:
 it is due for every key holding an active instance of that version, so the machine derives
@@ -32,6 +37,7 @@ from typing import Any, Protocol
 
 from jengine.core.context import Spec, is_member
 from jengine.core.engine import step
+from jengine.core.fanout import expand
 from jengine.core.instants import from_micros, to_micros
 from jengine.core.state import (
     ActionResultIn,
@@ -40,6 +46,7 @@ from jengine.core.state import (
     DataValue,
     DeadOut,
     Effect,
+    Fanout,
     Fetch,
     Input,
     JournalOut,
@@ -92,7 +99,7 @@ class KeyMachine:
         self.seen: list[str] = list(carried.get("seen", []))
         self.outputs: list[OutputRecord] = []
         self.profile_dirty = False
-        self._follow: deque[Input] = deque()
+        self._follow: deque[Input | _Then] = deque()
         self._base = ""
         self._k = 0
         #: called after each timer the machine fires (the global workflow fans some out)
@@ -193,15 +200,21 @@ class KeyMachine:
         self._follow = deque([inp])
         while self._follow:
             current = self._follow.popleft()
+            if isinstance(current, _Then):
+                await self._handle(current.effects, spec, now_us, io)
+                continue
             new, effects = await self._step(spec, current, now, io)
             self._adopt(new)
-            for e in effects:
-                handler = self.HANDLERS.get(type(e))
-                if handler is None:
-                    raise TypeError(f"no handler for effect {type(e).__name__}")
-                await handler(self, e, spec, now_us, io)
+            await self._handle(effects, spec, now_us, io)
         if self.state.profiles.get(self.key) is not before:
             self.profile_dirty = True
+
+    async def _handle(self, effects: Any, spec: Spec, now_us: int, io: IO) -> None:
+        for e in effects:
+            handler = self.HANDLERS.get(type(e))
+            if handler is None:
+                raise TypeError(f"no handler for effect {type(e).__name__}")
+            await handler(self, e, spec, now_us, io)
 
     async def _step(self, spec: Spec, inp: Input, now: dt.datetime,
                     io: IO) -> tuple[State, list[Effect]]:
@@ -271,10 +284,25 @@ class KeyMachine:
     async def _requeue(self, e: Requeue, spec: Spec, now: int, io: IO) -> None:
         self._follow.append(e.input)
 
+    async def _fanout(self, e: Fanout, spec: Spec, now: int, io: IO) -> None:
+        """The group's members in this key's slice step first, then ``then``."""
+        first: list[Input | _Then] = [*expand(spec, self.state, e)]
+        if e.then:
+            first.append(_Then(e.then))
+        self._follow.extendleft(reversed(first))
+
     async def _ignore(self, e: Effect, spec: Spec, now: int, io: IO) -> None:
         """A Fetch left after the last allowed round (the embedded runner ignores it too)."""
 
     HANDLERS: Mapping[type, Callable[..., Any]] = {
         JournalOut: _journal, OutboxOut: _outbox, DeadOut: _dead, Schedule: _schedule,
         Cancel: _cancel, CallAction: _call, Requeue: _requeue, Fetch: _ignore,
+        Fanout: _fanout,
     }
+
+
+class _Then:
+    """Effects a fan-out carries out after its members (an item of the follow-up queue)."""
+
+    def __init__(self, effects: tuple[Effect, ...]) -> None:
+        self.effects = effects

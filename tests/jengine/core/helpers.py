@@ -7,7 +7,17 @@ from typing import Any
 
 from jengine.core.context import Options, Spec
 from jengine.core.engine import step
-from jengine.core.state import EventIn, JournalOut, OutboxOut, Schedule, State, TimerIn
+from jengine.core.fanout import expand
+from jengine.core.state import (
+    EventIn,
+    Fanout,
+    Input,
+    JournalOut,
+    OutboxOut,
+    Schedule,
+    State,
+    TimerIn,
+)
 from jengine.lang.workspace import load_texts
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
@@ -50,3 +60,20 @@ def timers(effects: list[Any], kind: int = 1) -> list[Schedule]:
 def fire(spec: Spec, state: State, s: Schedule, now: dt.datetime) -> tuple[State, list[Any]]:
     return step(spec, state, TimerIn(seq=1, kind=s.kind, due=s.due, instance=s.instance,
                                      payload=s.payload), now)
+
+
+def play(spec: Spec, state: State, inp: Input, now: dt.datetime) -> tuple[State, list[Any]]:
+    """``step``, with each fan-out played in memory (:func:`jengine.core.fanout.expand` over the
+    state as it is when the fan-out starts): the state after the input and its members, and
+    the effects in order, each fan-out replaced by its members' effects and its ``then``."""
+    state, effects = step(spec, state, inp, now)
+    out: list[Any] = []
+    for e in effects:
+        if isinstance(e, Fanout):
+            for member in list(expand(spec, state, e)):
+                state, more = play(spec, state, member, now)
+                out += more
+            out += list(e.then)
+        else:
+            out.append(e)
+    return state, out

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from helpers import DECLS, T0, fire, go, journal, outbox, spec_of, timers
+from helpers import DECLS, T0, fire, go, journal, outbox, play, spec_of, timers
 
 from jengine.core.context import Options, Spec, VersionSpec
 from jengine.core.engine import step
@@ -492,10 +492,10 @@ def members_state(*pids: str, others: tuple[str, ...] = ()) -> State:
 def test_business_event_enters_members_in_profile_id_order() -> None:
     spec = spec_of(BUSINESS)
     state = members_state("a@x", others=("b@x",))
-    s1, _ = step(spec, state, BusinessIn(name="Launch", payload={"id": "L0"}), T0)
+    s1, _ = play(spec, state, BusinessIn(name="Launch", payload={"id": "L0"}), T0)
     assert list(s1.active) == ["biz|a@x"]
     s1.profiles.update(members_state("c@x", "b@x", "d@x", others=("e@x",)).profiles)
-    s2, eff = step(spec, s1, BusinessIn(name="Launch", payload={"id": "L1"}), T0 + H)
+    s2, eff = play(spec, s1, BusinessIn(name="Launch", payload={"id": "L1"}), T0 + H)
     assert [(j[0], j[2], j[4]) for j in journal(eff) if j[1] is None] == [
         ("biz", "discarded", "already_in_journey"),  # a@x
         ("biz", "entered", None), ("biz", "entered", None), ("biz", "entered", None)]
@@ -504,7 +504,7 @@ def test_business_event_enters_members_in_profile_id_order() -> None:
     assert [e.obj["profile"] for e in eff if isinstance(e, JournalOut)
             and e.obj["outcome"] != "completed"] == ["a@x", "b@x", "c@x", "d@x"]
     assert sorted(s2.active) == ["biz|a@x", "biz|b@x", "biz|c@x", "biz|d@x"]
-    _, eff = step(spec, s2, BusinessIn(name="Other", payload={}), T0)
+    _, eff = play(spec, s2, BusinessIn(name="Other", payload={}), T0)
     assert journal(eff) == [(None, None, "discarded", None, "no_interest")]
 
 
@@ -522,7 +522,7 @@ def test_read_audience_schedule_and_rate_as_timers() -> None:
     state = members_state("p5", "p1", "p3", "p2", "p4", others=("q",))
     read = TimerIn(seq=1, kind=1, due=us(T0), payload={"t": "read", "journey": "rd",
                                                         "version": 1})
-    s1, eff = step(spec, state, read, T0)
+    s1, eff = play(spec, state, read, T0)
     assert [o["profile"] for o in outbox(eff)] == ["p1", "p2"]
     later = [(t.due - us(T0), t.payload) for t in timers(eff) if t.instance is None]
     hour = 3600 * S
@@ -536,18 +536,12 @@ def test_read_audience_schedule_and_rate_as_timers() -> None:
     s2, eff = fire(spec, s1, enter_p3, T0 + H)
     assert [o["profile"] for o in outbox(eff)] == ["p3"]
     # the next read: members already in the journey are discarded, and it reschedules
-    _, eff = fire(spec, s2, _as_schedule(read, T0 + DAY), T0 + DAY)
+    _, eff = play(spec, s2, replace(read, due=us(T0 + DAY)), T0 + DAY)
     assert journal(eff)[:2] == [("rd", None, "discarded", None, "already_in_journey")] * 2
     # a closed version reads no more and does not reschedule
     closed = replace(spec, open={"rd": None})
-    _, eff = step(closed, state, read, T0)
+    _, eff = play(closed, state, read, T0)
     assert not any(t.payload.get("t") == "read" for t in timers(eff))
-
-
-def _as_schedule(t: TimerIn, at: dt.datetime) -> Any:
-    from jengine.core.state import Schedule
-
-    return Schedule(us(at), t.kind, t.instance, t.payload)
 
 
 # ---- §4.4 late events -----------------------------------------------------------------------

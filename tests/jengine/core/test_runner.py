@@ -26,8 +26,9 @@ class FakeTransport:
 
 def options(tmp: Path, **kw: Any) -> RunOptions:
     kw.setdefault("workspace", EXAMPLES / "workspace")
-    return RunOptions(events=EXAMPLES / "events.jsonl",
-                      profiles=EXAMPLES / "profiles.jsonl", state=tmp / "s.db",
+    kw.setdefault("events", EXAMPLES / "events.jsonl")
+    kw.setdefault("profiles", EXAMPLES / "profiles.jsonl")
+    return RunOptions(state=tmp / "s.db",
                       outbox=tmp / "outbox.jsonl", journal=tmp / "journal.jsonl",
                       dead_letters=tmp / "dead.jsonl", transport=FakeTransport(),
                       env={"COUPON_API_KEY": "k"}, batch_size=20,
@@ -96,3 +97,60 @@ def test_refuses_a_reused_version(tmp_path: Path) -> None:
     opts.err = err
     assert run(opts).status == 1
     assert "J-VERSION-REUSED" in err.getvalue()
+
+
+def test_a_tiny_cache_and_timer_window_change_nothing(tmp_path: Path) -> None:
+    """The world's cache and the timer queue's memory window are speed, not semantics: with
+    one cached profile, a 16-timer window and batches of 3 (``until`` past the weekday
+    journey's window end) the outputs equal the default run's, line for line."""
+    from jexpr.runtime.temporal import parse_offset_datetime
+
+    until = parse_offset_datetime("2027-03-02T00:00:00Z")
+    big, small = tmp_path / "big", tmp_path / "small"
+    big.mkdir()
+    small.mkdir()
+    reference = run(options(big, until=until))
+    tiny = options(small, until=until, cache_size=1, timer_window=16)
+    tiny.batch_size = 3
+    result = run(tiny)
+    assert result.timers == reference.timers > 100
+    for name in ("outbox.jsonl", "journal.jsonl", "dead.jsonl"):
+        assert (small / name).read_text() == (big / name).read_text()
+
+
+GROUPS = """
+datasource ExperiencePlatform { fieldgroup FG { fields { tier: string } } }
+audience VIP { where #{ExperiencePlatform.FG.tier} == "gold" }
+event Launch business { fields { id: string } }
+journey biz { reentrance always timeout 30d
+  window 2026-12-01T00:00:00Z to 2026-12-05T00:00:00Z
+  entry on business event Launch read audience VIP
+  hi: email { id: @event{Launch.id} }
+  w: wait 10d
+}
+"""
+
+
+def test_business_event_and_window_end_walk_their_groups(tmp_path: Path) -> None:
+    """A business event enters the rule audience's members (from the membership index) in
+    profile-id order; the window end exits the active instances in uid order."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "g.journey").write_text(GROUPS)
+    tiers = {"c@x": "gold", "a@x": "gold", "b@x": "silver", "d@x": "gold"}
+    (tmp_path / "p.jsonl").write_text("".join(
+        json.dumps({"id": p, "attributes": {"FG": {"tier": t}}}) + "\n"
+        for p, t in tiers.items()))
+    (tmp_path / "e.jsonl").write_text(json.dumps(
+        {"event": "Launch", "time": "2026-12-02T10:00:00Z", "payload": {"id": "L1"}}) + "\n")
+    from jexpr.runtime.temporal import parse_offset_datetime
+
+    opts = options(tmp_path, workspace=ws, events=tmp_path / "e.jsonl",
+                   profiles=tmp_path / "p.jsonl", cache_size=1,
+                   until=parse_offset_datetime("2026-12-06T00:00:00Z"))
+    assert run(opts).status == 0
+    journal = [(j["profile"], j["outcome"], j.get("reason"))
+               for j in lines(tmp_path / "journal.jsonl") if j["step"] != "hi"]
+    assert journal == [("a@x", "entered", None), ("c@x", "entered", None),
+                       ("d@x", "entered", None), ("a@x", "exited", "window_end"),
+                       ("c@x", "exited", "window_end"), ("d@x", "exited", "window_end")]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import spec_of, timers
+from helpers import play, spec_of, timers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jengine.core.engine import step
 from jengine.core.instants import from_micros, to_micros
 from jengine.core.schedule import next_read
 from jengine.core.state import State, TimerIn
@@ -76,16 +75,24 @@ def test_an_incremental_read_takes_only_the_new_members() -> None:
     read = TimerIn(seq=1, due=to_micros(t0), payload={"t": "read", "journey": "inc",
                                                       "version": 1})
     state = State(profiles={"a": _member("a"), "b": _member("b")})
-    s1, eff = step(spec, state, read, t0)
+    s1, eff = play(spec, state, read, t0)
+    assert [e.obj["profile"] for e in eff if type(e).__name__ == "OutboxOut"] == ["a", "b"]
     (nxt,) = timers(eff)
-    assert nxt.payload["members"] == ["a", "b"]
+    assert nxt.payload["n"] == 2
+    assert {k: m["lastRead"] for k, m in s1.reentrance.items()} == {"inc|a": "1:1",
+                                                                   "inc|b": "1:1"}
     s1.profiles["c"] = _member("c")
     s1.profiles["a"] = _member("a", "exited")
     week = t0 + dt.timedelta(days=7)
-    _, eff = step(spec, s1, TimerIn(seq=2, due=nxt.due, payload=nxt.payload), week)
+    s2, eff = play(spec, s1, TimerIn(seq=2, due=nxt.due, payload=nxt.payload), week)
     assert [e.obj["profile"] for e in eff if type(e).__name__ == "OutboxOut"] == ["c"]
     (after,) = timers(eff)
-    assert after.payload["members"] == ["b", "c"]
+    assert after.payload["n"] == 3
+    # a is no member at read 2: back at read 3, it is new again
+    s2.profiles["a"] = _member("a")
+    _, eff = play(spec, s2, TimerIn(seq=3, due=after.due, payload=after.payload),
+                  week + dt.timedelta(days=7))
+    assert [e.obj["profile"] for e in eff if type(e).__name__ == "OutboxOut"] == ["a"]
 
 
 @settings(max_examples=60, deadline=None)

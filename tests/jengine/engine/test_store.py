@@ -124,6 +124,20 @@ def test_outputs_keep_key_order_and_sequence(store: Store) -> None:
     assert [r.seq for r in store.outputs("journal", after=s1)] == [s3]
 
 
+def test_an_output_row_may_hold_several_lines(tmp_path: Path) -> None:
+    from jengine.runtime.export import Exporter
+
+    with Store(tmp_path / "s.db") as store:
+        Exporter(store, {"journal": tmp_path / "j.jsonl"}).attach()
+        with store.transaction():
+            store.append_output("journal", {"n": 1})
+            store.execute("INSERT INTO outputs (stream, line) VALUES ('journal', ?)",
+                          ('{"n":2}\n{"n":"a\\nb"}',))
+        assert [r.line for r in store.outputs("journal")] == [
+            '{"n":1}', '{"n":2}', '{"n":"a\\nb"}']
+    assert (tmp_path / "j.jsonl").read_text() == '{"n":1}\n{"n":2}\n{"n":"a\\nb"}\n'
+
+
 def test_micros_round_trip() -> None:
     t = dt.datetime(2026, 3, 29, 2, 30, 0, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert from_micros(to_micros(t)) == t
@@ -251,6 +265,29 @@ def test_frozen_v1_store_opens_and_reads(tmp_path: Path) -> None:
         assert open_version.is_open and open_version.version == 1
 
 
+def test_v1_store_migrates_to_v3_with_the_membership_index(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v1.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        rows = s.execute("SELECT audience, rule, profile FROM audience_members").fetchall()
+        assert rows == [("Newsletter", 0, "alice@example.com")]
+        assert s.execute("SELECT count(*) FROM audience_rules").fetchone()[0] == 0
+        indexes = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"instances_active_by_profile", "instances_active_by_version",
+                "reentrance_by_profile", "audience_members_by_profile"} <= indexes
+
+
+def test_frozen_v3_store_opens_and_reads(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v3.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        rows = s.execute("SELECT audience, rule, profile FROM audience_members "
+                         "ORDER BY audience").fetchall()
+        assert rows == [("Churned", 0, "bob@example.com"), ("Newsletter", 0, "alice@example.com"),
+                        ("VIP", 1, "bob@example.com")]
+        assert s.execute("SELECT audience FROM audience_rules").fetchall() == [("VIP",)]
+        inst = s.active_instance("welcome", "alice@example.com")
+        assert inst is not None and inst.state["step"] == "sendWelcome"
+
+
 def test_forward_migration_runs_in_order_and_failure_keeps_old_version(tmp_path: Path) -> None:
     def extra(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE profiles ADD COLUMN extra TEXT")
@@ -290,3 +327,23 @@ def test_state_migrations_are_pure_steps() -> None:
     assert new == {"format_version": 3, "awaits": ["x"]}
     with pytest.raises(StateTooNew):
         upgrade_state({}, 4, steps, target=3)
+
+
+def test_v3_store_migrates_to_v4_with_the_read_mark(tmp_path: Path) -> None:
+    with Store(_load_fixture(tmp_path, "store-v3.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        rows = s.execute("SELECT profile, instances, last_read FROM reentrance").fetchall()
+        assert rows == [("alice@example.com", 1, None)]
+        indexes = {r[0] for r in s.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "instances_active_by_journey" in indexes
+
+
+def test_frozen_v4_store_opens_and_reads_the_read_mark(tmp_path: Path) -> None:
+    from jengine.runtime.entities import load_entry
+
+    with Store(_load_fixture(tmp_path, "store-v4.sql")) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        s.execute("UPDATE instances SET active = 0")   # the fixture's states predate 'uid'
+        memory = load_entry(s.conn, "alice@example.com").reentrance["welcome|alice@example.com"]
+        assert memory == {"instances": 1, "lastEntry": 1796119200000000, "lastEnd": None,
+                          "lastRead": "1:2"}

@@ -23,6 +23,8 @@ SAMPLES: list[S.Input] = [
     S.TimerIn(0, None, 7, 1, 123, "j/1/p/1", {"t": "resume", "token": 2}),
     S.ActionResultIn(0, None, "j/1/p/1", "s", 2, "retry", 99, "http_503", False, {}, 12),
     S.ProfileIn(0, None, "p", {"id": "p", "attributes": {}}),
+    S.MemberIn(6, None, {"t": "business", "journey": "j", "event": "B", "payload": {}}, "p", 3,
+               True),
 ]
 
 

@@ -31,8 +31,7 @@ def consent_group(model: Model) -> str:
 
 def set_consent(world: Any, model: Model, profile_id: str, kind: str, choice: str) -> None:
     """Record ``consents.marketing.<kind>.val = choice`` on the profile (created if new)."""
-    state = world.state
-    profile: Json = dict(state.profiles.get(profile_id) or {
+    profile: Json = dict(world.profile(profile_id) or {
         "id": profile_id, "namespace": None, "timeZone": None, "test": False,
         "attributes": {}, "audiences": {}, "events": []})
     group = consent_group(model)
@@ -45,8 +44,7 @@ def set_consent(world: Any, model: Model, profile_id: str, kind: str, choice: st
     fg["consents"] = consents
     attributes[group] = fg
     profile["attributes"] = attributes
-    state.profiles[profile_id] = profile
-    world.dirty_profiles.add(profile_id)
+    world.set_profile(profile_id, profile)
 
 
 def withdraw_consent(world: Any, model: Model, profile_id: str, kind: str) -> None:

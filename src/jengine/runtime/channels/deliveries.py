@@ -134,8 +134,8 @@ class Deliveries:
             body, A.Channel) else None
         if channel is None or channel.provider == "outbox":
             return obj, []
-        profile = world.state.profiles.get(obj["profile"])
-        data = template_data(profile, world.state.instances.get(e.instance), obj)
+        profile = world.profile(obj["profile"])
+        data = template_data(profile, world.instance(e.instance), obj)
         to = data["params"]["to"] if "to" in data["params"] else _field(
             data["profile"], recipient_field(channel))
         to = str(to) if isinstance(to, str) and to else None
@@ -303,7 +303,7 @@ class Deliveries:
             return "suppression_list"
         waited = row.due > row.time or row.attempts > 0
         if waited and channel is not None and channel.category == "marketing":
-            profile = loop.world.state.profiles.get(row.profile)
+            profile = loop.world.profile(row.profile)
             return consent_reason(merged_attributes(profile), row.kind)
         return None
 
@@ -328,7 +328,7 @@ class Deliveries:
                                   to_micros(now))
         elif result.bounce == "optout":
             withdraw_consent(loop.world, loop.spec.model, row.profile, row.kind)
-        instance = loop.world.state.instances.get(row.key.rpartition(":")[0])
+        instance = loop.world.instance(row.key.rpartition(":")[0])
         if status == "failed" and instance is not None and instance.get("active"):
             # the step's `failed` reaction, for an instance still running (an ended one has
             # nothing to react with: no `discarded` journal line for it)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jengine.runtime.migrations import v1, v2
+from jengine.runtime.migrations import v1, v2, v3, v4
 
 __all__ = [
     "SCHEMA_MIGRATIONS", "SCHEMA_VERSION", "STATE_FORMAT_VERSION", "STATE_MIGRATIONS",
@@ -40,7 +40,9 @@ class Migration:
 
 
 SCHEMA_MIGRATIONS: tuple[Migration, ...] = (Migration(v1.VERSION, v1.upgrade),
-                                             Migration(v2.VERSION, v2.upgrade))
+                                              Migration(v2.VERSION, v2.upgrade),
+                                              Migration(v3.VERSION, v3.upgrade),
+                                              Migration(v4.VERSION, v4.upgrade))
 SCHEMA_VERSION = SCHEMA_MIGRATIONS[-1].version
 
 STATE_FORMAT_VERSION = 1
