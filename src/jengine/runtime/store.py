@@ -105,14 +105,7 @@ class Store:
                  migrations: tuple[Migration, ...] = SCHEMA_MIGRATIONS) -> None:
         self.path = str(path)
         self.conn = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            self._open(synchronous, migrations)
-        except BaseException:
-            self.conn.close()
-            raise
-
-    def _open(self, synchronous: str, migrations: tuple[Migration, ...]) -> None:
-        refuse_foreign(self.conn, migrations)
+        refuse_foreign(self.conn, migrations)   # closes the connection when it refuses
         self._depth = 0
         self._on_commit: list[Callable[[], None]] = []
         self.conn.execute("PRAGMA journal_mode = WAL")

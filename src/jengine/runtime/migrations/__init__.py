@@ -75,12 +75,14 @@ def refuse_foreign(conn: sqlite3.Connection,
     current = schema_version(conn)
     latest = migrations[-1].version if migrations else 0
     if current > latest:
+        conn.close()
         raise SchemaTooNew(f"store schema version {current} is newer than {latest}")
     if current != 0:
         return
     tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")]
     if tables:
+        conn.close()
         raise ForeignStore("an SQLite database of another program (it holds "
                            f"{', '.join(tables[:5])}{', …' if len(tables) > 5 else ''} "
                            "and no jengine schema version)")
