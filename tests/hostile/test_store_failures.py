@@ -54,7 +54,7 @@ def test_disk_full_then_resume_loses_nothing(tmp_path: Path) -> None:
     (tmp_path / "full").mkdir()
     clean = _run(_cli(tmp_path, events), tmp_path / "clean")
     assert clean.returncode == 0, clean.stderr
-    full = _run(_cli(tmp_path, events), tmp_path / "full", limit=400_000)
+    full = _run(_cli(tmp_path, events), tmp_path / "full", limit=1_000_000)
     assert full.returncode == 1, full.stderr
     assert "Traceback" not in full.stderr and "internal error" not in full.stderr
     assert "E-STATE-IO jengine.db" in full.stderr or "E-OUTPUT-IO" in full.stderr
