@@ -56,6 +56,11 @@ def check(text: str, fieldTypes: Mapping[str, str] | None = None,
     return analyse(text, fieldTypes, schema, usage)[1]
 
 
-compile_uncached = compile_program
+def compile_uncached(text: str, fieldTypes: Mapping[str, str] | None = None,
+                     schema: Mapping[str, str] | None = None, usage: str = "value") -> Program:
+    """:func:`compile` without the cache (same parameters): a new program every call."""
+    return compile_program(text, fieldTypes, schema, usage)
+
+
 cache_clear = _compile_cached.cache_clear
 cache_info = _compile_cached.cache_info

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from jexpr.checker.schema import Declarations
 from jexpr.runtime.jsonenc import to_json
 
 __all__ = [
@@ -63,13 +64,31 @@ def usage_arg(text: str) -> str:
     )
 
 
-def read_text(path: str, what: str) -> str:
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+"""The most a context, declarations or expression file may hold (``/dev/zero`` never ends)."""
+
+
+def read_text(path: str, what: str, limit: int = MAX_INPUT_BYTES) -> str:
+    """A UTF-8 text file (``-``: standard input) of at most ``limit`` bytes, newlines
+    translated as by ``open``; :class:`UsageError` otherwise."""
     try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
+        data = _read_bytes(path, limit + 1)
+        if len(data) > limit:
+            raise UsageError(f"cannot read {what} {path!r}: over the limit of {limit:,} bytes "
+                             "(E-INPUT-SIZE)")
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read {what} {path!r}: {reason(e)}") from None
+
+
+def _read_bytes(path: str, size: int) -> bytes:
+    if path != "-":
+        with open(path, "rb") as f:
+            return f.read(size)
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return bytes(buffer.read(size))
+    return sys.stdin.read(size).encode("utf-8", "surrogatepass")
 
 
 def reason(e: Exception) -> str:
@@ -82,6 +101,12 @@ def read_json_object(path: str, what: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise UsageError(f"cannot read {what} {path!r}: invalid JSON: {e}") from None
+    except RecursionError:
+        raise UsageError(f"cannot read {what} {path!r}: the JSON nests too deeply "
+                         "(E-INPUT-DEPTH)") from None
+    except ValueError as e:  # an integer of more than 4,300 digits
+        raise UsageError(f"cannot read {what} {path!r}: a number is too long ({str(e)[:60]}…) "
+                         "(E-INPUT-NUMBER)") from None
     if not isinstance(data, dict):
         raise UsageError(f"cannot read {what} {path!r}: want a JSON object")
     return data
@@ -100,6 +125,10 @@ def check_declarations(data: Mapping[str, Any], where: str) -> None:
     bad = next((k for k, v in data.items() if not isinstance(v, str)), None)
     if bad is not None:
         raise UsageError(f"{where}: the type of {bad!r} must be a string")
+    try:  # unknown type names, malformed or over-long paths
+        Declarations.build(data, None)
+    except ValueError as e:
+        raise UsageError(f"{where}: {e}") from None
 
 
 def load_context(path: str | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError, error, so
 from jexpr.errors import EvalFault
 from jexpr.source import Source
 from jexpr.syntax import ast
+from jexpr.syntax.limits import ensure_headroom
 from jexpr.syntax.parse import parse
 
 _INTERNAL_CODES: dict[type[BaseException], str] = {
@@ -145,6 +146,7 @@ def from_checked(checked: Checked) -> Program:
 
 
 def _program(checked: Checked, diags: list[Diagnostic]) -> Program:
+    ensure_headroom()  # the checker refused any tree deeper than the limit
     function, namespace, lines = generate(checked)
     program = Program(checked.source, checked, diags, function, lines)
     namespace["_on_fault"] = program.on_fault

@@ -14,6 +14,8 @@
     jengine test DIR [--journey J] [--engine embedded|temporal] [--json] [--junit FILE]
     jengine stub DIR [--port N] [--responses FILE]
     jengine lsp
+    jengine serve DIR [--state DB] [--host H] [--port N] [--config FILE] [--publish]
+    jengine publish [--url URL]
     jengine completion bash|zsh|tcsh
     jengine --version
 
@@ -36,7 +38,21 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jengine.cli import check, completion, fmt, graph, lsp, render, report, run, stub, test, worker
+from jengine.cli import (
+    check,
+    completion,
+    fmt,
+    graph,
+    lsp,
+    publish,
+    render,
+    report,
+    run,
+    serve,
+    stub,
+    test,
+    worker,
+)
 from jengine.cli.common import Command, Parser, UsageError
 
 __all__ = ["COMMANDS", "EXIT_STATUS", "build_parser", "main", "version"]
@@ -44,6 +60,7 @@ __all__ = ["COMMANDS", "EXIT_STATUS", "build_parser", "main", "version"]
 COMMANDS: dict[str, Command] = {
     "check": check, "fmt": fmt, "graph": graph, "run": run, "report": report, "test": test,
     "worker": worker, "stub": stub, "render": render, "lsp": lsp, "completion": completion,
+    "serve": serve, "publish": publish,
 }
 EXIT_STATUS = {
     0: "success",

@@ -88,6 +88,13 @@ class Spec:
     versions: Mapping[tuple[str, int], VersionSpec]
     open: Mapping[str, int | None]
     options: Options = field(default_factory=Options)
+    paused: Mapping[str, str] = field(default_factory=dict)  # journey → "hold" | "discard"
+
+    def pause_of(self, journey: str, version: int) -> str | None:
+        """The pause mode of a version: only the open version of a journey is ever paused
+        (AJO's pause, docs/serve.md "Lifecycle")."""
+        mode = self.paused.get(journey)
+        return mode if mode is not None and self.open.get(journey) == version else None
 
     @staticmethod
     def of(model: Model, options: Options | None = None) -> Spec:

@@ -65,8 +65,10 @@ from jengine.core.steps import (
     await_error,
     fire_trigger,
     on_action_result,
+    release,
     resume,
     start_call,
+    stop,
 )
 from jengine.lang.model import Model
 from jexpr import from_json
@@ -137,6 +139,12 @@ def _instance_timer(run: Run, t: TimerIn) -> None:
         inst = run.inst(t.instance)
         run.ijournal(inst, inst["step"], "timed_out")
         run.end(inst, "timed_out")
+        return
+    if kind == "stop":       # the journey was stopped (a lifecycle input, not a real timer)
+        stop(run, run.inst(t.instance))
+        return
+    if kind == "release":    # the journey resumed or closed: a held instance goes on
+        release(run, run.inst(t.instance))
         return
     if t.payload.get("token") != current["token"]:
         return  # a stale timer of an earlier wait

@@ -22,7 +22,14 @@ from jengine.core.context import (
 from jengine.core.routes import routes
 from jengine.core.run import Run, new_instance
 from jengine.core.state import AudienceIn, EventIn, Json, ProfileIn, ReactionIn, pair
-from jengine.core.steps import advance, await_error, fire_trigger, record_reaction
+from jengine.core.steps import (
+    HELD,
+    PAUSED,
+    advance,
+    await_error,
+    fire_trigger,
+    record_reaction,
+)
 from jengine.lang import ast as A
 from jexpr.diagnostics import EvaluationError
 from jexpr.syntax import ast as X
@@ -136,6 +143,8 @@ def _refusal(run: Run, vs: VersionSpec | None, journey: str, profile: str) -> st
     """The entry checks of §4.3 4c before the entry ``when``, in their order."""
     if vs is None:
         return "closed_version"
+    if run.spec.paused.get(journey) is not None:
+        return PAUSED   # AJO: "fresh entrances are always discarded" while paused
     window = vs.journey.window
     if window is not None and not (window[0] <= run.now < window[1]):
         return "outside_window"
@@ -287,6 +296,9 @@ def route_reaction(run: Run, inp: ReactionIn) -> None:
     if inst is None or inst["version"] != inp.version or inp.step not in inst["delivered"]:
         run.journal(inp.journey, inp.version, inp.profile, inp.step, "discarded", None,
                     "no_matching_delivery")
+        return
+    if inst["status"] == HELD:   # AJO: a reaction to a profile held by a pause is discarded
+        run.journal(inp.journey, inp.version, inp.profile, inp.step, "discarded", None, PAUSED)
         return
     inst = run.inst(inst["uid"])
     record_reaction(run, inst, inp.kind, inp.step)

@@ -28,9 +28,13 @@ from jexpr import to_json
 from jexpr.diagnostics import EvaluationError
 from jexpr.runtime.jsonenc import to_plain_json
 
-__all__ = ["StepError", "advance", "fire_trigger", "on_action_result", "start_call"]
+__all__ = ["HELD", "PAUSED", "STOPPED", "StepError", "advance", "fire_trigger", "on_action_result",
+           "release", "start_call", "stop"]
 
 BLOCK: Final = ("block", None)
+HELD: Final = "held"                 # an instance status, and a journal outcome
+PAUSED: Final = "journey_paused"     # a discard and exit reason
+STOPPED: Final = "journey_stopped"   # an exit reason
 Outcome = tuple[str, str | None]
 DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REACTION_TYPE: Final = {"delivered": "delivery", "opened": "open", "clicked": "click",
@@ -59,6 +63,10 @@ def advance(run: Run, inst: Json, target: str | None) -> None:
 
 def execute(run: Run, vs: VersionSpec, inst: Json, name: str) -> Outcome:
     body = vs.journey.steps[name].node.body
+    if isinstance(body, (A.Channel, A.Custom)):
+        mode = run.spec.pause_of(vs.name, vs.version)
+        if mode is not None:
+            return _paused(run, inst, name, mode)
     handler = _HANDLERS[type(body)]
     try:
         outcome: Outcome = handler(run, vs, inst, name, body)
@@ -67,6 +75,31 @@ def execute(run: Run, vs: VersionSpec, inst: Json, name: str) -> Outcome:
         return fail(run, vs, inst, name, exc.diagnostic.code, evaluation_fields(exc, name))
     except StepError as exc:
         return fail(run, vs, inst, name, exc.code)
+
+
+def _paused(run: Run, inst: Json, name: str, mode: str) -> Outcome:
+    """An action step of a paused version (AJO's pause): with ``hold`` the instance waits on
+    the step until the journey resumes (journal ``held``); with ``discard`` it exits."""
+    if mode == "hold":
+        inst["status"] = HELD
+        inst["token"] += 1   # no timer of an earlier wait fires for a held instance
+        run.ijournal(inst, name, HELD, None, PAUSED)
+        return BLOCK
+    run.ijournal(inst, name, "exited", None, PAUSED)
+    run.end(inst, "exited")
+    return BLOCK
+
+
+def release(run: Run, inst: Json) -> None:
+    """A held instance resumes: its action step runs now (with the profile as it is now)."""
+    if inst["status"] == HELD and inst["step"] is not None:
+        advance(run, inst, inst["step"])
+
+
+def stop(run: Run, inst: Json) -> None:
+    """The journey was stopped: the instance exits where it is (AJO's stop)."""
+    run.ijournal(inst, inst["step"], "exited", None, STOPPED)
+    run.end(inst, "exited")
 
 
 def fail(run: Run, vs: VersionSpec, inst: Json, name: str, code: str,

@@ -20,10 +20,11 @@ from jengine.lang import ast as A
 from jengine.lang.build_auth import AuthBuilder
 from jengine.lang.build_channels import ChannelBuilding
 from jengine.lang.literals import duration_ms, instant, size_bytes
+from jexpr.diagnostics import Diagnostic, error
 from jexpr.source import Source, Span
 from jexpr.syntax import ast as X
 from jexpr.syntax.literals import decode_string
-from jexpr.syntax.parse import AstBuilder
+from jexpr.syntax.parse import INT_MAX, AstBuilder
 
 _TAIL = (A.Goto, A.OnError)
 
@@ -38,6 +39,7 @@ class JourneyBuilder(ChannelBuilding, AuthBuilder, Transformer[Token, Any]):
     def __init__(self, source: Source) -> None:
         super().__init__(visit_tokens=False)
         self.source = source
+        self.diagnostics: list[Diagnostic] = []  # integers outside 64 bits (E-SYN-INT-RANGE)
 
     # -- helpers
 
@@ -59,7 +61,7 @@ class JourneyBuilder(ChannelBuilding, AuthBuilder, Transformer[Token, Any]):
         if kind == "STRING":
             value = decode_string(text)[0]
         elif kind == "INT":
-            value = int(text)
+            value = self._int(tok)
         elif kind == "DURATION":
             value = duration_ms(text)
         elif kind == "SIZE":
@@ -67,6 +69,19 @@ class JourneyBuilder(ChannelBuilding, AuthBuilder, Transformer[Token, Any]):
         elif kind == "INSTANT":
             value = instant(text)
         return A.Literal_(self._tspan(tok), text, value)
+
+    def _int(self, tok: Token) -> int:
+        """An integer setting's value; 0 with E-SYN-INT-RANGE beyond 64 bits (the digits are
+        not converted when there are too many: Python refuses more than 4,300)."""
+        text = str(tok)
+        digits = text.lstrip("0")
+        if len(digits) <= 19 and int(text) <= INT_MAX:
+            return int(text)
+        shown = text if len(digits) <= 40 else "of more than 40 digits"
+        self.diagnostics.append(error(
+            "E-SYN-INT-RANGE", f"integer {shown} is outside the 64-bit range", self._tspan(tok),
+            f"integers range up to {INT_MAX}"))
+        return 0
 
     def _req(self, tok: Token) -> A.Literal_:
         lit = self._lit(tok)

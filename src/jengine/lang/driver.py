@@ -168,7 +168,7 @@ def run(text: str, source: Source, offset: int = 0,
     stack = [tables.start_state]
     drive(tables, ended(tables.lexer.tokens(text, stack)), stack,
           run.shift if offset else run.shift_at_zero, run.reduce)
-    return list(run.values[-1]), run.expr.diagnostics, run.wide
+    return list(run.values[-1]), [*run.expr.diagnostics, *run.journey.diagnostics], run.wide
 
 
 class Lexer:

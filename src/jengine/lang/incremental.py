@@ -9,9 +9,16 @@ what it can between loads of the same workspace:
 * **journey checks** (:class:`JourneyMemo`): a journey's model, diagnostics and compiled
   expression sites are reused while its AST node is the same object (its file did not change)
   and its *dependencies* are unchanged: the text of every declaration named anywhere in the
-  journey (plus the files their ``schema "…"`` clauses read), the names of broken declarations
-  and, for a journey whose last check failed to find a name (``J-NAME-UNKNOWN``,
+  journey *or read by its check* (plus the files their ``schema "…"`` clauses read), the names
+  of broken declarations, the declared names (in order) of every table the check walked, and,
+  for a journey whose last check failed to find a name (``J-NAME-UNKNOWN``,
   ``E-FIELD-UNKNOWN``, whose hints list the declared names), the declared names of every kind.
+
+  What the check read is recorded, not guessed: while a journey is checked, the index's tables
+  are :class:`_Watched` views that note every name looked up and every table walked. So a fact
+  reached through another declaration is a dependency too — ``jump K`` reads journey ``K``,
+  then the namespace of ``K``'s entry event (``J-JUMP``), and an edit of that event re-checks
+  the jumping journey although it never names the event.
 
 Declarations other than journeys are few and checked on every load; so are duplicate names
 and jump cycles, which span the workspace. The result is always what a fresh load of the same
@@ -22,7 +29,8 @@ texts gives (a Hypothesis property test checks it over random edit sequences); a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +44,7 @@ from jexpr.diagnostics import Diagnostic, error
 from jexpr.source import Source
 from jexpr.syntax import ast as X
 
+_TABLES = ("events", "datasources", "actions", "audiences", "journeys")
 LOOKUP_CODES = frozenset({"J-NAME-UNKNOWN", "E-FIELD-UNKNOWN"})
 _DECLARED = re.compile(r"^[ \t]*(event|datasource|action|audience|journey)[ \t]+"
                        r"([A-Za-z_][A-Za-z0-9_]*)", re.M)
@@ -144,6 +153,57 @@ class _Entry:
     model: JourneyModel
     diagnostics: tuple[FileDiagnostic, ...]
     sites: tuple[tuple[X.Expr, Site], ...]
+    reads: Reads
+
+
+@dataclass
+class Reads:
+    """What one journey check read from the index: names looked up (in any table) and the
+    tables it walked (whose set of names it may depend on)."""
+
+    names: set[str] = field(default_factory=set)
+    tables: set[str] = field(default_factory=set)
+
+
+class _Watched(Mapping[str, A.Declaration]):
+    """A read-only view of one index table that records the reads into :class:`Reads`."""
+
+    def __init__(self, table: dict[str, A.Declaration], kind: str, reads: Reads) -> None:
+        self._table, self._kind, self._reads = table, kind, reads
+
+    def __getitem__(self, name: str) -> A.Declaration:
+        self._reads.names.add(name)
+        return self._table[name]
+
+    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+        self._reads.names.add(name)
+        return self._table.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self._reads.names.add(name)
+        return name in self._table
+
+    def __iter__(self) -> Iterator[str]:
+        self._reads.tables.add(self._kind)
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        self._reads.tables.add(self._kind)
+        return len(self._table)
+
+
+@contextmanager
+def watching(index: Index, reads: Reads) -> Iterator[None]:
+    """Within the block, the index's declaration tables record what is read into ``reads``."""
+    saved = {kind: getattr(index, kind) for kind in _TABLES}
+    for kind, table in saved.items():
+        setattr(index, kind, _Watched(table, kind, reads))
+    try:
+        yield
+    finally:
+        for kind, table in saved.items():
+            setattr(index, kind, table)
 
 
 @dataclass
@@ -159,11 +219,13 @@ class JourneyMemo:
     reused: int = 0
     _index: Index | None = None
     _fingerprints: dict[str, object] = field(default_factory=dict)
+    _declared_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _seen: set[int] = field(default_factory=set)
 
     def begin(self, index: Index) -> None:
         self._index = index
         self._fingerprints = {}
+        self._declared_names = {}
         self._seen = set()
         self.checked = self.reused = 0
 
@@ -180,12 +242,15 @@ class JourneyMemo:
             return entry.model
         mark = len(reporter.items)
         mine: dict[X.Expr, Site] = {}
-        model = run(mine)
+        reads = Reads()
+        assert self._index is not None
+        with watching(self._index, reads):
+            model = run(mine)
         sites.update(mine)
         diags = tuple(reporter.items[mark:])
-        entry = _Entry(node, None, model, diags, tuple(mine.items()))
+        entry = _Entry(node, None, model, diags, tuple(mine.items()), reads)
         self.entries[id(node)] = _Entry(node, self._key(node, entry), model, diags,
-                                        entry.sites)
+                                        entry.sites, reads)
         self.checked += 1
         return model
 
@@ -200,13 +265,19 @@ class JourneyMemo:
     def _key(self, node: A.Journey, entry: _Entry) -> object:
         index = self._index
         assert index is not None
-        names = self._names(node)
+        names = self._names(node) | entry.reads.names
         deps = tuple((n, self._fingerprint(n, index)) for n in sorted(names))
         lookups = any(d.diagnostic.code in LOOKUP_CODES for d in entry.diagnostics)
-        declared = (tuple(sorted(index.events)), tuple(sorted(index.datasources)),
-                    tuple(sorted(index.actions)), tuple(sorted(index.audiences)),
-                    tuple(sorted(index.journeys))) if lookups else None
+        walked = _TABLES if lookups else sorted(entry.reads.tables)
+        declared = tuple((kind, self._declared(kind, index)) for kind in walked)
         return deps, frozenset(index.broken), declared
+
+    def _declared(self, kind: str, index: Index) -> tuple[str, ...]:
+        """The declared names of one table in declaration order: a check that walks a table
+        may depend on the order (``did you mean`` takes the first of equally close names)."""
+        if kind not in self._declared_names:
+            self._declared_names[kind] = tuple(getattr(index, kind))
+        return self._declared_names[kind]
 
     def _names(self, node: A.Journey) -> frozenset[str]:
         known = self.names.get(id(node))

@@ -217,6 +217,8 @@ class Model:
     journeys: Mapping[str, JourneyModel]
     sites: Mapping[X.Expr, Site]
     schema: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Every declared schema path of the workspace's events and field groups (with the
+    built-in experience events), as expressions are checked against it."""
     channels: Mapping[str, ChannelModel] = field(default_factory=lambda: MappingProxyType({}))
     rules: RulesModel = field(default_factory=RulesModel)
 

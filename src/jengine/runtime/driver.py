@@ -39,6 +39,7 @@ from jengine.runtime.admission import Admission
 from jengine.runtime.batch import BatchTx, collector
 from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
+from jengine.runtime.control import CONTROL, control
 from jengine.runtime.effects import Effects, Follow, Then, http_client
 from jengine.runtime.export import Exporter
 from jengine.runtime.io import (
@@ -100,6 +101,7 @@ def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, starte
     Exporter(store, {OUTBOX: str(options.outbox), JOURNAL: str(options.journal),
                      DEADLETTER: str(options.dead_letters)}).attach()
     loop = Loop(options, reg.spec, store, result)
+    loop.published = ws
     delivery.attach(loop, ws, templates)
     loop.setup(reg.opened)
     try:
@@ -136,11 +138,14 @@ class Loop:
         client = options.http or http_client(options, store, self)
         self.effects = Effects(store, spec, self.world, client, result, options.timer_window)
         self.timers = self.effects.timers
-        self.source = "-" if str(options.events) == "-" else str(options.events)
+        self.source = options.source.name if options.source is not None else (
+            "-" if str(options.events) == "-" else str(options.events))
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
         self.admission = Admission(options.max_ahead, options.strict_order, self.source)
+        self.published: Any = None   # the workspace the spec was built from
+        self.pause_due: int | None = None   # when a journey pause ends by itself (µs)
         self.deliveries: delivery.Deliveries | None = None  # channel messages (set by _drive)
 
     def now(self) -> dt.datetime:
@@ -240,6 +245,7 @@ class Loop:
                 if self.deliveries is not None and templates is not None:
                     self.deliveries.configure(ws.model.channels, templates)
                 self._use(reg.spec)
+                self.published = ws
                 self._opened(reg.opened)
                 self.timers.write(self.store)
         except (_Refused, delivery.ChannelConfigError) as refused:
@@ -266,6 +272,9 @@ class Loop:
         return progress_bar(self.source)
 
     def _lines(self, offset: InputOffset) -> Iterator[SourceLine]:
+        if self.options.source is not None:
+            yield from self.options.source.lines(self.store, offset, self._stop())
+            return
         if self.live and self.source != "-":
             yield from tail_lines(self.source, offset.line, offset.byte, stop=self._stop())
             return
@@ -308,7 +317,8 @@ class Loop:
     def _line(self, line: SourceLine) -> None:
         if self.watch is not None:
             self._reload()
-        arrival = self.wall.now() if self.live else None
+        arrival = (from_micros(line.arrival) if line.arrival is not None
+                   else self.wall.now() if self.live else None)
         parsed = self.admission.check(parse_event_line(line, arrival), self.spec,  # bounds, types
                                       None if self.live else self.clock_us, self.wall.now())
         self.result.events += 1
@@ -322,6 +332,8 @@ class Loop:
         self.batcher.begin()
         if isinstance(parsed, DeadLetter):
             self.effects.dead(parsed)
+        elif parsed.event in CONTROL:
+            control(self, parsed)
         else:
             self._event(parsed, t_us, arrival)
         self.offset = InputOffset(self.source, line.number, line.end)
@@ -338,6 +350,10 @@ class Loop:
         """Fire every timer due at or before ``until`` (``limit``: its microseconds)."""
         if limit is None:
             limit = to_micros(until)
+        if self.pause_due is not None and limit >= self.pause_due:
+            from jengine.runtime.lifecycle import pauses_over
+
+            pauses_over(self, limit)
         timers = self.timers
         nd = timers.next_due()
         if nd is None or nd > limit:
@@ -363,8 +379,8 @@ class Loop:
 
     def _event(self, ev: InputEvent, t_us: int, arrival: dt.datetime | None = None) -> None:
         if self.live:
-            now = self.wall.now()   # late: older than its arrival (an input without time: never)
-            late = ev.time < (arrival or now)
+            now = self.wall.now()   # late: older than its arrival (less the allowed skew)
+            late = ev.time < (arrival or now) - self.options.late_after
         else:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)

@@ -66,9 +66,11 @@ class Exporter:
         self.export()
 
     def export(self) -> None:
-        """Append the rows committed since the last export, for every stream."""
-        for stream, path in self.paths.items():
-            self._export_stream(stream, path)
+        """Append the rows committed since the last export, for every stream; the new marks
+        are recorded in one transaction of their own (which runs no commit callback)."""
+        with self.store.transaction(notify=False):
+            for stream, path in self.paths.items():
+                self._export_stream(stream, path)
 
     def _export_stream(self, stream: Stream, path: str) -> None:
         mark = self.mark(stream) or ExportMark(path, 0, 0)

@@ -64,12 +64,14 @@ class BadInput(ValueError):
 
 @dataclass(frozen=True)
 class SourceLine:
-    """One input line: 1-based ``number``, text without its line break, byte offset past it."""
+    """One input line: 1-based ``number``, text without its line break, byte offset past it;
+    ``arrival``: when the line arrived (µs), for a source that records it (the inbox)."""
 
     number: int
     text: str
     end: int = 0
     bad_utf8: bool = False
+    arrival: int | None = None
 
 
 @dataclass(frozen=True)

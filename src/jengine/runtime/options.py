@@ -6,22 +6,36 @@ The fields are documented in :mod:`jengine.runtime.runner`, the public entry poi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, Protocol, TextIO
 
 from jengine.runtime.adapters import HttpAdapter
 from jengine.runtime.bounds import MAX_AHEAD
 from jengine.runtime.http import Transport
+from jengine.runtime.io import SourceLine
+from jengine.runtime.records import InputOffset
+from jengine.runtime.store import Store
 from jengine.runtime.timers import DEFAULT_TIMER_WINDOW
 from jengine.runtime.world import DEFAULT_CACHE
 
 __all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE", "DEFAULT_TEST_WAIT", "DEFAULT_TIMER_WINDOW",
-           "RunOptions", "RunResult"]
+           "InputSource", "RunOptions", "RunResult"]
 
 DEFAULT_TEST_WAIT = dt.timedelta(seconds=10)
 DEFAULT_BATCH = {"simulated": 2000, "live": 500}
+
+
+class InputSource(Protocol):
+    """An input source other than a file (live mode; the service's inbox,
+    :class:`jengine.runtime.inbox.InboxSource`): its offset ``name``, and its lines after an
+    offset, calling ``stop()`` whenever it is idle and ending when that is true."""
+
+    name: str
+
+    def lines(self, store: Store, offset: InputOffset,
+              stop: Callable[[], bool]) -> Iterator[SourceLine]: ...
 
 
 @dataclass
@@ -56,6 +70,8 @@ class RunOptions:
     idle_exit: float | None = None
     max_ahead: dt.timedelta | None = MAX_AHEAD
     strict_order: bool = False
+    source: InputSource | None = None
+    late_after: dt.timedelta = dt.timedelta(0)
 
     @property
     def batch(self) -> int:

@@ -13,6 +13,10 @@ input still rolls back alone on an exception (:class:`Batcher`). Callbacks regis
 :meth:`Store.on_commit` run after each outermost commit. A write outside any transaction
 autocommits by itself; the driver should always use one.
 
+Several connections in one process (the service's inbox writer and its engine) may share a
+``write_lock``: the outermost transaction holds it, so the writers hand SQLite's write lock to
+each other at once rather than through SQLite's busy-wait sleeps.
+
 Durability: WAL with ``synchronous = NORMAL`` (the default). Every commit is atomic and a
 process crash (SIGKILL) loses nothing committed; a power loss or OS crash may lose the last
 commits, but never part of one (the WAL is synced at checkpoints, not at each commit), so the
@@ -31,7 +35,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -102,10 +106,12 @@ class Store:
     """A connection to one store file, migrated to the current schema on open."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL",
-                 migrations: tuple[Migration, ...] = SCHEMA_MIGRATIONS) -> None:
+                 migrations: tuple[Migration, ...] = SCHEMA_MIGRATIONS,
+                 write_lock: AbstractContextManager[Any] | None = None) -> None:
         self.path = str(path)
-        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         refuse_foreign(self.conn, migrations)   # closes the connection when it refuses
+        self._lock = write_lock
         self._depth = 0
         self._on_commit: list[Callable[[], None]] = []
         self.conn.execute("PRAGMA journal_mode = WAL")
@@ -142,23 +148,32 @@ class Store:
         self._on_commit.append(callback)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All-or-nothing: commit on normal exit, roll back (and re-raise) on an exception."""
+    def transaction(self, notify: bool = True) -> Iterator[None]:
+        """All-or-nothing: commit on normal exit, roll back (and re-raise) on an exception.
+        ``notify=False``: no :meth:`on_commit` callback runs after this commit (the exporter
+        records its progress so, from its own callback)."""
         savepoint = f"sp{self._depth}"
-        self.conn.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
-        self._depth += 1
+        outer = self._depth == 0
+        if outer and self._lock is not None:
+            self._lock.__enter__()
         try:
-            yield
-        except BaseException:
+            self.conn.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {savepoint}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                self._rollback(savepoint)
+                raise
             self._depth -= 1
-            self._rollback(savepoint)
-            raise
-        self._depth -= 1
-        if self._depth:
-            self.conn.execute(f"RELEASE {savepoint}")
-            return
-        self.conn.execute("COMMIT")
-        for callback in self._on_commit:
+            if not outer:
+                self.conn.execute(f"RELEASE {savepoint}")
+                return
+            self.conn.execute("COMMIT")
+        finally:
+            if outer and self._lock is not None:
+                self._lock.__exit__(None, None, None)
+        for callback in self._on_commit if notify else ():
             callback()
 
     def _rollback(self, savepoint: str) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jengine.core.context import Options, Spec, VersionSpec
@@ -27,7 +27,7 @@ from jengine.lang.workspace import Workspace, load_texts
 from jengine.runtime.records import VersionRecord
 from jengine.runtime.store import Store
 
-__all__ = ["Registration", "register"]
+__all__ = ["Decision", "Registration", "plan", "register", "spec_of"]
 
 
 @dataclass
@@ -42,7 +42,9 @@ class Registration:
 def _declarations(ws: Workspace) -> list[tuple[A.Declaration, str]]:
     out: list[tuple[A.Declaration, str]] = []
     for path, file in ws.files.items():
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        loaded = ws.sources.get(path)   # the text that was checked (an in-memory workspace too)
+        text = loaded.text if loaded is not None else (
+            path.read_text(encoding="utf-8") if path.exists() else "")
         for decl in file.declarations:
             out.append((decl, text[decl.span.start:decl.span.end]))
     return out
@@ -59,46 +61,72 @@ def _version_source(journey: A.Journey, jtext: str,
     return source, hashlib.sha256(dumped.encode("utf-8")).hexdigest()
 
 
-def register(store: Store, ws: Workspace, options: Options) -> Registration:
-    """Register the workspace's journey versions (in the caller's transaction)."""
+@dataclass(frozen=True)
+class Decision:
+    """What registering one journey of a workspace does: ``open`` a new version, ``reopen``
+    the stored one (it was closed), ``keep`` it, or refuse (``problem``)."""
+
+    journey: str
+    version: int
+    action: str
+    record: VersionRecord | None = None
+    problem: str | None = None
+
+
+def plan(ws: Workspace, stored: Callable[[str], list[VersionRecord]]) -> list[Decision]:
+    """What :func:`register` would do with each journey of ``ws``, given the stored versions
+    of a journey (``stored(name)``, in version order); writes nothing."""
     decls = _declarations(ws)
     # channels and rules are delivery configuration, not journey logic: changing them does
     # not make a new journey version
     others = [(d, t) for d, t in decls
               if not isinstance(d, A.Journey | A.ChannelDecl | A.RulesDecl)]
+    return [_decide(ws, decl, text, others, stored(decl.name.text)) for decl, text in decls
+            if isinstance(decl, A.Journey) and decl.name.text in ws.model.journeys]
+
+
+def register(store: Store, ws: Workspace, options: Options) -> Registration:
+    """Register the workspace's journey versions (in the caller's transaction)."""
     result = Registration(None)
-    for decl, text in decls:
-        if isinstance(decl, A.Journey) and decl.name.text in ws.model.journeys:
-            _register_one(store, ws, decl, text, others, result)
+    decisions = plan(ws, store.versions)
+    result.problems = [d.problem for d in decisions if d.problem is not None]
     if result.problems:
         return result
+    for d in decisions:
+        if d.record is not None and d.action in ("open", "reopen"):
+            store.put_version(d.record)
+        if d.action == "open":
+            result.opened.append(VersionSpec(ws.model.journeys[d.journey], ws.model))
     for name in {v.journey for v in store.versions()} - set(ws.model.journeys):
         store.close_versions(name)
-    result.spec = _spec(store, ws, options)
+    result.spec = spec_of(store, ws, options)
     return result
 
 
-def _register_one(store: Store, ws: Workspace, decl: A.Journey, text: str,
-                  others: Sequence[tuple[A.Declaration, str]], result: Registration) -> None:
+def _decide(ws: Workspace, decl: A.Journey, text: str,
+            others: Sequence[tuple[A.Declaration, str]],
+            stored: list[VersionRecord]) -> Decision:
     jm = ws.model.journeys[decl.name.text]
     source, digest = _version_source(decl, text, others)
-    stored = store.versions(jm.name)
     current = next((v for v in stored if v.is_open), stored[-1] if stored else None)
     if current is None or jm.version > current.version:
-        if current is not None and not _same_kind(current, jm, ws.model, result):
-            return
-        store.put_version(VersionRecord(jm.name, jm.version, source, digest, True))
-        result.opened.append(VersionSpec(jm, ws.model))
-    elif jm.version == current.version and digest != current.hash:
-        result.problems.append(
+        problem = None if current is None else _kind_problem(current, jm, ws.model)
+        if problem is not None:
+            return Decision(jm.name, jm.version, "refuse", problem=problem)
+        return Decision(jm.name, jm.version, "open",
+                        VersionRecord(jm.name, jm.version, source, digest, True))
+    if jm.version == current.version and digest != current.hash:
+        return Decision(jm.name, jm.version, "refuse", problem=(
             f"J-VERSION-REUSED journey '{jm.name}' version {jm.version} changed since it ran; "
-            f"give it a higher version")
-    elif jm.version < current.version:
-        result.problems.append(
+            f"give it a higher version"))
+    if jm.version < current.version:
+        return Decision(jm.name, jm.version, "refuse", problem=(
             f"J-VERSION-OLD journey '{jm.name}' version {jm.version} is older than the stored "
-            f"version {current.version}")
-    elif not current.is_open:
-        store.put_version(VersionRecord(jm.name, jm.version, current.source, digest, True))
+            f"version {current.version}"))
+    if not current.is_open:
+        return Decision(jm.name, jm.version, "reopen",
+                        VersionRecord(jm.name, jm.version, current.source, digest, True))
+    return Decision(jm.name, jm.version, "keep")
 
 
 def _entry_kind(jm: JourneyModel, model: Model) -> tuple[str, ...]:
@@ -117,32 +145,29 @@ def _entry_kind(jm: JourneyModel, model: Model) -> tuple[str, ...]:
     return ("none",)
 
 
-def _same_kind(current: VersionRecord, jm: JourneyModel, model: Model,
-               result: Registration) -> bool:
+def _kind_problem(current: VersionRecord, jm: JourneyModel, model: Model) -> str | None:
     """AJO's version guardrails: ``J-VERSION-ENTRY`` (the entry kind, audience or namespace
     changed, or the stored version reads incrementally) and ``J-VERSION-REENTRANCE``."""
     old_model = load_texts({f"{jm.name}@{current.version}.journey": current.source}).model
     old = old_model.journeys.get(jm.name)
     if old is None:
-        return True
+        return None
     was, now = _entry_kind(old, old_model), _entry_kind(jm, model)
     where = f"journey '{jm.name}' version {jm.version}"
     if was != now or "incremental" in was:
         why = ("a read audience journey with incremental read cannot have a new version"
                if was == now else f"its entry was {' '.join(filter(None, was))}, now "
                f"{' '.join(filter(None, now))}")
-        result.problems.append(f"J-VERSION-ENTRY {where}: {why} (AJO keeps the entry of "
-                               f"every version); make it a new journey")
-        return False
+        return (f"J-VERSION-ENTRY {where}: {why} (AJO keeps the entry of every version); "
+                f"make it a new journey")
     if (old.reentrance, old.reentrance_after_ms) != (jm.reentrance, jm.reentrance_after_ms):
-        result.problems.append(f"J-VERSION-REENTRANCE {where} changes the re-entrance rule "
-                               f"(AJO: the same in all versions); keep the rule of version "
-                               f"{current.version}")
-        return False
-    return True
+        return (f"J-VERSION-REENTRANCE {where} changes the re-entrance rule (AJO: the same "
+                f"in all versions); keep the rule of version {current.version}")
+    return None
 
 
-def _spec(store: Store, ws: Workspace, options: Options) -> Spec:
+def spec_of(store: Store, ws: Workspace, options: Options) -> Spec:
+    """The runnable spec: ``ws``'s model and every stored version (none is registered)."""
     versions: dict[tuple[str, int], VersionSpec] = {}
     opened: dict[str, int | None] = {}
     for rec in store.versions():

@@ -38,6 +38,7 @@ from jexpr.diagnostics import Fix, did_you_mean, error, warning
 from jexpr.functions.registry import lookup, resolve_call
 from jexpr.source import Source
 from jexpr.syntax import ast
+from jexpr.syntax.limits import ensure_headroom, too_deep
 
 USAGES = ("value", "condition", "wait", "path", "datasetLookupKey")
 _ATOMS = (ast.Reference, ast.LoopRef, ast.Call, ast.IntLit, ast.DecLit, ast.StrLit, ast.BoolLit,
@@ -75,6 +76,12 @@ def check_usage(usage: str) -> None:
 def check(node: ast.Expr, source: Source, decls: Declarations, usage: str = "value") -> Checked:
     """Type-check a parsed expression for a usage context."""
     checked = Checked(node, source, usage)
+    deep = too_deep(node)
+    if deep is not None:  # refused before any recursive walk (jexpr.syntax.limits)
+        checked.diagnostics.append(deep)
+        checked.types[node] = "any"
+        return checked
+    ensure_headroom()
     checker = _Checker(checked, decls)
     result = checker.expr(node)
     checker.usage_rule(result)

@@ -143,6 +143,7 @@ class RefChecker:
             path[0] in self.decls.complete_roots
         declared_any = False
         from_declaration = start != "any"
+        segments, longest = list(path), self.decls.longest
         for step in steps:
             if isinstance(step, ast.FieldStep | ast.EntryStep):
                 if isinstance(step, ast.EntryStep):
@@ -150,11 +151,14 @@ class RefChecker:
                 name = _step_name(step)
                 if self.step_on_scalar(step, t, many, "field"):
                     complete = False  # one error for this step, not E-FIELD-UNKNOWN as well
-                path = (*path, name)
-                if complete and not declared_any and not self.decls.is_known(path):
-                    self.unknown_field(step, kind, path)
+                segments.append(name)
+                # beyond the longest declaration no lookup can match: no tuple is built, so a
+                # path of n steps costs O(n), not O(n²)
+                path = tuple(segments) if len(segments) <= longest else ()
+                if complete and not declared_any and not (path and self.decls.is_known(path)):
+                    self.unknown_field(step, kind, tuple(segments))
                     complete = False
-                declared = self.decls.lookup(path)
+                declared = self.decls.lookup(path) if path else None
                 declared_any = declared_any or declared == "any"
                 from_declaration = declared is not None
                 t = declared or "any"
@@ -166,7 +170,7 @@ class RefChecker:
             else:
                 self.collection_step(step, t, many)
                 if isinstance(step, ast.FilterStep):
-                    self.filter_condition(step, kind, path, t, many)
+                    self.filter_condition(step, kind, tuple(segments), t, many)
                 if isinstance(step, ast.AtStep):
                     self.index(step)
                 if isinstance(step, ast.FilterStep) and step.kind == "all":
@@ -176,7 +180,7 @@ class RefChecker:
                     t = T.element(t) if T.is_list(t) else t
         result = t if (not many or T.is_list(t) or t == "any") else T.list_of(t)
         declared_type = None if result == "any" or not from_declaration else result
-        self.out.refs[node] = RefPlan(declared_type, path)
+        self.out.refs[node] = RefPlan(declared_type, tuple(segments))
         return result
 
     def step_on_scalar(self, step: ast.Step, t: str, many: bool, what: str) -> bool:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from jexpr.syntax.limits import MAX_DECLARED_SEGMENTS
 from jexpr.types import DECLARABLE
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -50,6 +51,7 @@ class Declarations:
     types: dict[Path, str] = field(default_factory=dict)
     prefixes: set[Path] = field(default_factory=set)
     complete_roots: set[str] = field(default_factory=set)
+    longest: int = 0  # segments in the longest declared path: no longer path can match one
 
     @classmethod
     def build(cls, field_types: Mapping[str, str] | None,
@@ -60,14 +62,20 @@ class Declarations:
                 if type_name not in DECLARABLE:
                     raise ValueError(f"unknown type {type_name!r} declared for {text!r}")
                 path = split_path(text)
+                if len(path) > MAX_DECLARED_SEGMENTS:
+                    raise ValueError(f"declared path {text[:60]!r}… has {len(path)} segments, "
+                                     f"over the limit of {MAX_DECLARED_SEGMENTS}")
                 decls.types[path] = type_name
                 decls.prefixes.update(path[:i] for i in range(1, len(path)))
+                decls.longest = max(decls.longest, len(path))
                 if complete:
                     decls.complete_roots.add(path[0])
         return decls
 
     def lookup(self, path: Path) -> str | None:
         """Declared type of a path; an explicit segment wins over ``*``."""
+        if len(path) > self.longest:  # bounds the work on a long path to the declarations'
+            return None
         found = self.types.get(path)
         if found is not None or not self.types:
             return found
@@ -81,11 +89,10 @@ class Declarations:
         """Declared, a declared prefix, or below a path declared ``any``."""
         if path in self.types or path in self.prefixes or self.lookup(path) is not None:
             return True
-        for i in range(1, len(path)):
+        for i in range(1, min(len(path), self.longest + 1)):
             if self.types.get(path[:i]) == "any":
                 return True
-        wild = (*path[:-1], "*")
-        return wild in self.prefixes
+        return len(path) <= self.longest and (*path[:-1], "*") in self.prefixes
 
     def fields_under(self, path: Path) -> list[str]:
         """Field names declared directly below a path (for did-you-mean)."""

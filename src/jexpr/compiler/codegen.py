@@ -33,6 +33,7 @@ from jexpr.compiler.calls import CallGen
 from jexpr.compiler.calls import lookup_signature as lookup_signature  # re-exported
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
+from jexpr.runtime.boundary import host_result
 from jexpr.syntax import ast
 
 FILENAME = "<jexpr>"
@@ -79,8 +80,8 @@ class CodeGen(CallGen):
 
     def usage(self, value: py.expr) -> py.expr:
         usage, node = self.checked.usage, self.checked.node
-        if isinstance(node, ast.Reference | ast.LoopRef) and self.checked.type == "any":
-            value = self.host_int(value)  # a raw payload integer returned to the host
+        if self.checked.type != "boolean":  # no nan, big integer, lone surrogate leaves
+            value = _call(self.bind(host_result), value)
         if usage == "condition":
             if self.checked.type == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
                 return value
@@ -237,8 +238,10 @@ class CodeGen(CallGen):
         low, high = (values.INT_MIN, values.INT_MAX) if bound is None else (-bound, bound)
         in_range = N.Compare(left=_const(low), ops=[py.LtE(), py.LtE()],
                               comparators=[_name(tmp), _const(high)])
+        finite = N.Compare(left=N.BinOp(left=_name(tmp), op=py.Sub(), right=_name(tmp)),
+                           ops=[py.Eq()], comparators=[_const(0.0)])  # nan, inf: slow path
         return N.BoolOp(op=py.Or(), values=[
-            _is(typ, _name("float")),
+            N.BoolOp(op=py.And(), values=[_is(typ, _name("float")), finite]),
             N.BoolOp(op=py.And(), values=[_is(_name(kind), _name("int")), in_range])])
 
     def fast_arith(self, op: str, left: py.expr, right: py.expr,

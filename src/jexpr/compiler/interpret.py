@@ -19,6 +19,7 @@ from jexpr.compiler.dispatch import Dispatcher, concrete
 from jexpr.errors import EvalFault
 from jexpr.runtime import ops as rt
 from jexpr.runtime import values
+from jexpr.runtime.boundary import host_result
 from jexpr.syntax import ast
 
 _ARITH = {"+": values.add_num, "-": values.sub, "*": values.mul, "/": values.div,
@@ -42,9 +43,9 @@ def evaluate(checked: Checked, context: Mapping[str, Any] | None = None) -> Any:
     """Evaluate a checked expression; raises :class:`NodeFault`."""
     interp = Interpreter(checked, context or {})
     value = interp.eval(checked.node)
-    if isinstance(checked.node, ast.Reference | ast.LoopRef) and checked.type == "any":
+    if checked.type != "boolean":
         try:
-            value = rt.host_int(value)
+            value = host_result(value)
         except EvalFault as fault:
             raise NodeFault(fault, checked.node) from fault
     try:

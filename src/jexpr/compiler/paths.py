@@ -134,7 +134,7 @@ class PathGen(GenBase):
         value = self.paths[key]
         for step in fields:
             assert isinstance(step, ast.FieldStep)
-            key = (*key, step.name)
+            key = (value.id, step.name)  # the prefix's local names it: O(1) per step
             if key not in self.paths:
                 name = self.fresh("_p")
                 with self.at(self.line(step)):

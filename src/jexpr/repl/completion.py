@@ -86,7 +86,7 @@ class JexprCompleter(Completer):
         if name in ("type", "ast"):
             yield from self._expression(arg, document.text_after_cursor,
                                         event.completion_requested)
-        elif name in ("load", "schema"):
+        elif name in ("load", "schema", "workspace"):
             sub = Document(arg, len(arg))
             yield from self._paths.get_completions(sub, event)
         else:
@@ -111,9 +111,9 @@ class JexprCompleter(Completer):
             return
         word = _WORD.search(text)
         if word is not None and not text[: word.start()].rstrip().endswith("."):
-            yield from _names(word.group(), after, state)
+            yield from _names(word.group(), after, state, self.session.bindings.values)
         elif word is None and explicit and not text.rstrip().endswith("."):
-            yield from _names("", after, state)
+            yield from _names("", after, state, self.session.bindings.values)
             yield from _openers("")
 
     def _path(self, text: str, ref: Frame) -> Iterator[Completion]:
@@ -172,8 +172,13 @@ def _openers(partial: str) -> Iterator[Completion]:
             yield Completion(opener, -len(partial), display_meta=meta[opener])
 
 
-def _names(partial: str, after: str, state: Scan) -> Iterator[Completion]:
-    """Functions (with their signatures), loop variables in scope and keywords."""
+def _names(partial: str, after: str, state: Scan, bound: Iterable[str] = ()
+           ) -> Iterator[Completion]:
+    """Names bound by ``let`` (and ``_``), functions (with their signatures), loop variables
+    in scope and keywords."""
+    for name in sorted(bound):
+        if name.startswith(partial) and partial:
+            yield Completion(name, -len(partial), display_meta="bound by let")
     lowered = partial.lower()
     paren = "" if after.lstrip().startswith("(") else "("
     functions = [f for f in catalogue() if f.name.lower().startswith(lowered)]

@@ -15,7 +15,7 @@ import json
 import os
 import textwrap
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,7 +24,9 @@ from jexpr.conformance import evaluation_context, parse_now
 from jexpr.console import UsageError, describe, load_context, read_declarations, usage_arg
 from jexpr.diagnostics import Diagnostic, EvaluationError, JexprError
 from jexpr.functions.registry import ALIASES, Function, catalogue, lookup
+from jexpr.repl.bindings import LAST, ROOT, Bindings, compile_bound, let_form
 from jexpr.repl.scan import is_incomplete
+from jexpr.repl.workspace import Provider, WorkspaceTypes, load_types
 from jexpr.report import format_diagnostics
 from jexpr.runtime.render import render_offset_datetime
 from jexpr.runtime.temporal import zone
@@ -76,6 +78,9 @@ class Session:
     usage: str = "value"
     context_file: str | None = None
     version: int = 0
+    bindings: Bindings = field(default_factory=Bindings)
+    workspace: WorkspaceTypes | None = None
+    provider: Provider | None = None  # None: the installed one (jexpr.repl.workspace)
 
     # ---- set-up ---------------------------------------------------------------------------
 
@@ -112,8 +117,25 @@ class Session:
         self.version += 1
 
     def declarations(self) -> dict[str, str]:
-        """Every declared schema path (fieldTypes and schema) with its type."""
-        return {**(self.field_types or {}), **(self.schema or {})}
+        """Every declared schema path (fieldTypes, schema, workspace) with its type."""
+        return {**(self.field_types or {}), **(self.all_schema() or {})}
+
+    def all_field_types(self) -> dict[str, str]:
+        """``fieldTypes`` plus the bound names' declarations (``_repl.NAME``)."""
+        return {**(self.field_types or {}), **self.bindings.field_types()}
+
+    def all_schema(self) -> dict[str, str] | None:
+        """``schema`` plus the loaded workspace's declarations (complete for their roots)."""
+        if self.workspace is None:
+            return self.schema
+        return {**self.workspace.schema, **(self.schema or {})}
+
+    def load_workspace(self, folder: str) -> WorkspaceTypes:
+        """Use a workspace's declared types (``:workspace``); ``UsageError`` when no provider
+        is installed or the folder cannot be read."""
+        self.workspace = load_types(self.provider, folder)
+        self.version += 1
+        return self.workspace
 
     # ---- evaluation -----------------------------------------------------------------------
 
@@ -124,18 +146,33 @@ class Session:
             return Reply()
         if text.startswith(":"):
             return self.command(text)
+        let = let_form(text)
+        if let is not None:
+            return self.let(*let)
         return self.evaluate(line.rstrip("\r\n"))
+
+    def let(self, name: str, text: str) -> Reply:
+        """``let NAME = EXPR``: evaluate and bind; ``NAME`` is usable in later inputs."""
+        reply = self.evaluate(text, bind=name)
+        return replace(reply, text=f"{name} = {reply.text}") if reply.ok else reply
 
     def compile(self, text: str) -> jexpr.Program | Reply:
         """The compiled program, or a failed reply carrying the diagnostics."""
         try:
-            return jexpr.compile(text, fieldTypes=self.field_types, schema=self.schema,
-                                 usage=self.usage)
+            if not self.bindings.values:
+                return jexpr.compile(text, fieldTypes=self.field_types,
+                                     schema=self.all_schema(), usage=self.usage)
+            return compile_bound(self.bindings, text, INPUT_NAME, self.all_field_types(),
+                                 self.all_schema(), self.usage)
         except JexprError as e:
             return _fail(_show_diagnostics(e.diagnostics, text))
+        except ValueError as e:  # declarations a file or a workspace gave
+            return _fail(f"invalid declarations: {e}")
 
-    def evaluate(self, text: str) -> Reply:
-        """Evaluate an expression: ``type value`` (and any warnings), or the error with a caret."""
+
+    def evaluate(self, text: str, bind: str | None = None) -> Reply:
+        """Evaluate an expression: ``type value`` (and any warnings), or the error with a
+        caret. The value becomes ``_`` (and ``bind``, for ``let``)."""
         program = self.compile(text)
         if isinstance(program, Reply):
             return program
@@ -144,11 +181,17 @@ class Session:
             value = program.evaluate(self.evaluation_context())
         except EvaluationError as e:
             return _fail(_join(warnings, _show_diagnostics([e.diagnostic], text)))
+        for name in (LAST, bind):
+            if name is not None:
+                self.bindings.bind(name, value, program.type)
+        self.version += 1
         return Reply(describe(value, program.type), warnings)
 
     def evaluation_context(self) -> dict[str, Any]:
         """The §16.2 evaluation context: payloads, ``now`` (unless the clock) and the zone."""
         _static, ctx = evaluation_context(self.context)
+        if self.bindings.values:
+            ctx["events"] = {**(ctx.get("events") or {}), ROOT: self.bindings.payload()}
         if self.now is not None:
             ctx["now"] = self.now
         ctx["timezone"] = self.tz
@@ -283,6 +326,18 @@ def _cmd_schema(session: Session, arg: str) -> Reply:
     return Reply(f"schema {arg}: {len(session.schema or {})} paths (complete for their roots)")
 
 
+def _cmd_workspace(session: Session, arg: str) -> Reply:
+    if not arg:
+        if session.workspace is None:
+            return _fail("usage: :workspace DIR")
+        return Reply(f"workspace: {session.workspace.summary()}")
+    try:
+        loaded = session.load_workspace(arg)
+    except UsageError as e:
+        return _fail(str(e))
+    return Reply(f"workspace {arg}: {loaded.summary()}", "\n".join(loaded.problems[:5]))
+
+
 def _cmd_now(session: Session, arg: str) -> Reply:
     if arg == "real":
         session.now = None
@@ -351,6 +406,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("ast", "EXPR", "the syntax tree of EXPR", _cmd_ast),
     Command("load", "FILE", "load a context file (events, dataSources, …, now)", _cmd_load),
     Command("schema", "FILE", "load a schema file (schema path → type)", _cmd_schema),
+    Command("workspace", "[DIR]", "use a workspace's declared event, field group and action "
+            "types", _cmd_workspace),
     Command("now", "[ISO|real]", "fix the evaluation instant, or use the real clock", _cmd_now),
     Command("tz", "[ZONE]", "set the wait zone (context 'timezone')", _cmd_tz),
     Command("usage", "[U]", "usage context: value, condition, wait, path, …", _cmd_usage),

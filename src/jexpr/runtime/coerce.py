@@ -58,8 +58,8 @@ def _coerce_integer(v: Any) -> Any:
 
 
 def _coerce_decimal(v: Any) -> Any:
-    if (type(v) is float or type(v) is int) and math.isfinite(v):
-        return float(v)
+    if (type(v) is float and math.isfinite(v)) or (type(v) is int and INT_MIN <= v <= INT_MAX):
+        return float(v)  # an integer beyond 64 bits is no host value (docs/security.md)
     raise _payload(v, "decimal")
 
 

@@ -152,6 +152,10 @@ def equals(a: Any, b: Any) -> bool:
     """Runtime equality of §6.3: Java numeric promotion, instants, deep lists and objects."""
     ta, tb = type(a), type(b)
     if ta is tb:
+        if (ta is float and a - a != 0.0) or (ta is int and not INT_MIN <= a <= INT_MAX):
+            kind(a)  # nan, infinities, integers beyond 64 bits: E-EVAL-PAYLOAD
+        if ta is int and not INT_MIN <= b <= INT_MAX:
+            kind(b)
         if ta in _SCALAR_TYPES:
             return bool(a == b)  # naive and aware datetimes are never equal
         if ta is list or ta is tuple:
@@ -159,9 +163,9 @@ def equals(a: Any, b: Any) -> bool:
         if ta is dict:
             return _maps_equal(a, b)
     elif ta is int and tb is float:
-        return bool(float(a) == b)
+        return bool(float(a) == b) if kind(a) and kind(b) else False
     elif ta is float and tb is int:
-        return bool(a == float(b))
+        return bool(a == float(b)) if kind(a) and kind(b) else False
     return _equals_slow(a, b)
 
 
@@ -286,6 +290,7 @@ def compare(a: Any, b: Any) -> int:
     """-1, 0 or 1 for an orderable pair of §6.4; ``E-EVAL-TYPE`` otherwise (nulls included)."""
     ta, tb = type(a), type(b)
     if (ta is int or ta is float) and (tb is int or tb is float):
+        kind(a), kind(b)  # nan, infinities, integers beyond 64 bits: E-EVAL-PAYLOAD
         if ta is not tb:
             a, b = float(a), float(b)
         return int((a > b) - (a < b))

@@ -14,11 +14,17 @@ _DECIMAL = re.compile(r"[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?")
 _SIMPLE = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r", "b": "\b",
            "f": "\f"}
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
+TOO_MANY_DIGITS = 10**40
+"""The value given to an integer literal of more than 40 digits: far outside 64 bits, it is
+reported as out of range without converting the digits (Python refuses to convert more than
+4,300 and takes quadratic time below that)."""
 
 
 def number_value(text: str) -> tuple[int | float, str | None]:
     """The value of a NUMBER token and a problem message (None when well formed)."""
     if _INTEGER.fullmatch(text):
+        if len(text.lstrip("0")) > 40:
+            return TOO_MANY_DIGITS, None
         return int(text), None
     if _DECIMAL.fullmatch(text):
         value = float(text)

@@ -29,6 +29,7 @@ from jexpr.syntax.grammar import (
     on_repair,
     parse_reducing,
 )
+from jexpr.syntax.literals import TOO_MANY_DIGITS
 from jexpr.syntax.parse_errors import KEYWORDS as KEYWORDS  # re-exported
 from jexpr.syntax.parse_errors import NAMESPACE as NAMESPACE  # re-exported
 from jexpr.syntax.parse_errors import ErrorCollector as ErrorCollector  # re-exported
@@ -90,7 +91,8 @@ def _parse_inline(source: Source, lark_text: str
 
 
 def _int_range(n: ast.IntLit) -> Diagnostic:
-    return error("E-SYN-INT-RANGE", f"integer literal {n.value} is outside the 64-bit range",
+    shown = "of more than 40 digits" if abs(n.value) >= TOO_MANY_DIGITS else str(n.value)
+    return error("E-SYN-INT-RANGE", f"integer literal {shown} is outside the 64-bit range",
                  n.span, "integers range from -9223372036854775808 to 9223372036854775807; "
                  "use a decimal (with a '.') for larger numbers")
 

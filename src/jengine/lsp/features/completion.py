@@ -12,7 +12,9 @@ specific to the most general:
 4. a name position inside a step's ``{ }``: the action's parameters (``body``), the channel
    parameters, or ``update profile`` paths;
 5. otherwise the keywords the grammar accepts here (Lark's interactive parser on the
-   declaration cut at the cursor) and, in an expression, the functions with snippets.
+   declaration cut at the cursor; where the grammar also takes a name, only the words that are
+   not names, :func:`jengine.lang.keywords.keywords_at`) and, in an expression, the functions
+   with snippets. No keyword list is written here: every word comes from ``journey.lark``.
 
 Names and types come from the latest analysis, which may be one keystroke old: that is what
 keeps completion fast while the workspace is re-checked in the background.
@@ -26,7 +28,7 @@ from collections.abc import Iterable
 from lsprotocol import types
 
 from jengine.lang.channels import settings_of
-from jengine.lang.parse import expected_at
+from jengine.lang.keywords import declaration_keywords, keywords_at
 from jengine.lsp.analysis import Analysis
 from jengine.lsp.features.textscan import Context, context_at, split_top, unquote
 from jexpr import types as T
@@ -56,7 +58,6 @@ _CHANNEL_PARAMS = {"template": "the message template", "to": "the address",
                    "channel": "the channel (when several of this kind are declared)"}
 _CHANNEL_DECL = re.compile(r"^\s*channel\s+[A-Za-z_]\w*\s+(?:email|sms|push|inapp)\s*$")
 MAX_COMPLETION_CHARS = 1_000_000  # larger documents get no completion (the scan is linear)
-_LABEL_POSITION = 40  # more keywords than this: a label position, where any word goes
 
 
 def complete(analysis: Analysis, text: str, offset: int) -> types.CompletionList:
@@ -258,16 +259,13 @@ def _update_paths(analysis: Analysis, ctx: Context) -> list[types.CompletionItem
 
 
 def _by_grammar(ctx: Context) -> list[types.CompletionItem]:
-    expected = expected_at(ctx.before) if ctx.before.strip() else None
+    expected = keywords_at(ctx.before) if ctx.before.strip() else None
     if expected is None:
         return _fallback(ctx)
-    words, _ = expected
-    keywords = sorted(w for w in words if w.isalpha())
+    keywords, words = expected
     in_expression = bool(words & _EXPR_MARKERS)
-    items: list[types.CompletionItem] = []
-    if len(keywords) <= _LABEL_POSITION:
-        items.extend(_item(w, K.Keyword) for w in keywords if w not in _LOOP_VARS
-                     and w != "currentDatasetLookupField")
+    items = [_item(w, K.Keyword) for w in keywords if w not in _LOOP_VARS
+             and w != "currentDatasetLookupField"]
     if in_expression:
         items.extend(_expression_items(ctx))
     return items
@@ -275,8 +273,7 @@ def _by_grammar(ctx: Context) -> list[types.CompletionItem]:
 
 def _fallback(ctx: Context) -> list[types.CompletionItem]:
     if not ctx.frames:
-        return [_item(w, K.Keyword) for w in ("event", "datasource", "action", "audience",
-                                               "channel", "rules", "journey")]
+        return [_item(w, K.Keyword) for w in declaration_keywords()]
     return _expression_items(ctx)
 
 

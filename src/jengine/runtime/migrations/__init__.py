@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jengine.runtime.migrations import v1, v2, v3, v4
+from jengine.runtime.migrations import v1, v2, v3, v4, v5
 
 __all__ = [
     "SCHEMA_MIGRATIONS", "SCHEMA_VERSION", "STATE_FORMAT_VERSION", "STATE_MIGRATIONS",
@@ -42,7 +42,8 @@ class Migration:
 SCHEMA_MIGRATIONS: tuple[Migration, ...] = (Migration(v1.VERSION, v1.upgrade),
                                               Migration(v2.VERSION, v2.upgrade),
                                               Migration(v3.VERSION, v3.upgrade),
-                                              Migration(v4.VERSION, v4.upgrade))
+                                              Migration(v4.VERSION, v4.upgrade),
+                                              Migration(v5.VERSION, v5.upgrade))
 SCHEMA_VERSION = SCHEMA_MIGRATIONS[-1].version
 
 STATE_FORMAT_VERSION = 1

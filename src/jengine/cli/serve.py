@@ -1,0 +1,62 @@
+"""``jengine serve``: run a workspace's journeys as a live HTTP service (docs/serve.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from jengine.cli.common import existing
+from jengine.lang.workspace import load_workspace
+from jengine.service.config import ConfigError, load_config
+from jexpr.report import format_diagnostic
+
+__all__ = ["HELP", "configure", "run"]
+
+HELP = "run the journeys as a live service: ingestion API, lifecycle, dashboard"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("workspace", type=Path, help="a folder of .journey files")
+    p.add_argument("--state", type=Path, help="the state store file, or a folder to keep "
+                   "jengine.db in (default: jengine.db)")
+    p.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default: 8080; 0: any free)")
+    p.add_argument("--config", type=Path, help="a TOML file with a [serve] table")
+    p.add_argument("--outbox", type=Path)
+    p.add_argument("--journal", type=Path)
+    p.add_argument("--dead-letters", type=Path)
+    p.add_argument("--publish", action="store_true",
+                   help="publish the workspace at start (refused when it has errors)")
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    workspace = existing(args.workspace)
+    try:
+        config = load_config(workspace, file=existing(args.config) if args.config else None,
+                             overrides={"state": args.state, "host": args.host,
+                                        "port": args.port, "outbox": args.outbox,
+                                        "journal": args.journal,
+                                        "dead_letters": args.dead_letters,
+                                        "log_level": args.log_level,
+                                        "publish_on_start": args.publish or None})
+        config.check()
+    except ConfigError as exc:
+        print(f"jengine: error: {exc}", file=err)
+        return 2
+    if config.publish_on_start:
+        ws = load_workspace(workspace)
+        for d in ws.diagnostics:
+            print(format_diagnostic(d.diagnostic, d.source.text, str(d.path)), file=err)
+        if ws.has_errors:
+            return 1
+    try:
+        from jengine.service.server import run_server
+    except ImportError as exc:
+        from jexpr.console import install_hint
+
+        print(f"jengine: error: jengine serve needs the 'serve' extra ({exc.name} is missing): "
+              f"{install_hint('serve')}", file=err)
+        return 2
+    return run_server(config, out)
