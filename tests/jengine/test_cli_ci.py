@@ -68,7 +68,9 @@ def test_test_json_and_junit(tmp_path: Path) -> None:
 
 def test_junit_records_failures(tmp_path: Path) -> None:
     scenario = json.loads(SCENARIO.read_text())
-    scenario["workspace"] = str(EXAMPLES)
+    # jengine test confines the paths a scenario names to its folder: a copy of the workspace
+    shutil.copytree(EXAMPLES, tmp_path / "ws", ignore=shutil.ignore_patterns("scenarios"))
+    scenario["workspace"] = "ws"
     scenario["expect"]["outbox"] = [{"journey": "welcome", "step": "nope"}]
     path = tmp_path / "broken.scenario.json"
     path.write_text(json.dumps(scenario))

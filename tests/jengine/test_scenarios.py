@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,8 @@ def test_wrong_expectation_fails_with_a_clear_message(tmp_path: Path) -> None:
     data = json.loads((WORKSPACE / "scenarios/welcome_vip.scenario.json").read_text("utf-8"))
     data["expect"]["outbox"][2]["step"] = "tips"
     data["expect"]["paths"]["vera@example.com"]["welcome"][4] = "tips@+3d"
-    result = run_scenario(load_scenario(_copy(tmp_path, "welcome_vip.scenario.json", data)))
+    scenario = _copy(tmp_path, "welcome_vip.scenario.json", data)
+    result = run_scenario(load_scenario(scenario, [tmp_path, WORKSPACE]))
     assert not result.passed
     text = "\n".join(result.mismatches)
     assert 'outbox[2].step: expected "tips", got "vipTips"' in text
@@ -71,7 +73,8 @@ def test_missing_and_unexpected_lines_are_reported(tmp_path: Path) -> None:
     del data["expect"]["outbox"][3]
     data["expect"]["deadLetters"] = [{"line": 1, "reason": "bad_input"}]
     del data["expect"]["paths"]["walt@example.com"]
-    result = run_scenario(load_scenario(_copy(tmp_path, "welcome_vip.scenario.json", data)))
+    scenario = _copy(tmp_path, "welcome_vip.scenario.json", data)
+    result = run_scenario(load_scenario(scenario, [tmp_path, WORKSPACE]))
     text = "\n".join(result.mismatches)
     assert "outbox: expected 3 line(s), got 4; extra: +3d5m welcome/tips walt@example.com" in text
     assert 'deadLetters: expected 1 line(s), got 0; missing: {"line": 1' in text
@@ -90,7 +93,9 @@ def test_cli_reports_coverage_and_counts(tmp_path: Path) -> None:
 def test_cli_exit_status_1_on_failure(tmp_path: Path) -> None:
     data = json.loads((WORKSPACE / "scenarios/welcome_vip.scenario.json").read_text("utf-8"))
     data["expect"]["outbox"][0]["status"] = "failed"
-    _copy(tmp_path, "welcome_vip.scenario.json", data)
+    # jengine test confines the paths a scenario names to the folder it was given
+    shutil.copytree(WORKSPACE, tmp_path / "ws", ignore=shutil.ignore_patterns("scenarios"))
+    _copy(tmp_path, "welcome_vip.scenario.json", {**data, "workspace": "ws"})
     out = io.StringIO()
     assert main(["test", str(tmp_path)], out, io.StringIO()) == 1
     assert "FAIL welcome_vip" in out.getvalue()
@@ -106,7 +111,8 @@ def test_cli_exit_status_1_on_failure(tmp_path: Path) -> None:
 def test_malformed_scenarios_name_the_field(tmp_path: Path, change: dict[str, object],
                                             message: str) -> None:
     with pytest.raises(ScenarioError, match=re.escape(message)):
-        load_scenario(_copy(tmp_path, "welcome_vip.scenario.json", change))
+        load_scenario(_copy(tmp_path, "welcome_vip.scenario.json", change),
+                      [tmp_path, WORKSPACE])
 
 
 def test_relative_times() -> None:

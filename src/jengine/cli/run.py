@@ -36,6 +36,13 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="the state store (default: jengine.db)")
     p.add_argument("--mode", choices=("simulated", "live"), default="simulated")
     p.add_argument("--until", help="simulated mode: fire timers due up to this instant")
+    p.add_argument("--max-ahead", default="3650d",
+                   help="simulated mode: dead-letter (time_out_of_range) an input dated more "
+                        "than this after the clock (default 3650d; off: no bound)")
+    p.add_argument("--strict-order", action="store_true",
+                   help="simulated mode: stop with E-INPUT-ORDER at the first input older "
+                        "than the one before it (default: process it late, at the clock time, "
+                        "and count it)")
     p.add_argument("--outbox", type=Path, default=Path("outbox.jsonl"))
     p.add_argument("--journal", type=Path, default=Path("journal.jsonl"))
     p.add_argument("--dead-letters", type=Path, default=Path("deadletters.jsonl"))
@@ -86,6 +93,15 @@ def _wait(text: str) -> dt.timedelta:
     return dt.timedelta(milliseconds=ms)
 
 
+def _ahead(text: str) -> dt.timedelta | None:
+    if text == "off":
+        return None
+    ms = duration_ms(text)
+    if ms is None or ms <= 0:
+        raise ArgError(f"--max-ahead: not a positive duration or off: {text}")
+    return dt.timedelta(milliseconds=ms)
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.workspace.exists():
         print(f"jengine: error: {args.workspace}: no such file or folder", file=err)
@@ -103,6 +119,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dead_letters=args.dead_letters, mode=args.mode, until=_until(args.until),
             dry_run=args.dry_run, dry_run_datasources=args.dry_run_datasources,
             test_mode=args.test, test_wait=_wait(args.test_wait),
+            max_ahead=_ahead(args.max_ahead), strict_order=args.strict_order,
             batch_size=None if args.batch is None else max(1, args.batch),
             cache_size=max(1, args.cache), progress=not args.no_progress and err.isatty(),
             err=err, env=run_environment(args.workspace, args.env_file),
@@ -122,8 +139,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif result.status == 0:
         print(f"{result.events} input(s), {result.timers} timer(s): {result.entered} entered, "
               f"{result.outbox} outbox, {result.journal} journal, "
-              f"{result.dead_letters} dead letter(s) in {result.seconds:.2f}s "
-              f"({result.rate:.0f} events/s)", file=err)
+              f"{result.dead_letters} dead letter(s), {result.late} late in "
+              f"{result.seconds:.2f}s ({result.rate:.0f} events/s)", file=err)
     if status == 4 and not args.json:
         print(f"jengine: {result.dead_letters} input(s) dead-lettered (see "
               f"{args.dead_letters}); exit status 4 (--allow-dead-letters accepts them)",

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jengine.core.errdetail import EXPRESSION
 from jengine.core.instants import render_micros
 from jengine.core.keys import canonical_params, datasource_key
 from jengine.core.state import DataValue, Json
@@ -239,9 +240,10 @@ class Env:
             raise RuntimeError("an expression without a program (the workspace has errors)")
         try:
             return program.evaluate(self.context)
-        except EvaluationError:
+        except EvaluationError as exc:
             if self.missing:
                 raise NeedData(self.missing) from None
+            setattr(exc, EXPRESSION, program.text)
             raise
 
     def resolve(self, source: str, group: str, params: dict[str, Any]) -> Any:

@@ -39,6 +39,7 @@ from jengine.core.entry import (
     route_event,
     route_reaction,
 )
+from jengine.core.errdetail import error_fields
 from jengine.core.groups import member, window_end
 from jengine.core.reads import read_audience, route_business
 from jengine.core.run import Run
@@ -86,7 +87,9 @@ def step(spec: Spec, state: State, inp: Input, now: dt.datetime,
         return state, [Fetch(k, s, g, p, idem) for k, s, g, p, idem in need.requests]
     except Exception as exc:
         run = Run(spec, state, inp, now, data or {}, jump_into)
-        run.journal(None, None, None, None, "error", None, f"internal: {type(exc).__name__}")
+        run.journal(None, None, None, None, "error", None, f"internal: {type(exc).__name__}",
+                    error_fields("internalError", None, f"internal error: {type(exc).__name__}: "
+                                 f"{str(exc)[:200]}"))
         return state, [e for e in run.effects if isinstance(e, JournalOut)]
     return run.state, run.effects
 

@@ -111,20 +111,22 @@ class Run:
 
     def journal(self, journey: str | None, version: int | None, profile: str | None,
                 step: str | None, outcome: str, nxt: str | None = None,
-                reason: str | None = None) -> None:
+                reason: str | None = None, extra: Json | None = None) -> None:
         obj: Json = {"time": self.time, "journey": journey, "version": version,
                      "profile": profile, "step": step, "outcome": outcome, "next": nxt}
         if reason is not None:
             obj["reason"] = reason
+        if extra:
+            obj.update(extra)   # an error's code, message and detail (core.errdetail)
         if self.inp.event_time is not None:
             obj["late"] = True
             obj["eventTime"] = render_micros(self.inp.event_time)
         self.effects.append(JournalOut(obj))
 
     def ijournal(self, inst: Json, step: str | None, outcome: str, nxt: str | None = None,
-                 reason: str | None = None) -> None:
+                 reason: str | None = None, extra: Json | None = None) -> None:
         self.journal(inst["journey"], inst["version"], inst["profile"], step, outcome, nxt,
-                     reason)
+                     reason, extra)
 
     def schedule(self, due: int, kind: int, instance: str | None, payload: Json) -> None:
         self.effects.append(Schedule(due, kind, instance, payload))

@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Any, Final
 
 from jengine.core.context import Env, VersionSpec, rule_memberships, valid_zone
+from jengine.core.errdetail import action_fields, error_fields, evaluation_fields
 from jengine.core.instants import to_micros
 from jengine.core.keys import action_key
 from jengine.core.run import Run
@@ -71,7 +72,7 @@ def execute(run: Run, vs: VersionSpec, inst: Json, name: str) -> Outcome:
         outcome: Outcome = handler(run, vs, inst, name, body)
         return outcome
     except EvaluationError as exc:
-        return fail(run, vs, inst, name, exc.diagnostic.code)
+        return fail(run, vs, inst, name, exc.diagnostic.code, evaluation_fields(exc, name))
     except StepError as exc:
         return fail(run, vs, inst, name, exc.code)
 
@@ -101,11 +102,14 @@ def stop(run: Run, inst: Json) -> None:
     run.end(inst, "exited")
 
 
-def fail(run: Run, vs: VersionSpec, inst: Json, name: str, code: str) -> Outcome:
-    """A step failed: journal ``error``; take ``on error`` or end the instance in error."""
+def fail(run: Run, vs: VersionSpec, inst: Json, name: str, code: str,
+         fields: Json | None = None) -> Outcome:
+    """A step failed: journal ``error`` (with its code, message and detail); take ``on error``
+    or end the instance in error."""
     step = vs.journey.steps[name]
     inst["error"] = {"step": name, "kind": step.kind, "code": code}
-    run.ijournal(inst, name, "error", step.on_error, code)
+    run.ijournal(inst, name, "error", step.on_error, code,
+                 fields or error_fields(code, name))
     if step.on_error is not None:
         return ("goto", step.on_error)
     run.end(inst, "error")
@@ -192,7 +196,8 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
         advance(run, inst, vs.journey.steps[name].next)
         return
     inst["actionError"] = status_code
-    kind, target = fail(run, vs, inst, name, status_code)
+    kind, target = fail(run, vs, inst, name, status_code,
+                        action_fields(status_code, name, body.action.text))
     if kind != "block":
         advance(run, inst, target)
 

@@ -201,7 +201,8 @@ class _Checker:
             elif isinstance(clause, A.Schema):
                 folder = self.index.folders.get(id(self._decl_of(clause)), None)
                 path = (folder or _cwd()) / str(clause.path.value)
-                out, diags = load_json_schema(path, clause.path.span)
+                roots = self.index.schema_roots or (folder or _cwd(),)
+                out, diags = load_json_schema(path, clause.path.span, roots)
         declare_fields(root, out, schema, diags)
         for d in diags:
             self.report(d)

@@ -74,6 +74,9 @@ class Index:
     sources: dict[int, Source] = field(default_factory=dict)
     folders: dict[int, Path] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
+    # where ``schema "…"`` files may be (the workspace folder, the schemas folder); empty:
+    # the folder of the declaring file
+    schema_roots: tuple[Path, ...] = ()
 
     def source_of(self, decl: A.Declaration) -> Source:
         return self.sources[id(decl)]

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jengine.lang.confine import stays_inside
 from jexpr.diagnostics import Diagnostic, error, sort_diagnostics, warning
 from jexpr.source import Source, Span
 
@@ -198,7 +199,8 @@ def _marker_files(root: Path, config: Config, outer: list[Config]) -> Iterator[P
     scope = [*outer, config]
     for folder, names in _tree(root, scope):
         yield from (folder / n for n in names if n.endswith(".journey")
-                    and (folder / n).is_file() and not _excluded(folder / n, scope))
+                    and (folder / n).is_file() and stays_inside(folder / n, root)
+                    and not _excluded(folder / n, scope))
 
 
 def _nested_markers(root: Path, config: Config, outer: list[Config]) -> Iterator[Path]:
@@ -230,7 +232,8 @@ def _subfolders(folder: Path) -> list[Path]:
 
 def _journeys_in(folder: Path) -> list[Path]:
     try:
-        return sorted(p for p in folder.iterdir() if p.suffix == ".journey" and p.is_file())
+        return sorted(p for p in folder.iterdir() if p.suffix == ".journey" and p.is_file()
+                      and stays_inside(p, folder))
     except OSError:
         return []
 

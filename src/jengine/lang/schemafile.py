@@ -21,6 +21,7 @@ placed on the ``schema "…"`` clause (the file itself has no journey positions)
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT201909
 
 from jengine.lang import ast as A
+from jengine.lang.confine import OutsideFolder, read_confined
 from jexpr.diagnostics import Diagnostic, error, warning
 from jexpr.source import Span
 
@@ -38,10 +40,13 @@ _SCALARS = {"integer": "integer", "number": "decimal", "boolean": "boolean", "st
 _FORMATS = {"date-time": "dateTime", "date": "dateOnly", "duration": "duration"}
 
 
-def load_json_schema(path: Path, span: Span) -> tuple[tuple[A.Field, ...], list[Diagnostic]]:
+def load_json_schema(path: Path, span: Span, roots: Sequence[Path] = ()
+                     ) -> tuple[tuple[A.Field, ...], list[Diagnostic]]:
     """The fields of a JSON Schema file (its top-level ``properties``), as field nodes whose
-    spans are the ``schema "…"`` clause, and the problems found converting it."""
-    doc, problem = _read(path, span)
+    spans are the ``schema "…"`` clause, and the problems found converting it. The file must
+    be a regular file inside one of ``roots`` (default: its own folder; see
+    :mod:`jengine.lang.confine`)."""
+    doc, problem = _read(path, span, roots or (path.parent,))
     if problem is not None:
         return (), [problem]
     if not isinstance(doc, dict):
@@ -58,13 +63,14 @@ def load_json_schema(path: Path, span: Span) -> tuple[tuple[A.Field, ...], list[
     return fields, converter.diags
 
 
-def _read(path: Path, span: Span) -> tuple[Any, Diagnostic | None]:
+def _read(path: Path, span: Span, roots: Sequence[Path]) -> tuple[Any, Diagnostic | None]:
     hint = "the path is relative to the .journey file (or the schemas folder of journeys.toml)"
     try:
-        if path.stat().st_size > MAX_SCHEMA_BYTES:
-            return None, error("J-SCHEMA", f"JSON Schema '{path.name}' is over "
-                               f"{MAX_SCHEMA_BYTES:,} bytes", span)
-        return json.loads(path.read_bytes().decode("utf-8")), None
+        return json.loads(read_confined(path, roots, MAX_SCHEMA_BYTES).decode("utf-8")), None
+    except OutsideFolder as exc:
+        return None, error("J-SCHEMA", f"JSON Schema '{path.name}' cannot be read: {exc}",
+                           span, "a schema file must be a regular file inside the workspace "
+                           "folder (or the schemas folder of journeys.toml)")
     except OSError as exc:
         return None, error("J-SCHEMA", f"cannot read JSON Schema '{path.name}': "
                            f"{exc.strerror or exc}", span, hint)
@@ -96,7 +102,7 @@ class _Converter:
         target = Path(uri[len("file://"):]).resolve()
         if not target.is_relative_to(self.folder) or not target.is_file():
             raise Unresolvable(uri)
-        doc, problem = _read(target, self.span)
+        doc, problem = _read(target, self.span, (self.folder,))
         if problem is not None:
             raise Unresolvable(uri)
         return Resource.from_contents(doc, default_specification=DRAFT201909)

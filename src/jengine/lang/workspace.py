@@ -26,6 +26,7 @@ from pathlib import Path
 from jengine.lang import ast as A
 from jengine.lang.bulk import collector_paused
 from jengine.lang.check import check_index
+from jengine.lang.confine import OutsideFolder, read_regular
 from jengine.lang.incremental import (
     FileInput,
     JourneyMemo,
@@ -86,7 +87,10 @@ def read_input(path: Path, name: str, max_bytes: int) -> FileInput:
                 "J-FILE-TOO-LARGE", f"{size:,} bytes is over the limit of {max_bytes:,} bytes "
                 "for a .journey file; it is not analysed", source.span(0, 0),
                 "split it into several files, or raise max-file-size in journeys.toml"))
-        data = path.read_bytes()
+        data = read_regular(path, max_bytes)
+    except OutsideFolder as exc:
+        return FileInput(name, path, "", error(
+            "J-FILE-READ", f"cannot read {path.name}: {exc}", source.span(0, 0)))
     except OSError as exc:
         return FileInput(name, path, "", error(
             "J-FILE-READ", f"cannot read {path.name}: {exc.strerror or exc}", source.span(0, 0)))
@@ -127,7 +131,8 @@ class Analyzer:
     def load(self, inputs: Iterable[FileInput]) -> Workspace:
         """Parse, index and check the files (each by name, text and problem)."""
         reporter = Reporter()
-        index = Index()
+        index = Index(schema_roots=tuple(
+            p for p in (self.root, self.config.schemas) if p is not None))
         files: dict[Path, A.File] = {}
         sources: dict[Path, Source] = {}
         all_decls: list[tuple[A.Declaration, Source]] = []

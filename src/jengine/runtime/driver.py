@@ -35,6 +35,7 @@ from jengine.core.engine import profile_key, qualify, step
 from jengine.core.instants import EPOCH, from_micros, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ReactionIn, TimerIn
 from jengine.lang.workspace import load_workspace
+from jengine.runtime.admission import Admission
 from jengine.runtime.batch import BatchTx, collector
 from jengine.runtime.channels import senders as delivery
 from jengine.runtime.clock import SystemClock
@@ -47,12 +48,15 @@ from jengine.runtime.io import (
     DeadLetter,
     InputEvent,
     SourceLine,
+    key_letter,
     open_input,
     parse_event_line,
     read_lines,
     tail_lines,
+    unqualified_letter,
 )
 from jengine.runtime.loading import load_profiles
+from jengine.runtime.lock import locked_store
 from jengine.runtime.options import RunOptions, RunResult
 from jengine.runtime.records import DEADLETTER, JOURNAL, OUTBOX, InputOffset, TimerKind
 from jengine.runtime.store import Store
@@ -78,12 +82,9 @@ def drive(options: RunOptions) -> RunResult:
     if ws.has_errors or problems:
         result.status = 1
         return result
-    store = Store(options.state)
-    try:
-        with collector():
-            return _drive(options, ws, store, result, started, err, templates)
-    finally:
-        store.close()
+    with locked_store(options.state, (options.outbox, options.journal, options.dead_letters),
+                      Store) as store, collector():
+        return _drive(options, ws, store, result, started, err, templates)
 
 
 def _drive(options: RunOptions, ws: Any, store: Store, result: RunResult, started: float,
@@ -142,6 +143,7 @@ class Loop:
         self.pending_reads: list[tuple[str, int]] = []
         self.offset: InputOffset | None = None
         self.watch: WorkspaceWatch | None = None
+        self.admission = Admission(options.max_ahead, options.strict_order, self.source)
         self.published: Any = None   # the workspace the spec was built from
         self.pause_due: int | None = None   # when a journey pause ends by itself (µs)
         self.deliveries: delivery.Deliveries | None = None  # channel messages (set by _drive)
@@ -317,7 +319,8 @@ class Loop:
             self._reload()
         arrival = (from_micros(line.arrival) if line.arrival is not None
                    else self.wall.now() if self.live else None)
-        parsed = parse_event_line(line, arrival)
+        parsed = self.admission.check(parse_event_line(line, arrival), self.spec,  # bounds, types
+                                      None if self.live else self.clock_us, self.wall.now())
         self.result.events += 1
         t_us = 0
         if isinstance(parsed, InputEvent):
@@ -381,6 +384,7 @@ class Loop:
         else:
             late = t_us < self.clock_us
             now = self.advance(ev.time, t_us)
+        self.result.late += late
         etime = t_us if late else None
         if self.deliveries is not None and self.deliveries.intercept(self, ev.event, ev.payload):
             return                                      # @consent, or a bounce's side effect
@@ -406,17 +410,14 @@ class Loop:
                 continue
             key = profile_key(self.spec.model, q.name, ev.payload, now)
             if key is None:
-                self.effects.dead(DeadLetter(ev.line, "key_error",
-                                             f"the key of {q.name} is null or failed", ev.text))
+                self.effects.dead(key_letter(ev, q.name))
                 continue
             self.process(EventIn(ev.line, etime, q.name, key, ev.payload), now)
 
     def _unqualified(self, ev: InputEvent, verdict: str, now: dt.datetime,
                      etime: int | None) -> None:
         if verdict in ("unknown_event", "where_error"):
-            message = (f"no event declaration named '{ev.event}'" if verdict == "unknown_event"
-                       else "a where rule failed to evaluate")
-            self.effects.dead(DeadLetter(ev.line, verdict, message, ev.text))
+            self.effects.dead(unqualified_letter(ev, verdict))
             return
         self.effects.discard(now, verdict, etime)
 

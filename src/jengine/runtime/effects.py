@@ -166,6 +166,8 @@ class Effects:
         if name in ("discarded", "exited", "entered") and obj.get("reason"):
             name = f"{name}:{obj['reason']}"
         self.report[(obj["journey"], obj["version"], obj["step"] or "", name)] += 1
+        if obj.get("late"):
+            self.report[(obj["journey"], obj["version"], obj["step"] or "", "late")] += 1
 
     def write_counters(self) -> None:
         for (j, v, st, name), n in sorted(self.report.items()):

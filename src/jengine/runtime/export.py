@@ -83,11 +83,15 @@ class Exporter:
         lines = [line for _, line in rows]
         lines.append("")
         data = "\n".join(lines).encode("utf-8")
-        with open(path, "ab") as f:
-            f.write(data)
-            f.flush()
-            if self.fsync:
-                os.fsync(f.fileno())
+        try:
+            with open(path, "ab") as f:
+                f.write(data)
+                f.flush()
+                if self.fsync:
+                    os.fsync(f.fileno())
+        except OSError as exc:
+            exc.filename = exc.filename or path  # a failed write names no file by itself
+            raise
         self._save(stream, ExportMark(path, rows[-1][0], mark.size + len(data)))
 
     def _save(self, stream: Stream, mark: ExportMark) -> None:

@@ -31,12 +31,13 @@ from typing import IO, Any, Final
 
 from jengine.core.instants import render_instant
 from jengine.runtime.records import Json, Profile
+from jengine.runtime.safejson import UnsafeJson, load_json
 from jexpr.runtime.temporal import parse_offset_datetime
 
 __all__ = [
     "AUDIENCE", "BAD_INPUT", "CONSENT", "REACTION", "DeadLetter", "InputEvent", "JournalLine",
-    "OutboxLine", "SourceLine", "open_input", "parse_event_line", "parse_profile_line",
-    "read_lines", "read_profiles", "tail_lines",
+    "OutboxLine", "SourceLine", "key_letter", "open_input", "parse_event_line",
+    "parse_profile_line", "read_lines", "read_profiles", "tail_lines", "unqualified_letter",
 ]
 
 BAD_INPUT: Final = "bad_input"
@@ -50,7 +51,11 @@ CONSENT_CHANNELS: Final = frozenset({"email", "sms", "push"})
 
 
 class BadInput(ValueError):
-    """Why a line is a ``bad_input`` dead letter (the message of the dead letter)."""
+    """Why a line is a ``bad_input`` dead letter (the message, and its detail)."""
+
+    def __init__(self, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.detail: Json = detail
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,16 +87,34 @@ class InputEvent:
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """A dead-letter line (§5.3)."""
+    """A dead-letter line (§5.3): ``reason`` is also its ``code`` (issue 15: every dead letter
+    carries ``code``, ``message`` and ``detail`` — the field, the rule or the JSON column)."""
 
     line: int
     reason: str
     message: str
     input: str
+    detail: Json | None = None
 
     def to_json(self) -> Json:
-        return {"line": self.line, "reason": self.reason, "message": self.message,
-                "input": self.input}
+        return {"line": self.line, "reason": self.reason, "code": self.reason,
+                "message": self.message, "detail": self.detail or {}, "input": self.input}
+
+
+def unqualified_letter(ev: InputEvent, reason: str) -> DeadLetter:
+    """The dead letter of an event no declaration takes (``unknown_event``) or whose ``where``
+    rule failed (``where_error``)."""
+    if reason == "unknown_event":
+        return DeadLetter(ev.line, reason, f"no event declaration named '{ev.event}'", ev.text,
+                          {"event": ev.event})
+    return DeadLetter(ev.line, reason, "a where rule failed to evaluate", ev.text,
+                      {"event": ev.event, "rule": "where"})
+
+
+def key_letter(ev: InputEvent, name: str) -> DeadLetter:
+    """The dead letter of an event whose key (of declaration ``name``) is null or failed."""
+    return DeadLetter(ev.line, "key_error", f"the key of {name} is null or failed", ev.text,
+                      {"event": name, "rule": "key"})
 
 
 @dataclass(frozen=True)
@@ -143,49 +166,43 @@ class JournalLine:
 # Parsing
 
 
-def _reject_constant(name: str) -> Any:
-    raise BadInput(f"not valid JSON: {name} is not a JSON number")
-
-
-# one decoder for every line (``json.loads`` with an option builds a new one per call)
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
 def _load_object(line: SourceLine) -> Json:
     if line.bad_utf8:
-        raise BadInput("not valid UTF-8")
+        raise BadInput("not valid UTF-8", encoding="utf-8")
     try:
-        obj = _DECODER.decode(line.text)
+        obj = load_json(line.text)
     except json.JSONDecodeError as e:
-        raise BadInput(f"not valid JSON: {e.msg} (column {e.colno})") from None
+        raise BadInput(f"not valid JSON: {e.msg} (column {e.colno})", column=e.colno) from None
+    except UnsafeJson as e:
+        raise BadInput(str(e), limit=str(e).split(":")[0]) from None
     if not isinstance(obj, dict):
-        raise BadInput(f"not a JSON object: {type(obj).__name__}")
+        raise BadInput(f"not a JSON object: {type(obj).__name__}", type=type(obj).__name__)
     return obj
 
 
 def _event_time(obj: Json, arrival: dt.datetime | None) -> dt.datetime:
     if "time" not in obj:
         if arrival is None:
-            raise BadInput("`time` is missing (required in simulated mode)")
+            raise BadInput("`time` is missing (required in simulated mode)", field="time")
         return arrival
     text = obj["time"]
     parsed = parse_offset_datetime(text) if isinstance(text, str) else None
     if parsed is None:
-        raise BadInput(f"`time` is not an offset date-time: {json.dumps(text)}")
+        raise BadInput(f"`time` is not an offset date-time: {json.dumps(text)}", field="time")
     return parsed
 
 
 def _event_name(obj: Json) -> str | None:
     name = obj.get("event")
     if name is not None and (not isinstance(name, str) or not name):
-        raise BadInput(f"`event` is not a non-empty string: {json.dumps(name)}")
+        raise BadInput(f"`event` is not a non-empty string: {json.dumps(name)}", field="event")
     return name
 
 
 def _require(payload: Json, key: str, ok: Callable[[Any], bool], what: str,
              event: str) -> None:
     if not ok(payload.get(key)):
-        raise BadInput(f"{event} payload: `{key}` must be {what}")
+        raise BadInput(f"{event} payload: `{key}` must be {what}", field=f"payload.{key}")
 
 
 def _nonempty_str(v: Any) -> bool:
@@ -221,21 +238,21 @@ def parse_event_line(line: SourceLine,
         when = _event_time(obj, arrival)
         payload = obj.get("payload")
         if not isinstance(payload, dict):
-            raise BadInput("`payload` is missing or not an object")
+            raise BadInput("`payload` is missing or not an object", field="payload")
         _check_builtin(name, payload)
     except BadInput as e:
-        return DeadLetter(line.number, BAD_INPUT, str(e), line.text)
+        return DeadLetter(line.number, BAD_INPUT, str(e), line.text, e.detail)
     return InputEvent(line.number, name, when, payload, line.text)
 
 
 def _optional(obj: Json, key: str, ok: Callable[[Any], bool], what: str) -> None:
     if key in obj and obj[key] is not None and not ok(obj[key]):
-        raise BadInput(f"profile `{key}` must be {what}")
+        raise BadInput(f"profile `{key}` must be {what}", field=key)
 
 
 def _check_profile(obj: Json) -> None:
     if not _nonempty_str(obj.get("id")):
-        raise BadInput("profile `id` is missing or not a non-empty string")
+        raise BadInput("profile `id` is missing or not a non-empty string", field="id")
     _optional(obj, "namespace", lambda v: isinstance(v, str), "a string")
     _optional(obj, "timeZone", lambda v: isinstance(v, str), "a string")
     _optional(obj, "testProfile", lambda v: isinstance(v, bool), "a boolean")
@@ -255,7 +272,7 @@ def parse_profile_line(line: SourceLine) -> Profile | DeadLetter:
         obj = _load_object(line)
         _check_profile(obj)
     except BadInput as e:
-        return DeadLetter(line.number, BAD_INPUT, str(e), line.text)
+        return DeadLetter(line.number, BAD_INPUT, str(e), line.text, e.detail)
     return Profile(id=obj["id"], namespace=obj.get("namespace"), time_zone=obj.get("timeZone"),
                    test=bool(obj.get("testProfile") or False),
                    attributes=obj.get("attributes") or {}, audiences=obj.get("audiences") or {},

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
 from jengine.runtime.adapters import HttpAdapter
+from jengine.runtime.bounds import MAX_AHEAD
 from jengine.runtime.http import Transport
 from jengine.runtime.io import SourceLine
 from jengine.runtime.records import InputOffset
@@ -67,6 +68,8 @@ class RunOptions:
     err: TextIO | None = None
     stop: Callable[[], bool] | None = None
     idle_exit: float | None = None
+    max_ahead: dt.timedelta | None = MAX_AHEAD
+    strict_order: bool = False
     source: InputSource | None = None
     late_after: dt.timedelta = dt.timedelta(0)
 
@@ -88,6 +91,7 @@ class RunResult:
     journal: int = 0
     dead_letters: int = 0
     entered: int = 0
+    late: int = 0            # input events older than the clock when they came (§4.4)
     profiles: int = 0
     profiles_seconds: float = 0.0
     seconds: float = 0.0

@@ -2,7 +2,8 @@
 
 The counts are the ``report`` counters the runner aggregates from the journal lines it
 commits: ``entered`` (step ``""``), per step ``completed``, ``error``, ``timed_out``,
-``exited:<reason>``, ``jump_skipped``, and ``discarded:<reason>`` (step ``""``).
+``exited:<reason>``, ``jump_skipped``, and ``discarded:<reason>`` (step ``""``); ``late``
+counts the journal lines of a step that a late input caused (``"late": true``, §4.4).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from jengine.runtime.store import Store
 
 __all__ = ["collect", "report_command"]
 
-COLUMNS = ("entered", "completed", "error", "timed_out", "exited")
+COLUMNS = ("entered", "completed", "error", "timed_out", "exited", "late")
 
 
 def collect(store: Store) -> list[dict[str, Any]]:

@@ -22,6 +22,11 @@ benchmark)::
   is followed as it grows, until ``stop()`` is true or ``idle_exit`` seconds pass with no
   input; stdin ends at EOF).
 * ``until`` — simulated mode: after the last input, fire the timers due at or before it.
+* ``strict_order`` — simulated mode: stop at the first input older than the clock
+  (``E-INPUT-ORDER``, status 1) instead of processing it late (:mod:`jengine.runtime.admission`).
+* ``max_ahead`` — simulated mode: an input dated more than this after the clock (and the
+  current time) is a ``time_out_of_range`` dead letter (default ten years; ``None``: no bound;
+  :mod:`jengine.runtime.bounds`).
 * ``dry_run``, ``dry_run_datasources``, ``test_mode``, ``test_wait`` — §4.7 and
   docs/ajo-compatibility.md (a dry run reads external data sources only when asked).
 * ``batch_size`` — inputs per commit (default :data:`DEFAULT_BATCH`: 2,000 in simulated mode,
@@ -51,11 +56,29 @@ rows to the files after each commit.
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+
+from jengine.runtime.admission import OutOfOrder
 from jengine.runtime.driver import drive
+from jengine.runtime.failures import describe
+from jengine.runtime.lock import Locked
+from jengine.runtime.migrations import ForeignStore, SchemaTooNew
 from jengine.runtime.options import DEFAULT_BATCH, DEFAULT_CACHE, RunOptions, RunResult
 
 __all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE", "RunOptions", "RunResult", "run"]
 
 def run(options: RunOptions) -> RunResult:
-    """Run a workspace over an event stream (see the module docstring)."""
-    return drive(options)
+    """Run a workspace over an event stream (see the module docstring). A state store or an
+    output file that cannot be used ends the run with status 1 and a coded message
+    (:mod:`jengine.runtime.failures`)."""
+    try:
+        return drive(options)
+    except (OSError, sqlite3.DatabaseError, ForeignStore, SchemaTooNew, Locked,
+            OutOfOrder) as exc:
+        message = describe(exc, options.state,
+                           (options.outbox, options.journal, options.dead_letters))
+        if message is None:
+            raise
+        print(f"jengine: error: {message}", file=options.err or sys.stderr)
+        return RunResult(status=1, messages=[message])

@@ -44,6 +44,7 @@ from jengine.core.instants import from_micros, to_micros
 from jengine.runtime.migrations import (
     SCHEMA_MIGRATIONS,
     Migration,
+    refuse_foreign,
     schema_version,
     upgrade_schema,
     upgrade_state,
@@ -109,6 +110,7 @@ class Store:
                  write_lock: AbstractContextManager[Any] | None = None) -> None:
         self.path = str(path)
         self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        refuse_foreign(self.conn, migrations)   # closes the connection when it refuses
         self._lock = write_lock
         self._depth = 0
         self._on_commit: list[Callable[[], None]] = []

@@ -33,7 +33,15 @@ from temporalio.service import RPCError
 from jengine.core.engine import profile_key, qualify
 from jengine.core.instants import from_micros, render_instant, to_micros
 from jengine.core.state import AudienceIn, BusinessIn, EventIn, Input, ProfileIn, ReactionIn
-from jengine.runtime.io import AUDIENCE, REACTION, DeadLetter, InputEvent, SourceLine
+from jengine.runtime.io import (
+    AUDIENCE,
+    REACTION,
+    DeadLetter,
+    InputEvent,
+    SourceLine,
+    key_letter,
+    unqualified_letter,
+)
 from jengine.runtime.io import parse_event_line as parse_line
 from jengine.runtime.loading import profile_json
 from jengine.temporal import specs
@@ -178,9 +186,7 @@ class Feeder:
         if isinstance(verdict, str) or verdict is None:
             reason = verdict or "no_definition"
             if reason in ("unknown_event", "where_error"):
-                message = (f"no event declaration named '{ev.event}'"
-                           if reason == "unknown_event" else "a where rule failed to evaluate")
-                self.dead(DeadLetter(ev.line, reason, message, ev.text), ref, ack)
+                self.dead(unqualified_letter(ev, reason), ref, ack)
             else:
                 self._discard(ref, clock, reason, etime, ack)
             return
@@ -192,9 +198,7 @@ class Feeder:
                 continue
             key = profile_key(model, q.name, ev.payload, clock)
             if key is None:
-                self.dead(DeadLetter(ev.line, "key_error",
-                                      f"the key of {q.name} is null or failed", ev.text),
-                           item_id, ack)
+                self.dead(key_letter(ev, q.name), item_id, ack)
                 continue
             await self._send(key, item_id, EventIn(ev.line, etime, q.name, key, ev.payload),
                              now, t_us, ack)

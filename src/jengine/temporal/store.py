@@ -133,6 +133,8 @@ def report_rows(journal: Sequence[Json]) -> list[Json]:
         if name in ("discarded", "exited", "entered") and obj.get("reason"):
             name = f"{name}:{obj['reason']}"
         tally[(obj["journey"], obj["version"], obj.get("step") or "", name)] += 1
+        if obj.get("late"):
+            tally[(obj["journey"], obj["version"], obj.get("step") or "", "late")] += 1
     rows: dict[tuple[str, int, str], Json] = {}
     for (j, v, s, name), n in sorted(tally.items()):
         row = rows.setdefault((j, v, s), {})

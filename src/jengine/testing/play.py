@@ -9,6 +9,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from jengine.lang.confine import inside
 from jengine.runtime.http import Transport
 from jengine.runtime.runner import RunOptions, run
 from jengine.testing.expect import compare
@@ -75,8 +76,9 @@ def _materialize(scenario: Scenario, folder: Path) -> Path:
         return scenario.workspace
     root = folder / "workspace"
     for name, text in scenario.inline.items():
-        target = root / name
+        target = inside(root, name)
         target.parent.mkdir(parents=True, exist_ok=True)
+        inside(root, name)  # its folders now exist: they must not be links that leave root
         target.write_text(text, encoding="utf-8")
     return root
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jengine.lang.confine import OutsideFolder, check_name, confined, read_confined
 from jengine.lang.literals import duration_ms
 from jengine.testing.stubhttp import Reply, Stub, StubTransport
 from jexpr.runtime.temporal import parse_offset_datetime
@@ -38,6 +39,7 @@ __all__ = ["Expectations", "Outputs", "Scenario", "ScenarioError", "ScenarioResu
 Json = dict[str, Any]
 _RELATIVE = re.compile(r"^([+-])\s*([0-9a-z]+)$")
 SUFFIX = ".scenario.json"
+MAX_SCENARIO_BYTES = 10_000_000   # a scenario file, or a profiles file it names
 
 
 class ScenarioError(ValueError):
@@ -149,16 +151,22 @@ _EXPECT = {"outbox", "paths", "ignoreOtherPaths", "deadLetters", "requests", "jo
 _OPTIONS = {"test", "testWait", "dryRun", "dryRunDataSources", "batchSize"}
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file (``ScenarioError`` names the faulty field)."""
+def load_scenario(path: Path, roots: Sequence[Path] | None = None) -> Scenario:
+    """Read and validate a scenario file (``ScenarioError`` names the faulty field). Every
+    path it names — the file itself, ``workspace``, ``profiles`` — must stay inside one of
+    ``roots`` (the folder ``jengine test`` was given; by default the scenario's folder), and
+    inline workspace file names inside the workspace folder (:mod:`jengine.lang.confine`)."""
+    root = [path.parent] if roots is None else list(roots)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        data = json.loads(read_confined(path, root, MAX_SCENARIO_BYTES).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
         raise ScenarioError(f"{path}: cannot read: {e}") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a JSON object")
     try:
-        return _scenario(path, data)
+        return _scenario(path, data, root)
+    except OutsideFolder as e:
+        raise ScenarioError(f"{path}: {e}") from None
     except ScenarioError as e:
         raise ScenarioError(f"{path}: {e}") from None
 
@@ -170,17 +178,17 @@ def _keys(obj: Mapping[str, Any], allowed: set[str], where: str) -> None:
                             f"(allowed: {', '.join(sorted(allowed))})")
 
 
-def _scenario(path: Path, data: Json) -> Scenario:
+def _scenario(path: Path, data: Json, root: list[Path]) -> Scenario:
     _keys(data, _TOP, "scenario")
     start = parse_time(data["start"], None, "start") if "start" in data else None
-    workspace, inline = _workspace(path, data.get("workspace"))
+    workspace, inline = _workspace(path, data.get("workspace"), root)
     options = _object(data.get("options", {}), "options")
     _keys(options, _OPTIONS, "options")
     expect = _expectations(_object(data.get("expect", {}), "expect"), start)
     return Scenario(
         path=path, name=path.name.removesuffix(SUFFIX), description=str(data.get("description", "")),
         workspace=workspace, inline=inline, start=start,
-        profiles=_profiles(path, data.get("profiles", [])),
+        profiles=_profiles(path, data.get("profiles", []), root),
         events=[_event_line(e, start, f"events[{i}]")
                 for i, e in enumerate(_list(data.get("events", []), "events"))],
         stubs=_list(data.get("http", []), "http"), env=_strings(data.get("env", {}), "env"),
@@ -213,11 +221,14 @@ def _strings(value: Any, where: str) -> dict[str, str]:
     return dict(obj)
 
 
-def _workspace(path: Path, value: Any) -> tuple[Path | None, dict[str, str]]:
+def _workspace(path: Path, value: Any, root: list[Path]) -> tuple[Path | None, dict[str, str]]:
     if isinstance(value, dict):
-        return None, _strings(value, "workspace")
+        files = _strings(value, "workspace")
+        for name in files:
+            check_name(name)
+        return None, files
     if isinstance(value, str):
-        folder = (path.parent / value).resolve()
+        folder = confined(path.parent / value, root)
         if not folder.is_dir():
             raise ScenarioError(f"workspace: no such folder: {folder}")
         return folder, {}
@@ -233,10 +244,17 @@ def _nearest_workspace(path: Path) -> Path:
     raise ScenarioError("no `workspace` given and no folder above holds *.journey files")
 
 
-def _profiles(path: Path, value: Any) -> list[Json]:
+def _profiles(path: Path, value: Any, root: list[Path]) -> list[Json]:
     if isinstance(value, str):
-        lines = (path.parent / value).read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        try:
+            data = read_confined(path.parent / value, root, MAX_SCENARIO_BYTES)
+            lines = data.decode("utf-8").splitlines()
+            items = [json.loads(line) for line in lines if line.strip()]
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise ScenarioError(f"profiles: cannot read {value}: {e}") from None
+        for i, item in enumerate(items):
+            _object(item, f"profiles line {i + 1}")
+        return items
     items = _list(value, "profiles")
     for i, item in enumerate(items):
         _object(item, f"profiles[{i}]")

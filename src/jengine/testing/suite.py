@@ -56,7 +56,7 @@ def run_folder(root: Path, journeys: list[str] | None = None, keep: Path | None 
     run = TestRun()
     for path in discover(root):
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, [root if root.is_dir() else path.parent])
         except ScenarioError as e:
             run.errors.append(str(e))
             _print(out, f"ERROR {path}\n  {e}")

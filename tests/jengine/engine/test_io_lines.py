@@ -91,7 +91,8 @@ def test_bad_event_lines_are_bad_input_dead_letters(text: str) -> None:
     assert isinstance(dl, DeadLetter)
     assert (dl.line, dl.reason, dl.input) == (7, "bad_input", text)
     assert dl.message
-    assert list(dl.to_json()) == ["line", "reason", "message", "input"]
+    assert list(dl.to_json()) == ["line", "reason", "code", "message", "detail", "input"]
+    assert dl.to_json()["code"] == "bad_input"
 
 
 def test_valid_builtin_events() -> None:

@@ -46,7 +46,8 @@ def test_default_output_adapters_write_store_rows(store: Store) -> None:
     assert next(r.line for r in store.outputs("outbox")).startswith('{"time":"2026-12-01T10:00Z"')
     assert len(list(store.outputs("journal"))) == 1
     assert [r.line for r in store.outputs("deadletter")] == [
-        '{"line":3,"reason":"unknown_event","message":"no event Foo","input":"{}"}']
+        '{"line":3,"reason":"unknown_event","code":"unknown_event","message":"no event Foo",'
+        '"detail":{},"input":"{}"}']
 
 
 def test_simulated_clock_never_goes_back() -> None:

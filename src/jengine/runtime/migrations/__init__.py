@@ -24,7 +24,8 @@ from jengine.runtime.migrations import v1, v2, v3, v4, v5
 
 __all__ = [
     "SCHEMA_MIGRATIONS", "SCHEMA_VERSION", "STATE_FORMAT_VERSION", "STATE_MIGRATIONS",
-    "Migration", "SchemaTooNew", "StateTooNew", "upgrade_schema", "upgrade_state",
+    "ForeignStore", "Migration", "SchemaTooNew", "StateTooNew", "refuse_foreign", "upgrade_schema",
+    "upgrade_state",
 ]
 
 StateDict = dict[str, Any]
@@ -53,6 +54,10 @@ class SchemaTooNew(RuntimeError):
     """The store file was written by a newer jengine."""
 
 
+class ForeignStore(RuntimeError):
+    """The file is an SQLite database that jengine did not create (it is left untouched)."""
+
+
 class StateTooNew(ValueError):
     """An instance state has a format newer than this code understands."""
 
@@ -61,6 +66,27 @@ def schema_version(conn: sqlite3.Connection) -> int:
     """The ``user_version`` of the database."""
     row = conn.execute("PRAGMA user_version").fetchone()
     return int(row[0])
+
+
+def refuse_foreign(conn: sqlite3.Connection,
+                   migrations: Sequence[Migration] = SCHEMA_MIGRATIONS) -> None:
+    """:class:`ForeignStore` when the database has tables but no schema version (another
+    program's file), :class:`SchemaTooNew` when its version is newer than ``migrations``:
+    checked before anything, even the journal mode, is changed in the file."""
+    current = schema_version(conn)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        conn.close()
+        raise SchemaTooNew(f"store schema version {current} is newer than {latest}")
+    if current != 0:
+        return
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")]
+    if tables:
+        conn.close()
+        raise ForeignStore("an SQLite database of another program (it holds "
+                           f"{', '.join(tables[:5])}{', …' if len(tables) > 5 else ''} "
+                           "and no jengine schema version)")
 
 
 def upgrade_schema(conn: sqlite3.Connection,
@@ -73,6 +99,7 @@ def upgrade_schema(conn: sqlite3.Connection,
     latest = migrations[-1].version if migrations else 0
     if current > latest:
         raise SchemaTooNew(f"store schema version {current} is newer than {latest}")
+    refuse_foreign(conn)
     for migration in migrations:
         if migration.version > current:
             migration.upgrade(conn)
