@@ -8,8 +8,9 @@ number. The JSONL files are exported from those rows only after the commit
 (:mod:`jengine.runtime.export`), so a SIGKILL at any point neither loses nor duplicates a line.
 
 Transactions: :meth:`Store.transaction` opens ``BEGIN IMMEDIATE`` at the outermost level and a
-``SAVEPOINT`` when nested, so a driver can wrap N inputs in one commit (throughput) while each
-input still rolls back alone on an exception (:class:`Batcher`). Callbacks registered with
+``SAVEPOINT`` when nested, so a driver can wrap N inputs in one commit (throughput; the
+runner's :class:`jengine.runtime.batch.BatchTx`) while a nested step still rolls back alone on
+an exception. Callbacks registered with
 :meth:`Store.on_commit` run after each outermost commit. A write outside any transaction
 autocommits by itself; the driver should always use one.
 
@@ -35,8 +36,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -64,7 +64,7 @@ from jengine.runtime.records import (
     VersionRecord,
 )
 
-__all__ = ["PAGE_CACHE_KIB", "WAL_CHECKPOINT_PAGES", "Batcher", "Store", "dumps", "loads"]
+__all__ = ["PAGE_CACHE_KIB", "WAL_CHECKPOINT_PAGES", "Store", "dumps", "loads"]
 
 PAGE_CACHE_KIB = 32 * 1024      # SQLite's page cache (the default is 2 MiB)
 WAL_CHECKPOINT_PAGES = 4000     # checkpoint the WAL at ~16 MiB (the default is ~4 MiB)
@@ -472,40 +472,3 @@ class Store:
         for seq, text in rows:
             for line in text.split("\n"):
                 yield OutputRow(seq, stream, line)
-
-
-@dataclass
-class Batcher:
-    """Commit every ``size`` inputs: one outer transaction, one savepoint per input.
-
-    ``with batcher.item(): …`` processes one input; an exception rolls back that input only
-    (and propagates). :meth:`flush` commits what is pending (call it when the input is idle
-    and at the end of a run)."""
-
-    store: Store
-    size: int = 500
-    pending: int = 0
-    _outer: Any = field(default=None, repr=False)
-
-    @contextmanager
-    def item(self) -> Iterator[None]:
-        if self._outer is None:
-            self._outer = self.store.transaction()
-            self._outer.__enter__()
-        with self.store.transaction():
-            yield
-        self.pending += 1
-        if self.pending >= self.size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._outer is not None:
-            outer, self._outer, self.pending = self._outer, None, 0
-            outer.__exit__(None, None, None)
-
-    def abort(self) -> None:
-        """Roll back everything pending (the run is stopping on an unexpected error)."""
-        if self._outer is not None:
-            outer, self._outer, self.pending = self._outer, None, 0
-            with suppress(RuntimeError):
-                outer.__exit__(RuntimeError, RuntimeError("batch aborted"), None)

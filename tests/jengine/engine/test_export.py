@@ -93,14 +93,15 @@ import sys, time
 from pathlib import Path
 from jengine.runtime.export import Exporter
 from jengine.runtime.records import InputOffset
-from jengine.runtime.store import Batcher, Store
+from jengine.runtime.batch import BatchTx
+from jengine.runtime.store import Store
 
 d, inputs = Path(sys.argv[1]), Path(sys.argv[2])
 store = Store(d / "state.db")
 Exporter(store, {"outbox": d / "outbox.jsonl", "journal": d / "journal.jsonl",
                  "deadletter": d / "dead.jsonl"}).attach()
 start = store.get_offset("in")
-batch = Batcher(store, size=7)
+batch = BatchTx(store)   # the runner's batches, of 7 inputs here
 with open(inputs, "rb") as f:
     f.seek(start.byte)
     line_no, byte = start.line, start.byte
@@ -114,6 +115,8 @@ with open(inputs, "rb") as f:
             if n % 11 == 0:
                 store.append_output("deadletter", {"line": line_no, "reason": "bad_input"})
             store.set_offset(InputOffset("in", line_no, byte))
+        if batch.pending >= 7:
+            batch.flush()
         time.sleep(0.0003)
 batch.flush()
 store.close()

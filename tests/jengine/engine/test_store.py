@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jengine.core.instants import from_micros, to_micros
+from jengine.runtime.batch import BatchTx
 from jengine.runtime.migrations import (
     SCHEMA_MIGRATIONS,
     SCHEMA_VERSION,
@@ -26,7 +27,7 @@ from jengine.runtime.records import (
     TimerKind,
     VersionRecord,
 )
-from jengine.runtime.store import Batcher, Store
+from jengine.runtime.store import Store
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -198,33 +199,31 @@ def test_uncommitted_changes_are_invisible_to_another_connection(tmp_path: Path)
     s.close()
 
 
-def test_batcher_commits_every_n_items(store: Store) -> None:
+def test_batch_commits_what_is_pending_on_flush(store: Store) -> None:
     commits: list[int] = []
     store.on_commit(lambda: commits.append(len(list(store.outputs("outbox")))))
-    batch = Batcher(store, size=3)
+    batch = BatchTx(store)
     for n in range(7):
         with batch.item():
             store.append_output("outbox", {"n": n})
-    assert commits == [3, 6]
+        if batch.pending >= 3:
+            batch.flush()
+    assert commits == [3, 6] and batch.pending == 1
     batch.flush()
-    assert commits == [3, 6, 7]
+    assert commits == [3, 6, 7] and batch.commits == 3
 
 
-def test_batcher_failed_item_rolls_back_alone_and_abort_drops_pending(store: Store) -> None:
-    batch = Batcher(store, size=10)
+def test_batch_abort_drops_everything_pending(store: Store) -> None:
+    batch = BatchTx(store)
     with batch.item():
         store.append_output("outbox", {"n": 1})
-    with pytest.raises(KeyError), batch.item():
-        store.append_output("outbox", {"n": 2})
-        raise KeyError
-    with batch.item():
-        store.append_output("outbox", {"n": 3})
     batch.flush()
-    assert [r.line for r in store.outputs("outbox")] == ['{"n":1}', '{"n":3}']
-    with batch.item():
-        store.append_output("outbox", {"n": 4})
+    for n in (2, 3):
+        with batch.item():
+            store.append_output("outbox", {"n": n})
     batch.abort()
-    assert len(list(store.outputs("outbox"))) == 2 and not store.in_transaction
+    assert [r.line for r in store.outputs("outbox")] == ['{"n":1}']
+    assert not store.in_transaction and batch.pending == 0
 
 
 # -- migrations --------------------------------------------------------------------------------
