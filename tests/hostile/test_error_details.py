@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from hostile_run import JOURNEY, outputs, run_lines
 
@@ -53,14 +54,30 @@ def test_expression_error_names_the_expression(tmp_path: Path) -> None:
     assert isinstance(span, dict) and span["line"] == 17 and span["column"] == 11
 
 
-def test_network_error_names_the_action(tmp_path: Path) -> None:
-    journal = _run(tmp_path, HTTP, [_signup("a@example.com")])
+def _action_error(tmp: Path, text: str) -> dict[str, object]:
+    journal = _run(tmp, text, [_signup("a@example.com")])
     (error,) = [j for j in journal if j["outcome"] == "error"]
     detail = error["detail"]
     assert isinstance(detail, dict)
     assert detail["action"] == "ping" and detail["step"] == "greet"
-    assert "error" in detail or "status" in detail
-    assert error["code"] == error["reason"] and error["message"]
+    assert error["code"] == error["reason"] == detail["error"] == "internalError"
+    assert error["message"]
+    return detail
+
+
+def test_network_error_names_the_action_and_the_failure(tmp_path: Path) -> None:
+    detail = _action_error(tmp_path, HTTP)   # port 9 on loopback: nothing listens
+    assert str(detail["failure"]).startswith("network error: ")
+
+
+def test_missing_secret_is_told_apart_from_a_refused_connection(tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    monkeypatch.delenv("JENGINE_TEST_UNSET_KEY", raising=False)
+    text = HTTP.replace('  timeout 1s\n', '  timeout 1s\n'
+                        '  headers { "X-Key": secret("JENGINE_TEST_UNSET_KEY") }\n')
+    detail = _action_error(tmp_path, text)
+    failure = str(detail["failure"])
+    assert failure.startswith("missing secret: ") and "JENGINE_TEST_UNSET_KEY" in failure
 
 
 def test_dead_letters_carry_code_message_detail(tmp_path: Path) -> None:

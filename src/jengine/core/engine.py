@@ -177,7 +177,7 @@ def _action_result(run: Run, r: ActionResultIn) -> None:
         return
     inst = run.inst(r.instance)
     on_action_result(run, inst, r.outcome, r.at, r.attempt, r.status_code, r.ok, r.response,
-                     r.elapsed_ms)
+                     r.elapsed_ms, r.error)
 
 
 # ---- qualification and key (§4.3 steps 2–3) -------------------------------------------------

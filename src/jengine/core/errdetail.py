@@ -48,11 +48,14 @@ def evaluation_fields(exc: EvaluationError, step: str) -> Json:
     return error_fields(d.code, step, d.message, detail)
 
 
-def action_fields(code: str, step: str, action: str) -> Json:
-    """The fields of a failed HTTP action."""
+def action_fields(code: str, step: str, action: str, failure: str = "") -> Json:
+    """The fields of a failed HTTP action; ``failure`` says in words what failed when no
+    HTTP status came (a refused connection, a missing secret, a timeout)."""
     detail: Json = {"action": action}
     if code.isdigit():
         detail["status"] = int(code)
     else:
         detail["error"] = code
+    if failure:
+        detail["failure"] = failure
     return error_fields(code, step, None, detail)

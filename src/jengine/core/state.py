@@ -170,6 +170,7 @@ class ActionResultIn(Base):
     ok: bool = False
     response: Json = field(default_factory=dict)
     elapsed_ms: int = 0
+    error: str = ""   # a failure without an HTTP status, in words (the error line's detail)
 
 
 @dataclass(frozen=True)

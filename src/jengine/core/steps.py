@@ -165,7 +165,8 @@ def start_call(run: Run, inst: Json, name: str, action: str, params: dict[str, A
 
 
 def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
-                     status_code: str, ok: bool, response: Json, elapsed: int) -> None:
+                     status_code: str, ok: bool, response: Json, elapsed: int,
+                     failure: str = "") -> None:
     """Feed back one attempt's outcome to an instance in ``calling`` state."""
     vs = run.vspec(inst)
     name = inst["step"]
@@ -197,7 +198,7 @@ def on_action_result(run: Run, inst: Json, outcome: str, at: int, attempt: int,
         return
     inst["actionError"] = status_code
     kind, target = fail(run, vs, inst, name, status_code,
-                        action_fields(status_code, name, body.action.text))
+                        action_fields(status_code, name, body.action.text, failure))
     if kind != "block":
         advance(run, inst, target)
 

@@ -199,7 +199,8 @@ class Effects:
             return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
                                   outcome="finished", at=to_micros(now),
                                   status_code=r.jo_status_code, ok=r.ok,
-                                  response=r.action_payload(), elapsed_ms=r.elapsed_ms)
+                                  response=r.action_payload(), elapsed_ms=r.elapsed_ms,
+                                  error=r.error)
         if isinstance(outcome, RetryAt):
             return ActionResultIn(instance=e.instance, step=e.step, attempt=outcome.attempt,
                                   outcome="retry", at=to_micros(outcome.at),

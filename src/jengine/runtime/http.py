@@ -131,6 +131,18 @@ class DataSourceSpec:
 # Results
 
 
+def failure_text(exc: BaseException) -> str:
+    """A failure in words for a journal line's ``detail``: the exception's kind and message
+    (messages name a variable, a method and a URL without its query string, never a secret
+    value — the same text the log gets), at most 300 characters."""
+    kinds = {"MissingSecret": "missing secret", "BadParameter": "bad parameter",
+             "AuthFailure": "authentication failed", "ResponseTooLarge": "response too large",
+             "TransportFailure": "network error"}
+    kind = kinds.get(type(exc).__name__, type(exc).__name__)
+    text = str(exc)
+    return (f"{kind}: {text}" if text else kind)[:300]
+
+
 @dataclass(frozen=True)
 class CallResult:
     """The result of one attempt: ``status_code`` is the ``jo_status_code`` (§2.5), or
@@ -141,6 +153,7 @@ class CallResult:
     body: Any = None
     elapsed_ms: int = 0
     retry_after: dt.timedelta | None = None
+    error: str = ""   # what failed, in words, when no HTTP status came (never a secret)
 
     @property
     def ok(self) -> bool:
@@ -298,13 +311,14 @@ class HttpClient:
                     continue
                 break
         except TransportTimeout:
-            return CallResult(TIMEDOUT, elapsed_ms=ex.elapsed_ms)
+            return CallResult(TIMEDOUT, elapsed_ms=ex.elapsed_ms,
+                              error="no answer within the call's timeout")
         except (TransportFailure, AuthFailure) as e:
             log.info("%s: %s", owner or request.where, e)
-            return CallResult("network", elapsed_ms=ex.elapsed_ms)
+            return CallResult("network", elapsed_ms=ex.elapsed_ms, error=failure_text(e))
         except (ResponseTooLarge, MissingSecret) as e:
             log.warning("%s: %s", owner or request.where, e)
-            return CallResult(INTERNAL_ERROR, elapsed_ms=ex.elapsed_ms)
+            return CallResult(INTERNAL_ERROR, elapsed_ms=ex.elapsed_ms, error=failure_text(e))
         return CallResult(f"http_{response.status}", response.status,
                           _parse_body(response.body), ex.elapsed_ms,
                           retry_after(response.headers, self.clock.now()))
@@ -359,12 +373,13 @@ class HttpClient:
             request = self.build(spec.method, spec.url, spec.headers, params, key, left, spec)
         except (MissingSecret, BadParameter) as e:
             log.warning("action %s: %s", spec.name, e)
-            return Finished(CallResult(INTERNAL_ERROR), attempt)
+            return Finished(CallResult(INTERNAL_ERROR, error=failure_text(e)), attempt)
         decision = self._decide(spec, f"{key}#{attempt}")
         if decision is not None:
             return decision if isinstance(decision, Delayed) else Finished(decision, attempt)
         if left <= dt.timedelta(0):
-            return Finished(CallResult(TIMEDOUT), attempt)
+            return Finished(CallResult(TIMEDOUT, error="the call's timeout was spent by "
+                                       "earlier attempts"), attempt)
         result = self._send(request, spec.name, spec.auth)
         log.info("action %s attempt %d: %s -> %s (%d ms)", spec.name, attempt, request.where,
                  result.status_code, result.elapsed_ms)

@@ -127,7 +127,8 @@ class Activities:
             r = outcome.result
             result = ActionResultIn(**base, outcome="finished", at=arg["now"],
                                     status_code=r.jo_status_code, ok=r.ok,
-                                    response=r.action_payload(), elapsed_ms=r.elapsed_ms)
+                                    response=r.action_payload(), elapsed_ms=r.elapsed_ms,
+                                    error=r.error)
         elif isinstance(outcome, RetryAt):
             result = ActionResultIn(**base, outcome="retry", at=to_micros(outcome.at),
                                     elapsed_ms=outcome.result.elapsed_ms)
