@@ -259,7 +259,8 @@ def repetition(args: argparse.Namespace, folder: Path, people: list[str],
 
 
 def baseline(folder: Path, lines: list[str], people: list[str]) -> float:
-    """``jengine run`` over the same events (simulated mode, times added), in-process."""
+    """``jengine run`` over the same events (simulated mode, times added), in-process, without
+    sending messages (``--no-deliver``: the service writes channel steps as outbox lines)."""
     from jengine.runtime.runner import RunOptions, run
 
     events = folder / "events.jsonl"
@@ -276,7 +277,8 @@ def baseline(folder: Path, lines: list[str], people: list[str]) -> float:
     result = run(RunOptions(workspace=folder / "ws", events=events, profiles=profiles,
                             state=out / "jengine.db", outbox=out / "outbox.jsonl",
                             journal=out / "journal.jsonl",
-                            dead_letters=out / "deadletters.jsonl", batch_size=500))
+                            dead_letters=out / "deadletters.jsonl", batch_size=500,
+                            deliver=False))   # as the service: channel steps as outbox lines
     assert result.status == 0
     return len(lines) / (result.seconds or 1e-9)
 
@@ -306,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "ws").mkdir()
             for name in FILES:
                 shutil.copy(ROOT / "examples" / "workspace" / name, folder / "ws" / name)
+            # the journeys' email steps name templates: the workspace needs them to check
+            shutil.copytree(ROOT / "examples" / "workspace" / "templates",
+                            folder / "ws" / "templates")
             before = os.getloadavg()[0]
             runs.append(repetition(args, folder, people, lines))
             bases.append(baseline(folder, lines, people))
