@@ -131,14 +131,17 @@ class DataSourceSpec:
 # Results
 
 
+_FAILURE_KINDS: dict[type[BaseException], str] = {
+    MissingSecret: "missing secret", BadParameter: "bad parameter",
+    AuthFailure: "authentication failed", ResponseTooLarge: "response too large",
+    TransportFailure: "network error"}
+
+
 def failure_text(exc: BaseException) -> str:
     """A failure in words for a journal line's ``detail``: the exception's kind and message
     (messages name a variable, a method and a URL without its query string, never a secret
     value — the same text the log gets), at most 300 characters."""
-    kinds = {"MissingSecret": "missing secret", "BadParameter": "bad parameter",
-             "AuthFailure": "authentication failed", "ResponseTooLarge": "response too large",
-             "TransportFailure": "network error"}
-    kind = kinds.get(type(exc).__name__, type(exc).__name__)
+    kind = _FAILURE_KINDS.get(type(exc), type(exc).__name__)
     text = str(exc)
     return (f"{kind}: {text}" if text else kind)[:300]
 

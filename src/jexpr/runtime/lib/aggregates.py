@@ -174,45 +174,40 @@ def sum_numbers(lst: ListValue) -> Any:
     element is a decimal (what the dispatcher's listInteger / listDecimal choice gives: a
     left-to-right double sum); UNSET for anything but plain numbers (ints within 64 bits,
     finite floats) and nulls."""
-    exact, total, floats = 0, 0.0, False
-    for x in lst:
-        t = type(x)
-        if t is int:
-            if not -(1 << 63) <= x < (1 << 63):
-                return UNSET
-            exact += x
-        elif t is float:
-            if x - x != 0.0:
-                return UNSET
-            floats = True
-        elif x is None:
-            continue
-        else:
-            return UNSET
-        total += x
+    sums = _number_sums(lst)
+    if sums is None:
+        return UNSET
+    exact, total, floats, _ = sums
     return check_float(total) if floats else check_int(exact)
 
 
 def avg_numbers(lst: ListValue) -> Any:
     """``avg`` of a list typed at run time (see :func:`sum_numbers`)."""
+    sums = _number_sums(lst)
+    return UNSET if sums is None else mean_of(*sums)
+
+
+def _number_sums(lst: ListValue) -> tuple[int, float, bool, int] | None:
+    """One pass over the non-null elements: the exact integer sum, the double sum, whether a
+    decimal was seen and how many were counted; None at anything but a plain number."""
     exact, total, floats, n = 0, 0.0, False, 0
     for x in lst:
         t = type(x)
         if t is int:
             if not -(1 << 63) <= x < (1 << 63):
-                return UNSET
+                return None
             exact += x
         elif t is float:
             if x - x != 0.0:
-                return UNSET
+                return None
             floats = True
         elif x is None:
             continue
         else:
-            return UNSET
+            return None
         total += x
         n += 1
-    return mean_of(exact, total, floats, n)
+    return exact, total, floats, n
 
 
 def mean_of(exact: int, total: float, floats: bool, n: int) -> Any:
