@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import jexpr
 from jexpr.syntax.limits import MAX_DEPTH
+from textgen import mutants, soups
 
 VECTORS = Path(__file__).resolve().parents[1] / "conformance" / "expressions.jsonl"
 EXPRESSIONS = [json.loads(line)["expr"] for line in
@@ -41,35 +42,13 @@ HOSTILE = [float("nan"), float("inf"), -float("inf"), 2**64, -(2**70), "\ud800",
            1e308, -0.0, "", "9" * 30]
 
 
-def soups() -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
-
-
-def mutants() -> st.SearchStrategy[str]:
-    @st.composite
-    def build(draw: st.DrawFn) -> str:
-        text = draw(st.sampled_from(EXPRESSIONS))
-        for _ in range(draw(st.integers(1, 3))):
-            at = draw(st.integers(0, len(text)))
-            kind = draw(st.sampled_from(["cut", "insert", "delete"]))
-            if kind == "cut":
-                text = text[:at]
-            elif kind == "insert":
-                text = text[:at] + draw(st.sampled_from(WORDS)) + text[at:]
-            else:
-                text = text[:at] + text[at + draw(st.integers(1, 10)):]
-        return text
-
-    return build()
-
-
 def deep_texts() -> st.SearchStrategy[str]:
     return st.builds(lambda open_, n, tail: open_ * n + "1" + tail,
                      st.sampled_from(["(", "[", "not ", "-", "lower(", "1+"]),
                      st.integers(MAX_DEPTH - 5, MAX_DEPTH + 5), st.sampled_from(["", ")", "]"]))
 
 
-TEXTS = st.one_of(soups(), mutants(), st.text(max_size=200), deep_texts())
+TEXTS = st.one_of(soups(WORDS, 40), mutants(EXPRESSIONS, WORDS, edits=3, max_delete=10), st.text(max_size=200), deep_texts())
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
                     st.sampled_from(HOSTILE))
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(

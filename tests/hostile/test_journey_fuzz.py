@@ -24,6 +24,7 @@ from jengine.cli import main
 from jengine.lang.ast import dump
 from jengine.lang.fmt import FormatError, format_text
 from jengine.lang.parse import parse
+from textgen import mutants, soups
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "workspace")
                   .glob("*.journey"))
@@ -42,33 +43,12 @@ WORDS = [
 _LINE = re.compile(r"^(.+?):(\d+):(\d+): (error|warning) ([JEW]-[A-Z0-9-]+) ", re.M)
 
 
-def soups() -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(WORDS), max_size=120).map(" ".join)
-
-
-def mutants() -> st.SearchStrategy[str]:
-    @st.composite
-    def build(draw: st.DrawFn) -> str:
-        text = draw(st.sampled_from(EXAMPLE_TEXTS))
-        for _ in range(draw(st.integers(1, 4))):
-            at = draw(st.integers(0, len(text)))
-            kind = draw(st.sampled_from(["cut", "insert", "delete"]))
-            if kind == "cut":
-                text = text[:at]
-            elif kind == "insert":
-                text = text[:at] + draw(st.sampled_from(WORDS)) + text[at:]
-            else:
-                text = text[:at] + text[at + draw(st.integers(1, 40)):]
-        return text
-
-    return build()
-
-
 def raw() -> st.SearchStrategy[str]:
     return st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
 
 
-TEXTS = st.one_of(soups(), mutants(), raw())
+TEXTS = st.one_of(soups(WORDS, 120), mutants(EXAMPLE_TEXTS, WORDS, edits=4, max_delete=40),
+                  raw())
 
 
 def _run(*argv: str) -> tuple[int, str, str]:

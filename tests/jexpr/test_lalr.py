@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedInput
 
 from jexpr.source import Source
 from jexpr.syntax import ast, builder, grammar, lalr
+from textgen import mutants, soups
 
 WORDS = ["@event{", "E", ".", "a", "b", "}", "#{", "ExperiencePlatform", "(", ")", "[", "]", ",",
          "1", "2.5", "-", "+", "*", "/", "%", "'s'", '"t"', "and", "AND", "or", "Not", "not",
@@ -41,16 +42,8 @@ def _same(text: str) -> None:
     assert lean == _run(lambda: parser.parse(text), text)
 
 
-@st.composite
-def _mutants(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(SEEDS))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, min(len(text), i + 8)))
-    return text[:i] + draw(st.sampled_from(["", *WORDS])) + text[j:]
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(_mutants(), st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join)))
+@given(st.one_of(mutants(SEEDS, WORDS, edits=2, max_delete=8), soups(WORDS, 30)))
 def test_lean_loop_is_larks_parse(text: str) -> None:
     _same(text)
 
