@@ -21,16 +21,16 @@ from typing import Any
 
 from jengine.core.state import Json, State, pair
 from jengine.runtime.migrations import upgrade_state
-from jengine.runtime.store import dumps, loads
+from jengine.runtime.store import loads, pack
 
-__all__ = ["COLUMNS", "active_page", "journey_page", "load_entry", "member_page", "profile_row",
-           "set_members", "write_profiles"]
+__all__ = ["COLUMNS", "Rows", "active_page", "decode_entry", "entry_rows", "journey_page",
+           "load_entry", "member_page", "profile_row", "set_members", "write_profiles"]
 
 #: profile JSON key → (column, encoder)
 COLUMNS: dict[str, tuple[str, Any]] = {
     "namespace": ("namespace", None), "timeZone": ("time_zone", None), "test": ("test", int),
-    "attributes": ("attributes", dumps), "audiences": ("audiences", dumps),
-    "events": ("events", dumps),
+    "attributes": ("attributes", pack), "audiences": ("audiences", pack),
+    "events": ("events", pack),
 }
 _EMPTY: dict[str, Any] = {"attributes": {}, "audiences": {}, "events": []}
 
@@ -45,11 +45,20 @@ _ENTRY_SQL = (
     "WHERE profile = ?1")
 
 
-def load_entry(conn: sqlite3.Connection, pid: str) -> State:
-    """Read a profile's entry — the profile's slice of the state — with one statement over
-    three indexes (``counters`` is left empty: the world's are shared by every slice)."""
+Rows = list[tuple[Any, ...]]
+
+
+def entry_rows(conn: sqlite3.Connection, pid: str) -> Rows:
+    """A profile's entry as stored: the rows of one statement over three indexes (what
+    :func:`decode_entry` turns into the slice; the world keeps them as its compact tier)."""
+    return conn.execute(_ENTRY_SQL, (pid,)).fetchall()
+
+
+def decode_entry(pid: str, rows: Rows) -> State:
+    """The :class:`~jengine.core.state.State` slice of a profile's stored rows (``counters``
+    is left empty: the world's are shared by every slice). Every call builds new objects."""
     entry = State()
-    for part, a, b, c, d, e, f in conn.execute(_ENTRY_SQL, (pid,)):
+    for part, a, b, c, d, e, f in rows:
         if part == 0:
             entry.profiles[pid] = {"id": pid, "namespace": a, "timeZone": b, "test": bool(c),
                                    "attributes": loads(d), "audiences": loads(e),
@@ -66,12 +75,18 @@ def load_entry(conn: sqlite3.Connection, pid: str) -> State:
     return entry
 
 
+def load_entry(conn: sqlite3.Connection, pid: str) -> State:
+    """Read a profile's entry — the profile's slice of the state — with one statement over
+    three indexes (``counters`` is left empty: the world's are shared by every slice)."""
+    return decode_entry(pid, entry_rows(conn, pid))
+
+
 def profile_row(p: Json) -> tuple[Any, ...]:
     """The ``profiles`` row of a profile JSON (see :data:`COLUMNS`)."""
     audiences, events = p.get("audiences"), p.get("events")
     return (p["id"], p.get("namespace"), p.get("timeZone"), int(bool(p.get("test"))),
-            dumps(p.get("attributes") or {}), dumps(audiences) if audiences else "{}",
-            dumps(events) if events else "[]")
+            pack(p.get("attributes") or {}), pack(audiences) if audiences else "{}",
+            pack(events) if events else "[]")
 
 
 def write_profiles(conn: sqlite3.Connection,

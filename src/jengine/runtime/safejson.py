@@ -12,9 +12,9 @@ restart, on the same line):
   ``INTEGER`` too) — which also covers integers over Python's 4,300-digit conversion limit;
 * a string holding a lone UTF-16 surrogate (``"\\ud800"``), which cannot be written as UTF-8.
 
-Well-formed lines take the fast path: one C-speed regular-expression search decides whether a
-line holds anything suspect (a long digit run, a 3-digit exponent, a surrogate escape, many
-brackets); only such a line is decoded with the checking hooks.
+Every line is decoded with the number hooks (the C scanner calls them once per number: cheaper
+than any scan of the text for suspect digit runs); only a line with many brackets gets the
+depth scan, and only one with a surrogate escape (``\\uD800``–``\\uDFFF``) the surrogate check.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ MAX_DEPTH: Final = 64
 INT_MAX: Final = 2**63 - 1
 INT_MIN: Final = -(2**63)
 
-# anything that may need a check: 16+ digits, an exponent of 3+ digits, a surrogate escape
-_SUSPECT = re.compile(r"\d{16}|[eE][+-]?\d{3}|\\u[dD][89a-fA-F]")
+# a UTF-16 surrogate escape (it may be a lone one)
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 
@@ -60,7 +60,6 @@ def _int(text: str) -> int:
     return value
 
 
-_FAST: Final = json.JSONDecoder(parse_constant=_reject_constant)
 _CHECKED: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_float,
                                    parse_int=_int)
 
@@ -90,13 +89,10 @@ def load_json(text: str) -> Any:
     for a value out of bounds (see the module docstring)."""
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise UnsafeJson(f"nested deeper than {MAX_DEPTH} arrays/objects")
-    suspect = _SUSPECT.search(text)
-    if suspect is None:
-        return _FAST.decode(text)
     try:
         value = _CHECKED.decode(text)
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise UnsafeJson("nested too deep") from None
-    if "\\" in text:
+    if "\\u" in text and _SURROGATE.search(text) is not None:
         _surrogates(value)
     return value

@@ -11,6 +11,13 @@ changes), and the changed entities are remembered as dirty. Dirty entries
 stay in memory until :meth:`World.write` stores them (once per batch, or earlier when a large
 fan-out fills the memory): changed profile columns, instances (ended ones leave the cache),
 re-entrance memory, ``cap`` counters and the audience membership index.
+
+Behind the decoded entries sits a second, compact tier: the entry's rows *as stored* (the
+JSON text of the profile columns and instance states, :func:`entry_rows`), for
+:data:`ROWS_PER_ENTRY` times as many profiles (100,000 by default, about 1 KiB each). A miss
+of the decoded tier that hits it only decodes the text (no SQL statement, no page read); a
+profile's rows leave it when its entry is written (they are stale) or when the least
+recently used rows make room.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ from jengine.core.state import (
     pair,
 )
 from jengine.runtime.entities import (
+    Rows,
     active_page,
+    decode_entry,
+    entry_rows,
     journey_page,
-    load_entry,
     member_page,
     set_members,
     write_profiles,
@@ -45,6 +54,7 @@ from jengine.runtime.store import Store
 __all__ = ["DEFAULT_CACHE", "World", "profile_of", "profile_of_uid"]
 
 DEFAULT_CACHE = 5_000           # profiles whose entries the world keeps in memory
+ROWS_PER_ENTRY = 20             # the stored-rows tier holds this many times as many profiles
 GROUP_TIMERS = frozenset({"window", "read"})
 PAGE = 1000
 
@@ -74,6 +84,8 @@ class World:
 
     def __init__(self, spec: Spec, store: Store, capacity: int = DEFAULT_CACHE) -> None:
         self.spec, self.store, self.capacity = spec, store, max(1, capacity)
+        self.rows_capacity = self.capacity * ROWS_PER_ENTRY
+        self.rows: OrderedDict[str, Rows] = OrderedDict()   # pid → its entry as stored
         self.page = PAGE                                # rows per group-walk query
         self.rules = rules_of(spec)
         self.clean: OrderedDict[str, State] = OrderedDict()
@@ -110,7 +122,14 @@ class World:
         if found is not None:
             self.clean.move_to_end(pid)
             return found
-        found = self.clean[pid] = load_entry(self.store.conn, pid)
+        rows = self.rows.get(pid)
+        if rows is None:
+            rows = self.rows[pid] = entry_rows(self.store.conn, pid)
+            if len(self.rows) > self.rows_capacity:
+                self.rows.popitem(last=False)
+        else:
+            self.rows.move_to_end(pid)
+        found = self.clean[pid] = decode_entry(pid, rows)
         if len(self.clean) + len(self.dirty) > self.capacity:
             self._evict()
         return found
@@ -144,6 +163,7 @@ class World:
     def forget(self, pid: str) -> None:
         """Drop a clean entry (the store changed under it: a profile load)."""
         self.clean.pop(pid, None)
+        self.rows.pop(pid, None)
 
     # -- slices ------------------------------------------------------------------------------
 
@@ -255,6 +275,9 @@ class World:
             current = store.get_counter("cap", j, int(v), st, label)
             store.add_counter("cap", j, int(v), st, label, self.counters[key] - current)
         self.dirty_counters.clear()
+        rows = self.rows
+        for pid in self.dirty:
+            rows.pop(pid, None)          # stale: read again when next needed
         self.clean.update(self.dirty)
         self.dirty.clear()
         self._evict()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jengine.runtime.records import Json
-from jengine.runtime.store import Store, dumps, loads
+from jengine.runtime.store import Store, loads, pack
 
 __all__ = ["SendRow", "add_suppression", "complete", "get", "history", "insert", "reschedule",
            "suppression"]
@@ -42,8 +42,8 @@ def insert(store: Store, key: str, channel: str, kind: str, category: str, profi
     store.execute(
         "INSERT OR IGNORE INTO sends (key, channel, kind, category, profile, recipient, time, "
         "due, status, message, outbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-        (key, channel, kind, category, profile, recipient, time, due, dumps(message),
-         dumps(outbox)))
+        (key, channel, kind, category, profile, recipient, time, due, pack(message),
+         pack(outbox)))
 
 
 def get(store: Store, key: str) -> SendRow | None:
