@@ -14,7 +14,7 @@ re-entrance memory, ``cap`` counters and the audience membership index.
 
 Behind the decoded entries sits a second, compact tier: the entry's rows *as stored* (the
 JSON text of the profile columns and instance states, :func:`entry_rows`), for
-:data:`ROWS_PER_ENTRY` times as many profiles (100,000 by default, about 1 KiB each). A miss
+:data:`ROWS_PER_ENTRY` times as many profiles (50,000 by default, about 1.3 KiB each). A miss
 of the decoded tier that hits it only decodes the text (no SQL statement, no page read); a
 profile's rows leave it when its entry is written (they are stale) or when the least
 recently used rows make room.
@@ -54,7 +54,7 @@ from jengine.runtime.store import Store
 __all__ = ["DEFAULT_CACHE", "World", "profile_of", "profile_of_uid"]
 
 DEFAULT_CACHE = 5_000           # profiles whose entries the world keeps in memory
-ROWS_PER_ENTRY = 20             # the stored-rows tier holds this many times as many profiles
+ROWS_PER_ENTRY = 10             # the stored-rows tier holds this many times as many profiles
 GROUP_TIMERS = frozenset({"window", "read"})
 PAGE = 1000
 
