@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
