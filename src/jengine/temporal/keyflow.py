@@ -1,6 +1,7 @@
 """The workflows: :class:`KeyWorkflow`, one per profile key, and the same class as the global
 workflow (key :data:`~jengine.temporal.config.GLOBAL_KEY`), which owns the read-audience
-schedules and fans business events and audience reads out to the keys.
+schedules, runs the core's decisions about a read or a business execution as a whole, and
+hands the core's fan-outs to the member keys (:mod:`~jengine.temporal.fanout`).
 
 A workflow's inputs arrive as *items* (``submit`` signal, or ``submit_wait`` update that
 returns once the item is processed and its outputs are committed)::

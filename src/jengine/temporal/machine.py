@@ -7,11 +7,11 @@ journal, outbox and dead-letter lines become :class:`OutputRecord` values with d
 effect ids (buffered until the workflow commits them); ``Schedule``/``Cancel`` change the
 key's timer heap; ``CallAction`` and ``Fetch`` go through the IO and come back as inputs or
 data; ``Requeue`` queues a follow-up; a ``Fanout`` runs over the key's own slice (the
-members of its group that are this key — a business event's audience, a window end's
-version — step right away, then its ``then`` effects; the global workflow's slice has no
-profile, so there a fan-out only carries out ``then``, e.g. the next read, and the
-:mod:`.fanout` activity hands the group to the member keys). A new effect type needs one
-handler here.
+members of its group that are this key — a window end's version — step right away, then its
+``then`` effects). On the global workflow (whose slice has no profile) a fan-out over an
+audience or a journey's active instances goes to :attr:`KeyMachine.remote_fanout`, which
+hands each member key the core's member input (:mod:`.fanout`), then ``then`` runs (e.g. the
+next read). A new effect type needs one handler here.
 
 Timers fire in (due, kind, seq) order (§4.4). A version's window end is not a stored timer:
 it is due for every key holding an active instance of that version, so the machine derives
