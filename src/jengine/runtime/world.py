@@ -275,9 +275,9 @@ class World:
             current = store.get_counter("cap", j, int(v), st, label)
             store.add_counter("cap", j, int(v), st, label, self.counters[key] - current)
         self.dirty_counters.clear()
-        rows = self.rows
+        stored = self.rows
         for pid in self.dirty:
-            rows.pop(pid, None)          # stale: read again when next needed
+            stored.pop(pid, None)        # stale: read again when next needed
         self.clean.update(self.dirty)
         self.dirty.clear()
         self._evict()
