@@ -4,7 +4,7 @@
                                                 [--repeat 1] [--events-per-profile 4]
                                                 [--seed 7] [--keep DIR] [--json FILE]
                                                 [--no-read] [--batch N] [--cache N]
-                                                [--load-only]
+                                                [--load-only] [--read-only]
 
 For each size (profiles: 10,000 and 100,000 by default; ``--million`` adds 1,000,000) the
 script generates, with a fixed seed, the whole example workspace's traffic
@@ -27,6 +27,9 @@ rate-limited ``enter`` timer, the entry and its steps).
 ``--load-only`` generates only the profiles and times their load (a run without events):
 the load time, its CPU time, profiles per second, the peak RSS and the store size per size —
 the quick way to check the 1,000,000-profile load (``--sizes 1000000 --load-only``).
+``--read-only`` generates only the profiles and runs the read-audience measurement alone (no
+event stream): the load and the weekly read at a size where the full stream takes hours
+(``--sizes 1000000 --read-only``).
 
 ``--repeat N`` runs each measurement N times and prints the median (the machine may be
 shared; the load average is printed with the figures).
@@ -190,9 +193,18 @@ def report_load(rows: list[dict[str, Any]]) -> None:
 
 
 def measure(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
-    from engine_stream import generate
+    from engine_stream import generate, generate_profiles
 
     t0 = time.perf_counter()
+    if args.read_only:
+        files = generate_profiles(folder, size, args.seed)
+        out = {"profiles": size, "members": files.members,
+               "generate_s": round(time.perf_counter() - t0, 1)}
+        ws = read_workspace(folder)
+        members_at = READ_AT + dt.timedelta(seconds=files.members / RATE + 1, days=1)
+        out["read"] = median_of([run_child(folder, ws, "no-events.jsonl", members_at, args)
+                                 for _ in range(args.repeat)])
+        return out
     files = generate(folder, size, args.seed, args.events_per_profile)
     out: dict[str, Any] = {"profiles": size, "events": files.event_count,
                            "members": files.members,
@@ -217,6 +229,8 @@ def report(rows: list[dict[str, Any]]) -> None:
     print(f"{'profiles':>10} {'events':>9} {'timers':>9} {'load s':>13} {'events/s':>15} "
           f"{'timers/s':>15} {'RSS MiB':>8} {'DB MiB':>7}")
     for r in rows:
+        if "main" not in r:
+            continue
         m = r["main"]
         wall, cpu = m["seconds"], m["cpu"]
         print(f"{r['profiles']:>10,} {m['events']:>9,} {m['timers']:>9,} "
@@ -227,7 +241,7 @@ def report(rows: list[dict[str, Any]]) -> None:
     if any("read" in r for r in rows):
         print(f"\nread audience (rampup alone, one weekly read, rate {RATE} per 1s):")
         print(f"{'profiles':>10} {'members':>9} {'timers':>9} {'seconds':>14} "
-              f"{'µs/member':>15} {'RSS MiB':>8}")
+              f"{'µs/member':>15} {'load s':>13} {'RSS MiB':>8} {'DB MiB':>7}")
         for r in rows:
             if "read" not in r:
                 continue
@@ -236,7 +250,8 @@ def report(rows: list[dict[str, Any]]) -> None:
             print(f"{r['profiles']:>10,} {r['members']:>9,} {m['timers']:>9,} "
                   f"{m['seconds']:>6.1f} ({m['cpu']:>5.1f}) "
                   f"{m['seconds'] / n * 1e6:>7,.0f} ({m['cpu'] / n * 1e6:>5,.0f}) "
-                  f"{m['rss_mib']:>8.0f}")
+                  f"{m['load_seconds']:>6.1f} ({m['load_cpu']:>4.1f}) "
+                  f"{m['rss_mib']:>8.0f} {m['db_mib']:>7.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-read", action="store_true", help="skip the read-audience runs")
     p.add_argument("--load-only", action="store_true",
                    help="time the profile load alone (no events are generated or run)")
+    p.add_argument("--read-only", action="store_true",
+                   help="generate only the profiles and run the read-audience measurement")
     p.add_argument("--batch", type=int, help="inputs per commit (default: the mode's)")
     p.add_argument("--cache", type=int, help="profiles in the engine's cache (default: its)")
     p.add_argument("--child", type=Path, help=argparse.SUPPRESS)

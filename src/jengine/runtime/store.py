@@ -101,9 +101,6 @@ class Store:
         self.conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
         self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        import os as _os
-        for _p in filter(None, _os.environ.get("XPRAGMAS", "").split(";")):
-            self.conn.execute("PRAGMA " + _p)
         with self.transaction():
             upgrade_schema(self.conn, migrations)
 
