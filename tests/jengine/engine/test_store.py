@@ -346,3 +346,19 @@ def test_frozen_v4_store_opens_and_reads_the_read_mark(tmp_path: Path) -> None:
         memory = load_entry(s.conn, "alice@example.com").reentrance["welcome|alice@example.com"]
         assert memory == {"instances": 1, "lastEntry": 1796119200000000, "lastEnd": None,
                           "lastRead": "1:2"}
+
+
+def test_put_instances_rewrites_state_and_ends_instances(tmp_path: Path) -> None:
+    """``put_instances`` (the world's batch write): an active record inserts or rewrites its
+    state, an ended one also leaves the active indexes, in one call (issue 12)."""
+    with Store(tmp_path / "s.db") as store, store.transaction():
+        store.put_instances([InstanceRecord("j/1/p/1", "j", 1, "p", True, {"s": 1}),
+                             InstanceRecord("k/1/p/1", "k", 1, "p", True, {"s": 1})])
+        store.put_instances([InstanceRecord("j/1/p/1", "j", 1, "p", False, {"s": 2}),
+                             InstanceRecord("j/1/p/2", "j", 1, "p", True, {"s": 3}),
+                             InstanceRecord("k/1/p/1", "k", 1, "p", True, {"s": 4})])
+        assert store.get_instance("j/1/p/1") == InstanceRecord("j/1/p/1", "j", 1, "p", False,
+                                                               {"s": 2})
+        assert store.active_instance("j", "p").uid == "j/1/p/2"  # type: ignore[union-attr]
+        assert store.active_instance("k", "p").state == {"s": 4}  # type: ignore[union-attr]
+        assert [r.uid for r in store.active_instance_records()] == ["j/1/p/2", "k/1/p/1"]

@@ -227,3 +227,31 @@ def test_profile_load_streams_and_a_repeated_id_replaces(tmp_path: Path) -> None
     assert rows == [("News", 0, p) for p in ("p0", "p1", "p3", "p4", "p5", "p6")] + [
         ("VIP", 1, "p9")]
     assert "p.jsonl:10: warning bad_input" in err.getvalue()
+
+
+def test_stored_rows_tier_serves_misses_and_never_a_stale_entry(tmp_path: Path) -> None:
+    """A miss of the decoded tier is served from the stored-rows tier (no SQL statement) as
+    a fresh decoding; an entry written since is read again from the store, not from its old
+    rows (issue 12)."""
+    sp = spec()
+    with Store(tmp_path / "s.db") as store, store.transaction():
+        world = World(sp, store, capacity=1)
+        write_profiles(store.conn, [(profile(f"p{i}"), None) for i in range(3)])
+        first = world.entry("p0")
+        world.entry("p1")                        # p0 leaves the decoded tier, not the rows
+        assert "p0" not in world.clean and "p0" in world.rows
+        store.execute("UPDATE profiles SET attributes = '{}' WHERE id = 'p0'")  # unseen
+        again = world.entry("p0")
+        assert again.profiles["p0"] == first.profiles["p0"]     # from the rows tier
+        assert again.profiles["p0"] is not first.profiles["p0"]  # decoded anew
+        go = EventIn(name="Go", profile="p0")
+        old = world.slice_for(go)
+        new = old.copy()
+        new.profiles["p0"] = {**old.profiles["p0"], "audiences": {"News": "realized"}}
+        world.merge(go, old, new)
+        world.write()
+        assert "p0" not in world.rows             # its stored rows were stale
+        world.entry("p1")
+        assert world.entry("p0").profiles["p0"]["audiences"] == {"News": "realized"}
+        world.forget("p0")
+        assert "p0" not in world.rows and "p0" not in world.clean
