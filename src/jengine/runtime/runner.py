@@ -32,7 +32,9 @@ benchmark)::
 * ``batch_size`` — inputs per commit (default :data:`DEFAULT_BATCH`: 2,000 in simulated mode,
   500 in live mode, where a batch is also committed whenever the input is idle);
   ``cache_size`` — profiles whose entries (profile, active instances, re-entrance memory) stay
-  in memory (default :data:`DEFAULT_CACHE`, 5,000; the rest is read from the store on demand);
+  in memory decoded (default :data:`DEFAULT_CACHE`, 5,000), and ten times as many as their
+  stored rows (JSON text, decoded again on use; :mod:`jengine.runtime.world`); the rest is read
+  from the store on demand;
   ``timer_window`` — timers kept in memory ahead of the store's index (default 20,000);
   ``max_inputs`` — stop after this many inputs (tests).
 * ``transport`` / ``http`` — an injectable HTTP transport or a whole HTTP adapter
