@@ -39,7 +39,7 @@ from jengine.service.bodies import BodyError, parse_json
 from jengine.service.context import Service
 from jengine.service.inbox import InboxFull, StoreUnavailable
 from jengine.service.native import CHECK_ARRIVAL, JOURNEY_EVENT, Item, dumps
-from jengine.service.readapi import require_admin
+from jengine.service.readapi import not_on_temporal, require_admin
 
 __all__ = ["ALLOWED", "publish_workspace", "routes"]
 
@@ -117,6 +117,9 @@ async def publish(request: Request) -> Response:
 
 async def publish_workspace(service: Service) -> Response:
     """Check the workspace folder and publish it (see the module docstring)."""
+    if service.cluster is not None:
+        response: Response = await service.cluster.publish()
+        return response
     ws = await run_in_threadpool(load_workspace, service.config.workspace)
     diagnostics = _diagnostics(ws)
     if ws.has_errors:
@@ -178,6 +181,8 @@ def command(name: str) -> Handler:
         if denied is not None:
             return denied
         service: Service = request.app.state.service
+        if service.cluster is not None:
+            return not_on_temporal()
         journey = request.path_params["journey"]
         try:
             body = await _json_body(request)
@@ -217,6 +222,8 @@ async def replay(request: Request) -> Response:
     if denied is not None:
         return denied
     service: Service = request.app.state.service
+    if service.cluster is not None:
+        return not_on_temporal()
     try:
         body = await _json_body(request)
     except BodyError as e:

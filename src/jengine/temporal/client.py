@@ -113,16 +113,21 @@ class Feeder:
     """Routes inputs of one source (``source`` names it in input and effect ids)."""
 
     def __init__(self, client: Client, config: Config, store: SharedStore, snapshot: Json, *,
-                 source: str = "in", wait: bool = False) -> None:
+                 source: str = "in", wait: bool = False, patience: float = 120.0) -> None:
         self.client, self.config, self.store = client, config, store
         self.snapshot, self.spec = snapshot, specs.compiled(snapshot)
-        self.source, self.wait = source, wait
+        self.source, self.wait, self.patience = source, wait, patience
+
+    def use(self, snapshot: Json) -> None:
+        """Route by a newer published snapshot from now on."""
+        self.snapshot, self.spec = snapshot, specs.compiled(snapshot)
 
     async def _send(self, key: str, item_id: str, inp: Input, now: int | None,
                     time: int | None, ack: Ack) -> None:
         item = {"id": item_id, "kind": "input", "input": encode_input(inp), "now": now,
                 "time": time, "spec": self.snapshot["id"], "gen": self.snapshot["gen"]}
-        status = await send(self.client, self.config, key, item, wait=self.wait)
+        status = await send(self.client, self.config, key, item, wait=self.wait,
+                            patience=self.patience)
         ack.keys.append(key)
         if status is not None:
             ack.statuses[key] = status
@@ -146,6 +151,13 @@ class Feeder:
         pj = profile_json(record)
         await self._send(pj["id"], f"{self.source}:p{number}", ProfileIn(profile=pj["id"],
                          record=pj), now, None, ack)
+        return ack
+
+    async def submit_profile(self, record: Any, ref: str) -> Ack:
+        """A profile that replaces the stored one (``serve``'s ``/v1/profiles``)."""
+        ack = Ack()
+        pj = profile_json(record)
+        await self._send(pj["id"], ref, ProfileIn(profile=pj["id"], record=pj), None, None, ack)
         return ack
 
     async def line(self, line: SourceLine, now: int | None = None,
