@@ -30,6 +30,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--publish", action="store_true",
                    help="publish the workspace at start (refused when it has errors)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--no-deliver", action="store_true",
+                   help="send no channel message: channel steps only write outbox lines")
     p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
                    help="temporal: feed a Temporal cluster (--temporal, --store); its "
                         "workers run the journeys (docs/serve.md)")
@@ -87,4 +89,5 @@ def _cluster(args: argparse.Namespace, err: TextIO) -> object | None:
         print(f"jengine: error: the temporal extra is not installed ({exc.name}): "
               f"{install_hint('temporal')}", file=err)
         return None
-    return ClusterSettings(connection(args), queue_config(args), args.store)
+    return ClusterSettings(connection(args), queue_config(args, deliver=not args.no_deliver),
+                           args.store)

@@ -3,7 +3,10 @@ temporal --temporal HOST:PORT`` (the commands' bodies; the argument parsing is i
 :mod:`jengine.cli`).
 
 :func:`serve_worker` publishes the workspace (journey versions, §4.5) to the shared store,
-starts a worker on the task queue and runs it until SIGINT/SIGTERM. :func:`feed` publishes the
+starts a worker on the task queue and runs it until SIGINT/SIGTERM; unless told not to
+deliver, it first loads and checks the workspace's templates and the channels' settings
+(:func:`dispatcher`: the messages of channel steps are sent by its ``jengine_deliver``
+activity), and refuses to start when they have errors, as ``jengine run`` does. :func:`feed` publishes the
 workspace, tells the global workflow which versions opened, loads the profiles and sends every
 input line with signal-with-start; it returns when Temporal has accepted every input (the
 outputs appear in the store as the workers process them: ``jengine report --store``).
@@ -13,14 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from jengine.core.context import Options
 from jengine.lang import ast as A
+from jengine.lang.workspace import load_workspace
+from jengine.runtime.channels import senders
+from jengine.runtime.channels.dispatch import Dispatcher
+from jengine.runtime.http import HttpxTransport
 from jengine.runtime.io import DeadLetter, open_input, read_lines, read_profiles
 from jengine.temporal.client import Feeder
 from jengine.temporal.config import Config
@@ -30,7 +39,7 @@ from jengine.temporal.store import SharedStore
 from jengine.temporal.stores import open_store
 from jengine.temporal.worker import build_worker, refresh_specs
 
-__all__ = ["FeedResult", "feed", "serve_worker"]
+__all__ = ["FeedResult", "dispatcher", "feed", "serve_worker"]
 
 
 def _published(store: SharedStore, workspace: Path, options: Options, err: TextIO) -> Published:
@@ -42,8 +51,25 @@ def _published(store: SharedStore, workspace: Path, options: Options, err: TextI
     return published
 
 
+def dispatcher(workspace: Path, env: Mapping[str, str], err: TextIO) -> Dispatcher | None:
+    """The worker's message dispatcher: the workspace's templates checked as ``jengine run``
+    checks them, the providers' senders over the environment (None: it cannot deliver; the
+    problems are printed)."""
+    ws = load_workspace(workspace)
+    templates, problems = senders.prepare(ws, True, env)
+    for line in problems:
+        print(line, file=err)
+    if problems or templates is None:
+        return None
+    return Dispatcher(templates, senders.Senders(env, HttpxTransport()), env)
+
+
 async def _serve(conn: Connection, config: Config, store_location: str, workspace: Path,
-                 options: Options, err: TextIO, max_concurrent: int, sticky: float) -> int:
+                 options: Options, err: TextIO, max_concurrent: int, sticky: float,
+                 deliver: bool, env: Mapping[str, str]) -> int:
+    sending = dispatcher(workspace, env, err) if deliver else None
+    if deliver and sending is None:
+        return 1
     store = open_store(store_location)
     try:
         published = _published(store, workspace, options, err)
@@ -51,7 +77,7 @@ async def _serve(conn: Connection, config: Config, store_location: str, workspac
             return 1
         client = await connect(conn)
         worker, executor = build_worker(client, config, store, max_concurrent=max_concurrent,
-                                        sticky_timeout=sticky)
+                                        sticky_timeout=sticky, env=env, dispatcher=sending)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -72,10 +98,12 @@ async def _serve(conn: Connection, config: Config, store_location: str, workspac
 
 def serve_worker(conn: Connection, config: Config, store_location: str, workspace: Path,
                  options: Options, err: TextIO | None = None, max_concurrent: int = 50,
-                 sticky: float = 10.0) -> int:
+                 sticky: float = 10.0, deliver: bool = True,
+                 env: Mapping[str, str] | None = None) -> int:
     """``jengine worker``: the exit status."""
     status = asyncio.run(_serve(conn, config, store_location, workspace, options,
-                                err or sys.stderr, max_concurrent, sticky))
+                                err or sys.stderr, max_concurrent, sticky, deliver,
+                                dict(os.environ) if env is None else env))
     gc.collect()  # drop the SDK's client before the interpreter exits (see docs/temporal.md)
     return status
 
