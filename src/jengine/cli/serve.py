@@ -48,7 +48,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                         "journal": args.journal,
                                         "dead_letters": args.dead_letters,
                                         "log_level": args.log_level,
-                                        "publish_on_start": args.publish or None})
+                                        "publish_on_start": args.publish or None,
+                                        "deliver": False if args.no_deliver else None})
         config.check()
     except ConfigError as exc:
         print(f"jengine: error: {exc}", file=err)
