@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
-from temporalio.service import RPCError
 
 from jengine.core.context import Options
 from jengine.lang import ast as A
@@ -50,7 +49,7 @@ from jengine.service.inbox import Accepted, InboxFull, StoreUnavailable
 from jengine.service.logs import log
 from jengine.service.native import PROFILE_EVENT, Item
 from jengine.temporal import specs
-from jengine.temporal.client import Feeder
+from jengine.temporal.client import UNAVAILABLE, Feeder
 from jengine.temporal.config import Config
 from jengine.temporal.connect import Connection, connect
 from jengine.temporal.store import SharedStore
@@ -192,7 +191,7 @@ class ClusterFeed:
                 sent.append(self.acknowledged)
                 if item.key is not None:
                     self._remember(item.key)
-        except (RPCError, TimeoutError, OSError) as exc:
+        except (*UNAVAILABLE, OSError) as exc:
             raise StoreUnavailable(f"Temporal did not accept the input: {exc}") from exc
         finally:
             self.inflight -= len(items)

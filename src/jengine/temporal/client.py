@@ -49,10 +49,15 @@ from jengine.temporal.codec import OutputRecord, encode_input
 from jengine.temporal.config import GLOBAL_KEY, Config
 from jengine.temporal.store import SharedStore
 
-__all__ = ["Ack", "Feeder", "retrying", "send"]
+__all__ = ["UNAVAILABLE", "Ack", "Feeder", "retrying", "send"]
 
 Json = dict[str, Any]
 T = TypeVar("T")
+
+
+#: what a send raises once Temporal did not accept it within its patience
+UNAVAILABLE = (TimeoutError, RPCError, WorkflowUpdateFailedError,
+               WorkflowUpdateRPCTimeoutOrCancelledError)
 
 
 async def retrying(call: Callable[[], Awaitable[T]], patience: float) -> T:
@@ -64,7 +69,7 @@ async def retrying(call: Callable[[], Awaitable[T]], patience: float) -> T:
     while True:
         try:
             return await call()
-        except (TimeoutError, RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        except UNAVAILABLE:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(delay)
