@@ -85,6 +85,7 @@ class ClusterFeed:
         self.capacity = serve.inbox_capacity
         self.inflight = 0
         self.acknowledged = 0
+        self._numbered = 0   # items without a key: each gets a number of its own, once
         self.store: SharedStore | None = None
         self.feeder: Feeder | None = None
         self.client: Any = None
@@ -205,7 +206,8 @@ class ClusterFeed:
     def _ref(self, item: Item) -> str:
         if item.key is not None:
             return f"serve:k:{item.key}"
-        return f"serve:{self._boot}:{self.acknowledged + 1}"
+        self._numbered += 1
+        return f"serve:{self._boot}:{self._numbered}"
 
     async def _one(self, feeder: Feeder, item: Item) -> None:
         ref = self._ref(item)
