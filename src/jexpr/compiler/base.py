@@ -255,7 +255,11 @@ class GenBase:
         makers: dict[str, Callable[[], py.expr]] = {
             "now": lambda: self.context_now(ctx),
             "rng": lambda: _call(self.bind(rt.context_rng), ctx),
-            "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
+            "timeout": lambda: N.IfExp(  # the default inline
+                test=_is(_call(N.Attribute(value=ctx, attr="get", ctx=LOAD),
+                               _const("regexTimeout")), _const(None)),
+                body=_const(rt.DEFAULT_REGEX_TIMEOUT),
+                orelse=_call(self.bind(rt.context_timeout), ctx)),
             "dscache": lambda: N.Dict(keys=[], values=[]),
         }
         if what in makers:

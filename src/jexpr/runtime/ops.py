@@ -63,13 +63,16 @@ def context_rng(ctx: Mapping[str, Any]) -> _random.Random:
     return rng if rng is not None else DEFAULT_RNG
 
 
+DEFAULT_REGEX_TIMEOUT = 0.1  # seconds, when the context gives no regexTimeout
+
+
 def context_timeout(ctx: Mapping[str, Any]) -> Any:
     """The regex time bound in seconds (default 0.1): a positive finite number; anything else
     (``NaN``, infinity, zero, a string) is handed on as :class:`InvalidTimeout`, which the
     regex operation refuses (``E-EVAL-PAYLOAD``) when it runs."""
     value = ctx.get("regexTimeout")
     if value is None:
-        return 0.1
+        return DEFAULT_REGEX_TIMEOUT
     if (type(value) is float or type(value) is int) and 0 < value < math.inf:
         return float(value)
     return InvalidTimeout(value)
