@@ -165,8 +165,24 @@ class InlineGen(FusedGen):
                 first = name == "replace"
                 slow = _call(target, s, *replacement, timeout, _const(first))
                 return self.direct_sub(compiled, s, replacement[0], first, timeout, slow)
+            if compiled.literal is not None:  # split on plain text: str.split, Java's trim
+                return self.literal_split(compiled.literal, s, timeout, _call(target, s, timeout))
             return _call(target, s, timeout)
         return self.guarded(operands, body, False if name == "matchRegExp" else None)
+
+    def literal_split(self, text: str, s: py.expr, timeout: py.expr, slow: py.expr) -> py.expr:
+        """Java ``split`` on a plain-text pattern: ``s.split(text)`` as it is when it has one
+        piece or a non-empty last one, without its trailing empty pieces otherwise."""
+        pieces = self.fresh()
+        split = N.NamedExpr(target=N.Name(id=pieces, ctx=STORE),
+                            value=_method(s, "split", _const(text)))
+        last = N.Subscript(value=split, slice=_const(-1), ctx=LOAD)
+        whole = N.BoolOp(op=py.Or(), values=[
+            last, _cmp(_call(_name("len"), _name(pieces)), py.Eq(), _const(1))])
+        direct = N.IfExp(test=whole, body=_name(pieces),
+                         orelse=_call(self.bind(javaregex.drop_trailing_empty), _name(pieces)))
+        valid = _is(_call(_name("type"), timeout), _name("float"))
+        return N.IfExp(test=valid, body=direct, orelse=slow)
 
     def direct_sub(self, compiled: javaregex.JavaPattern, s: py.expr, replacement: py.expr,
                    first: bool, timeout: py.expr, slow: py.expr) -> py.expr:

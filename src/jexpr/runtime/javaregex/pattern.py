@@ -280,9 +280,7 @@ class JavaPattern:
             if index == 0:
                 return [s]
             pieces.append(s[index:])
-        while pieces and pieces[-1] == "":
-            pieces.pop()
-        return pieces
+        return drop_trailing_empty(pieces)
 
     def _find(self, s: str, timeout: float, left: float | None) -> Any:
         """Java ``Matcher.find`` repeated (after an empty match the search starts one
@@ -304,6 +302,13 @@ class JavaPattern:
                 return
             yield found
             pos = found.end() + 1 if found.end() == found.start() else found.end()
+
+
+def drop_trailing_empty(pieces: list[str]) -> list[str]:
+    """Java ``split`` with limit 0 drops the trailing empty strings (in place)."""
+    while pieces and pieces[-1] == "":
+        pieces.pop()
+    return pieces
 
 
 @functools.lru_cache(maxsize=512)
