@@ -199,6 +199,8 @@ class FusedGen(PathGen):
         outer, self.def_target = self.def_target, body
         self.capturing.append(False)
         try:
+            if filter_step is not None:  # the filter and the read share one dict test
+                self.dict_flags[param] = self.fresh("_d")
             per_value = self.checked_value(ref, element, target, finite_acc) + \
                 consume(_name("_v"))
             read = _store("_v", self.field_step(_name(param), last, False))
@@ -206,12 +208,10 @@ class FusedGen(PathGen):
                               body=per_value, orelse=[])
             step_body: Stmts = [read, skip_none]
             if filter_step is not None:
-                flag = self.fresh("_d")
-                self.dict_flags[param] = flag
                 self.loop_params[filter_step] = param
                 test = self.boolean(filter_step.cond) if filter_step.cond is not None else None
-                step_body = [_store(flag, _is(_call(_name("type"), _name(param)),
-                                              _name("dict")))] + (
+                flag = self.dict_flag(param, [*body, *step_body, *([test] if test else [])])
+                step_body = flag + (
                     [N.If(test=test, body=step_body, orelse=[])] if test is not None
                     else step_body)
         finally:

@@ -202,12 +202,15 @@ class PathGen(GenBase):
         else null's answer, else the coercion (whose errors are the reference's) then the
         comparison; None for any other shape. One test instead of a coercion and a null
         test."""
-        plan = self.checked.refs.get(ref) if isinstance(ref, ast.Reference) else None
+        plan = self.checked.refs.get(ref) if isinstance(ref, ast.Reference | ast.LoopRef) \
+            else None
         declared = plan.declared if plan else None
-        if not isinstance(ref, ast.Reference) or declared not in _FAST_TYPE or \
-                declared == "object" or ref.default is not None or type(literal) not in T_OF or \
-                ref.kind == "journey" or (ref.kind == "data" and ref.params is not None) or \
-                not all(isinstance(s, ast.FieldStep) for s in ref.steps):
+        if not isinstance(ref, ast.Reference | ast.LoopRef) or declared not in _FAST_TYPE or \
+                declared == "object" or type(literal) not in T_OF or \
+                not all(isinstance(s, ast.FieldStep) for s in ref.steps) or (
+                    isinstance(ref, ast.Reference) and (
+                        ref.default is not None or ref.kind == "journey" or
+                        (ref.kind == "data" and ref.params is not None))):
             return None
         equality = op in ("==", "!=")
         numbers = {declared, T_OF[type(literal)]} <= {"integer", "decimal"}
@@ -217,8 +220,13 @@ class PathGen(GenBase):
         if numbers and (declared == "decimal" or type(literal) is float):
             literal = float(literal)  # Java promotes the integer to a double
         with self.at(self.line(ref)):
-            raw = self.hoisted(ref, ref.steps) if ref.kind != "data" else \
-                self.hoisted_group(ref, ref.steps)
+            if isinstance(ref, ast.LoopRef):  # a field of the loop's element
+                raw: py.expr = _name(self.loop_params[self.checked.loops[ref]])
+                for step in ref.steps:
+                    raw = self.step(raw, step)
+            else:
+                raw = self.hoisted(ref, ref.steps) if ref.kind != "data" else \
+                    self.hoisted_group(ref, ref.steps)
             tmp, kind = self.fresh(), self.fresh("_k")
             coerced = self.coercion(declared, _name(tmp), kind)  # off the fast path only
         cmp_op = {"==": py.Eq, "!=": py.NotEq}[op]() if equality else _ORDER[op]()
@@ -280,7 +288,9 @@ class PathGen(GenBase):
     def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
         if isinstance(value, py.Name) and value.id in self.dict_flags and not on_list:
             get = _call(N.Attribute(value=value, attr="get", ctx=LOAD), _const(name))
-            return N.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
+            flag = self.dict_flags[value.id]
+            self.flag_uses[flag] = self.flag_uses.get(flag, 0) + 1
+            return N.IfExp(test=_name(flag), body=get, orelse=_call(
                 self.bind(rt.field_slow), _name(value.id), _const(name)))
         bound: py.expr
         if isinstance(value, py.Name):  # a local already: no temporary needed
@@ -338,10 +348,9 @@ class PathGen(GenBase):
         items: py.expr = _name("_items")
         if reverse:
             items = _call(_name("reversed"), items)
-        is_dict = N.Assign(targets=[N.Name(id=flag, ctx=STORE)], value=_is(
-            _call(_name("type"), _name(param)), _name("dict")))
+        is_dict = self.dict_flag(param, [test, *matched, *body])
         loop = N.For(target=N.Name(id=param, ctx=STORE), iter=items,
-                      body=[is_dict, N.If(test=test, body=matched, orelse=[])], orelse=[])
+                      body=[*is_dict, N.If(test=test, body=matched, orelse=[])], orelse=[])
         init: list[py.stmt] = []
         if result is not None:
             init = [N.Assign(targets=[N.Name(id=result, ctx=STORE)],
