@@ -96,17 +96,18 @@ def _common_shape(s: str) -> bool:
     (``fromisoformat`` then rejects anything but digits where the digits go): the text both
     ``fromisoformat`` and the grammar of §12.2 read the same way."""
     n = len(s)
-    if not (17 <= n <= 32 and s[10] == "T" and s[4] == "-" == s[7] and s[13] == ":"
-            and s.isascii()):
+    if not (17 <= n <= 32 and s[4:14:3] == "--T:" and s.isascii()):  # s[4], s[7], s[10], s[13]
         return False
     if s[-1] == "Z":
         body = n - 1
-    elif s[-3] == ":" and s[-6] in "+-" and s[-2] < "6" and (
+    elif s[-6] in "+-" and s[-3] == ":" and s[-2] < "6" and (
             s[-5:-3] < "18" or s[-5:] == "18:00"):
         body = n - 6
     else:
         return False
-    return body == 16 or (s[16] == ":" and (body == 19 or (21 <= body <= 26 and s[19] == ".")))
+    if body == 19:
+        return s[16] == ":"
+    return body == 16 or (21 <= body <= 26 and s[16:20:3] == ":.")  # s[16], s[19]
 
 
 def parse_offset_datetime(s: str) -> dt.datetime | None:
