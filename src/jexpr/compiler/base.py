@@ -223,6 +223,7 @@ class GenBase:
         self.loop_params: dict[ast.FilterStep, str] = {}
         self.dict_flags: dict[str, str] = {}  # loop element → local holding "is a dict"
         self.flag_uses: dict[str, int] = {}  # how often each such local is read
+        self.path_counts: dict[tuple[str, ...], int] | None = None  # see path_uses
         self.counter = 0
         self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
         self.unhoisted: set[ast.Node] = set()  # references whose last field is not hoisted

@@ -94,6 +94,24 @@ class PathGen(GenBase):
             self.paths[key] = _name(name)
         return self.hoisted_fields(key, fields)
 
+    def path_uses(self, path: tuple[str, ...]) -> int:
+        """How many references of the expression read the field path ``path`` (or a longer
+        one through it), counted once over every reference."""
+        if self.path_counts is None:
+            counts: dict[tuple[str, ...], int] = {}
+            for node in self.checked.refs:
+                if not isinstance(node, ast.Reference):
+                    continue
+                key: tuple[str, ...] = ("dataSources", node.root, node.group or "") \
+                    if node.kind == "data" else (_ROOTS[node.kind], node.root)
+                for step in node.steps:
+                    if not isinstance(step, ast.FieldStep):
+                        break
+                    key = (*key, step.name)
+                    counts[key] = counts.get(key, 0) + 1
+            self.path_counts = counts
+        return self.path_counts.get(path, 0)
+
     def hoisted_group(self, node: ast.Reference, fields: tuple[ast.Step, ...]) -> py.expr:
         """``#{DS.FG.path}`` without params: when the context's ``dataSources`` is a mapping
         the field group and the path prefix are locals computed once, like an event's;
@@ -109,6 +127,10 @@ class PathGen(GenBase):
         slow = self.root(node)
         for step in fields:
             slow = self.step(slow, step)
+        if len(fields) == 1 and isinstance(fast, py.IfExp):  # the group's own dict test first
+            unset = N.IfExp(test=_is(_name(group), self.bind(rt.UNSET)), body=slow,
+                            orelse=fast.orelse)
+            return N.IfExp(test=fast.test, body=fast.body, orelse=unset)
         test = _is(_name(group), self.bind(rt.UNSET), negate=True)
         return N.IfExp(test=test, body=fast, orelse=slow)
 
@@ -131,22 +153,28 @@ class PathGen(GenBase):
                        orelse=self.bind(rt.UNSET))
 
     def hoisted_fields(self, key: tuple[str, ...], fields: tuple[ast.Step, ...]) -> py.expr:
-        value = self.paths[key]
-        for step in fields:
+        """The path's value: each prefix a local of the prologue, read once; the last field
+        read where it is used when no other reference reads it (so that a reference that
+        short-circuiting skips costs nothing)."""
+        value, path = self.paths[key], key
+        self.main_local()
+        for i, step in enumerate(fields):
             assert isinstance(step, ast.FieldStep)
-            key = (value.id, step.name)  # the prefix's local names it: O(1) per step
+            key, path = (value.id, step.name), (*path, step.name)  # O(1) per step
             if key not in self.paths:
-                name = self.fresh("_p")
                 with self.at(self.line(step)):
                     get = _call(N.Attribute(value=value, attr="get", ctx=LOAD),
                                 _const(step.name))
                     slow = _call(self.bind(rt.field_slow), value, _const(step.name))
                     test = _is(_call(_name("type"), value), _name("dict"))
-                    self.assign(name, N.IfExp(test=test, body=get, orelse=slow),
-                                self.line(step))
+                    read = N.IfExp(test=test, body=get, orelse=slow)
+                if i == len(fields) - 1 and self.def_target is self.prologue and \
+                        self.path_uses(path) <= 1:
+                    return read
+                name = self.fresh("_p")
+                self.assign(name, read, self.line(step))
                 self.paths[key] = _name(name)
             value = self.paths[key]
-        self.main_local()
         return _name(value.id)
 
     def root(self, node: ast.Reference) -> py.expr:
