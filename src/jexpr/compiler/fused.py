@@ -130,9 +130,11 @@ class FusedGen(PathGen):
         if name in ("sum", "avg") and target == "decimal":
             self.finite_acc = acc  # a non-finite element makes the total non-finite
         if name == "sum" and numeric:
-            check = values.check_int if target == "integer" else values.check_float
             zero = _const(0 if target == "integer" else 0.0)
-            return [_store(acc, zero)], lambda v: add(acc, v), _call(self.bind(check), _name(acc))
+            # a decimal total is finite once the loop's end test passed (finite_acc)
+            total = _name(acc) if target == "decimal" else \
+                _call(self.bind(values.check_int), _name(acc))
+            return [_store(acc, zero)], lambda v: add(acc, v), total
         if name == "avg" and numeric:
             zero = _const(0 if target == "integer" else 0.0)
             mean = _call(self.bind(_mean), _name(acc), _name(n))
