@@ -397,13 +397,12 @@ class PathGen(GenBase):
     def call_on_list(self, loop: py.Name, value: py.expr, step: str,
                      if_null: py.expr) -> py.expr:
         """``loop(value)`` when the value is a list; ``if_null`` for null; E-EVAL-TYPE else."""
-        tmp = self.fresh()
+        tmp = self.fresh()  # a list first: one test on the common path
         bound = N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=value)
-        items = N.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
-                         body=_name(tmp), orelse=_call(self.bind(rt.as_list), _name(tmp),
-                                                        _const(step)))
-        return N.IfExp(test=_is(bound, _const(None)), body=if_null,
-                        orelse=_call(loop, items))
+        other = N.IfExp(test=_is(_name(tmp), _const(None)), body=if_null, orelse=_call(
+            loop, _call(self.bind(rt.as_list), _name(tmp), _const(step))))
+        return N.IfExp(test=_is(_call(_name("type"), bound), _name("list")),
+                       body=_call(loop, _name(tmp)), orelse=other)
 
     def _LoopRef(self, node: ast.LoopRef) -> py.expr:
         value: py.expr = _name(self.loop_params[self.checked.loops[node]])
