@@ -175,7 +175,8 @@ def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int
             print("jengine: error: --store is required with --temporal", file=err)
             return 2
         core = Options(options.dry_run, options.test_mode,
-                       options.test_wait // dt.timedelta(microseconds=1))
+                       options.test_wait // dt.timedelta(microseconds=1),
+                       options.dry_run_datasources)
         fed = cluster.feed(connection(args), queue_config(args), args.store, args.workspace,
                            args.events, args.profiles, core, err)
         if fed.status == 0:

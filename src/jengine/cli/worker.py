@@ -31,6 +31,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="how long a workflow's next task waits for this worker before any "
                         "worker may take it (default 10; lower fails over faster)")
     p.add_argument("--dry-run", action="store_true", help="execute no action (§4.7)")
+    p.add_argument("--dry-run-datasources", action="store_true",
+                   help="dry run: read external data sources (default: they read as null)")
     p.add_argument("--test", action="store_true", help="test mode: test profiles only")
 
 
@@ -47,6 +49,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"the temporal extra is not installed ({exc.name}): "
                          f"{install_hint('temporal')}") from None
     options = Options(args.dry_run, args.test, dt.timedelta(seconds=10) //
-                      dt.timedelta(microseconds=1))
+                      dt.timedelta(microseconds=1), args.dry_run_datasources)
     return serve_worker(connection(args), queue_config(args), args.store, args.workspace,
                         options, err, args.max_concurrent, args.sticky_timeout)

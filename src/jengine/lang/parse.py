@@ -38,6 +38,11 @@ from jexpr.source import Source
 from jexpr.syntax.grammar import build_parser
 from jexpr.syntax.parse import KEYWORDS, ErrorCollector, check_int_ranges
 
+#: The reserved words of journey-language §1.2, as the spec lists them: every keyword of both
+#: languages at the time the list was fixed. Deliberately not derived from the grammar
+#: (``jengine.lang.keywords`` does that for completion and highlighting): words the grammar
+#: gained later for AJO options (``auth``, ``query``, ``path``, ``daily``, ``incremental`` …)
+#: stay usable as names, so older workspaces keep parsing.
 RESERVED = frozenset(["and", "or", "not", "is", "null", "has", "if", "then", "else", "true", "false", "numeric", "integer", "decimal", "event", "business", "namespace", "key", "where", "fields", "schema", "string", "boolean", "dateTime", "dateTimeOnly", "dateOnly", "duration", "list", "map", "datasource", "url", "method", "cache", "timeout", "fieldgroup", "params", "action", "headers", "body", "response", "retries", "capping", "throttle", "per", "secret", "GET", "POST", "PUT", "audience", "journey", "version", "timezone", "profile", "reentrance", "never", "always", "after", "window", "to", "exit", "on", "entry", "enters", "exits", "read", "at", "every", "rate", "when", "email", "sms", "push", "inapp", "update", "wait", "until", "jump", "condition", "split", "await", "end", "error", "time", "date", "between", "cap", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "opened", "clicked", "delivered", "failed"])
 _DESCRIBE = {
     "NAME": "a name", "INT": "an integer", "STRING": "a string",
@@ -382,27 +387,3 @@ def _expected(names: Any) -> str:
     if len(ordered) > 8:
         ordered = [*ordered[:8], "…"]
     return " or ".join(ordered) if ordered else "something else"
-
-
-# ---------------------------------------------------------------------------------------------
-# completion support: what the grammar accepts at a point
-
-
-def expected_at(text: str) -> tuple[frozenset[str], frozenset[str]] | None:
-    """What the grammar accepts after ``text`` (a declaration cut at the cursor): the literal
-    words and punctuation (``"entry"``, ``"->"``), and the names of the pattern terminals
-    (``NAME``, ``STRING``, ``DURATION``, ``jexpr__…``). None when ``text`` itself does not parse
-    — the language server then falls back to its own scan. Uses Lark's interactive parser."""
-    parser = journey_parser()
-    try:
-        interactive = parser.parse_interactive(text)
-        for _ in interactive.iter_parse():
-            pass
-        accepted = interactive.accepts()  # type: ignore[no-untyped-call]
-    except UnexpectedInput:
-        return None
-    patterns = {t.name: t.pattern for t in parser.terminals}
-    words = {str(patterns[n].value) for n in accepted if n in patterns
-             and patterns[n].type == "str"}
-    others = {n for n in accepted if n not in patterns or patterns[n].type != "str"}
-    return frozenset(words), frozenset(others)

@@ -1,35 +1,45 @@
 """What the global workflow sends to the keys (pure functions of the spec).
 
-The core answers an audience read and a business event with a fan-out over the group
-(:class:`jengine.core.state.Fanout`); the embedded runner walks the group from its store.
-Here the global workflow runs the core on an empty slice (the fan-out has no member there:
-only the journal line of a business event nobody waits for, and the ``then`` of a read — its
-next ``every`` schedule — come out) and asks the
-:func:`jengine.temporal.activities.Activities.fan_out` activity to hand each member its share:
+The core answers an audience read and a business event with fan-outs over a group
+(:class:`jengine.core.state.Fanout`: a template :class:`~jengine.core.state.MemberIn` and the
+group); the embedded runner walks the group from its store and steps each member on its
+slice. Here the global workflow (whose slice holds no profile) runs the core, which decides
+everything that concerns the execution as a whole — a business execution is counted once
+(``executions single``), a read's next schedule and, incremental, the entry counter's value
+when it began — and hands each fan-out to the
+:func:`jengine.temporal.activities.Activities.fan_out` activity (:func:`request`): the
+activity lists the group's members in the shared store's profile directory, in profile-id
+order (:func:`items`), and sends the k-th member the core's own member input (``MemberIn``
+with ``profile`` and ``index`` k). The member's workflow steps it on its own slice, exactly
+as the embedded runner does: it enters now or schedules its ``enter`` timer at its turn under
+the entry's ``rate``, checks and sets its incremental read mark (kept in its re-entrance
+memory), or — force re-entrance — ends its active instance (``exited``, ``recurrence``).
 
-* a **read** (§3.1 ``entry read audience``): the k-th member (profile-id order) gets the
-  ``enter`` timer of the core (``{"t": "enter", journey, profile}``) due at
-  ``start + ⌊k/n⌋·D`` under ``rate n per D`` — at once for the first n;
-* a **business event**: every member of the audiences of the journeys it enters gets the
-  event; on the member's slice the core's fan-outs run over that one profile
-  (:class:`jengine.temporal.machine.KeyMachine`), so it enters the journeys whose audience
-  holds it.
+Groups: an audience is its members (the directory's memberships); a journey's active
+instances (force re-entrance) are the profiles whose mirror lists ``@journey:<name>``
+(:func:`journey_tag`; each key mirrors the journeys it has an active instance of). A
+version's window end is not fanned out: every key derives it from its own instances.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from jengine.core.context import Spec
 from jengine.core.instants import to_micros
-from jengine.core.reads import rate_of
-from jengine.core.state import BusinessIn, TimerIn
+from jengine.core.state import AUDIENCE_GROUP, JOURNEY_GROUP, Fanout, MemberIn, TimerIn
 from jengine.lang import ast as A
-from jengine.temporal.codec import encode_input
+from jengine.temporal.codec import decode_input, encode_input
 
-__all__ = ["business", "items", "read", "read_timers"]
+__all__ = ["counter_keys", "items", "journey_tag", "read_timers", "request"]
 
 Json = dict[str, Any]
+
+
+def journey_tag(journey: str) -> str:
+    """The pseudo-audience of the profiles with an active instance of ``journey``."""
+    return f"@journey:{journey}"
 
 
 def read_timers(spec: Spec, journey: str, version: int, now: int | None) -> list[TimerIn]:
@@ -46,47 +56,43 @@ def read_timers(spec: Spec, journey: str, version: int, now: int | None) -> list
                                               "version": version})]
 
 
-def read(spec: Spec, t: TimerIn, now: int) -> Json | None:
-    """The fan-out request of a fired read timer (None: the version cannot read)."""
+def counter_keys(spec: Spec, t: TimerIn) -> list[str]:
+    """The shared counters the core reads when this timer fires on the global workflow (an
+    incremental read's entry counter: the read's members are counted from its value)."""
+    if t.payload.get("t") != "read":
+        return []
     journey, version = t.payload["journey"], t.payload["version"]
     vs = spec.version(journey, version)
     entry = vs.journey.entry if vs else None
-    if not isinstance(entry, A.EntryRead):
+    if not isinstance(entry, A.EntryRead) or not entry.incremental:
+        return []
+    return [f"{journey}|{version}|@read|entered"]
+
+
+def request(fan: Fanout, now: int, base: str) -> Json | None:
+    """The fan-out activity's request for a core fan-out (None: a group no directory holds;
+    the window-end group never reaches here)."""
+    if fan.group[0] == AUDIENCE_GROUP:
+        audience = fan.group[1]
+    elif fan.group[0] == JOURNEY_GROUP:
+        audience = journey_tag(fan.group[1])
+    else:
         return None
-    count, per_ms = rate_of(entry.rate)
-    per = per_ms * 1000
-    return {"kind": "read", "audiences": [entry.audience.text], "journey": journey,
-            "now": now, "count": count, "per": per, "base": f"read:{journey}:{version}:{now}"}
+    return {"kind": "member", "audiences": [audience], "template": encode_input(fan.template),
+            "bare_from": fan.bare_from, "now": now, "base": base}
 
 
-def business(spec: Spec, inp: BusinessIn, now: int, base: str) -> Json | None:
-    """The fan-out request of a business event (None: no journey enters on it)."""
-    audiences = set()
-    for journey in spec.journey_names:
-        latest = spec.latest(journey)
-        entry = latest.journey.entry if latest else None
-        if isinstance(entry, A.EntryBusiness) and entry.event.text == inp.name:
-            audiences.add(entry.audience.text)
-    if not audiences:
-        return None
-    return {"kind": "business", "audiences": sorted(audiences), "input": encode_input(inp),
-            "now": now, "base": base}
-
-
-def items(request: Json, members: list[str]) -> list[tuple[str, Json]]:
-    """(member, item) for each member, in profile-id order."""
-    now, base = request["now"], request["base"]
-    common = {"now": now, "spec": request["spec"], "gen": request["gen"]}
+def items(req: Json, members: list[str]) -> list[tuple[str, Json]]:
+    """(member, item) for each member, in profile-id order: the core's member input with
+    the member's profile and index."""
+    common = {"now": req["now"], "spec": req["spec"], "gen": req["gen"]}
+    template = decode_input(req["template"])
+    assert isinstance(template, MemberIn)
+    bare_from = req.get("bare_from")
     out: list[tuple[str, Json]] = []
     for k, pid in enumerate(members):
-        if request["kind"] == "business":
-            out.append((pid, {"id": f"{base}:{pid}", "kind": "input",
-                              "input": request["input"], **common}))
-            continue
-        count, per = request["count"], request["per"]
-        due = now + (k // count) * per if count and k >= count else now
-        timer = TimerIn(kind=1, due=due, payload={"t": "enter", "journey": request["journey"],
-                                                  "profile": pid})
-        out.append((pid, {"id": f"{base}:{pid}", "kind": "schedule" if due > now else "input",
-                          "input": encode_input(timer), **common}))
+        bare = bare_from is not None and k >= bare_from
+        member = replace(template, profile=pid, index=k, bare=bare)
+        out.append((pid, {"id": f"{req['base']}:{pid}", "kind": "input",
+                          "input": encode_input(member), **common}))
     return out

@@ -1,6 +1,7 @@
 """The workflows: :class:`KeyWorkflow`, one per profile key, and the same class as the global
 workflow (key :data:`~jengine.temporal.config.GLOBAL_KEY`), which owns the read-audience
-schedules and fans business events and audience reads out to the keys.
+schedules, runs the core's decisions about a read or a business execution as a whole, and
+hands the core's fan-outs to the member keys (:mod:`~jengine.temporal.fanout`).
 
 A workflow's inputs arrive as *items* (``submit`` signal, or ``submit_wait`` update that
 returns once the item is processed and its outputs are committed)::
@@ -30,9 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from jengine.core.instants import to_micros
     from jengine.core.state import (
         ActionResultIn,
-        BusinessIn,
         CallAction,
         DataValue,
+        Fanout,
         Fetch,
         FetchResult,
         Input,
@@ -115,8 +116,10 @@ class KeyWorkflow:
         self.tasks: list[asyncio.Task[None]] = []
         self.io = ActivityIO(self.config)
         self.is_global = self.machine.key == GLOBAL_KEY
+        self.fans = (0, 0)  # (item number, fan-outs sent while processing it)
         if self.is_global:
-            self.machine.after_timer = self._after_timer
+            self.machine.before_timer = self._before_timer
+            self.machine.remote_fanout = self._fan
 
     # -- clock -----------------------------------------------------------------------------
 
@@ -248,9 +251,6 @@ class KeyWorkflow:
         await self.machine.fire_due(now, self.io, None if simulated else now)
         inp = self._late(inp, item, now)
         await self.machine.process(inp, now, self.io)
-        if self.is_global and isinstance(inp, BusinessIn):
-            await self._fan(fanout.business(specs.cached(self.machine.spec_id), inp, now,
-                                            f"biz:{self.machine.items}"))
 
     def _late(self, inp: Input, item: Json, now: int) -> Input:
         """Live mode: an event older than the clock is late (§4.4), as in the embedded
@@ -280,17 +280,20 @@ class KeyWorkflow:
             for t in fanout.read_timers(spec, journey, version, now):
                 self.machine.schedule(t)
 
-    async def _after_timer(self, t: TimerIn, now: int) -> None:
-        if t.payload.get("t") == "read":
-            spec = specs.cached(self.machine.spec_id)
-            await self._fan(fanout.read(spec, t, now))
+    async def _before_timer(self, t: TimerIn) -> None:
+        spec = specs.cached(self.machine.spec_id)
+        await self.machine.refresh(fanout.counter_keys(spec, t), self.io)
 
-    async def _fan(self, request: Json | None) -> None:
+    async def _fan(self, fan: Fanout, now: int) -> None:
+        """A fan-out of the core on the global workflow: its own lines are committed first,
+        then the activity hands each member the core's member input. Ids: the global's item
+        number and the fan-out's rank within that item (deterministic under replay)."""
+        items = self.machine.items
+        n = self.fans[1] + 1 if self.fans[0] == items else 1
+        self.fans = (items, n)
+        request = fanout.request(fan, now, f"fan:{items}:{n}")
         if request is None:
             return
-        await self._commit()  # the global's own lines first, then the keys'
+        await self._commit()
         request.update(spec=self.machine.spec_id, gen=self.machine.gen)
         self.touched.update(await self.io.fan_out(request))
-
-
-

@@ -7,11 +7,11 @@ journal, outbox and dead-letter lines become :class:`OutputRecord` values with d
 effect ids (buffered until the workflow commits them); ``Schedule``/``Cancel`` change the
 key's timer heap; ``CallAction`` and ``Fetch`` go through the IO and come back as inputs or
 data; ``Requeue`` queues a follow-up; a ``Fanout`` runs over the key's own slice (the
-members of its group that are this key — a business event's audience, a window end's
-version — step right away, then its ``then`` effects; the global workflow's slice has no
-profile, so there a fan-out only carries out ``then``, e.g. the next read, and the
-:mod:`.fanout` activity hands the group to the member keys). A new effect type needs one
-handler here.
+members of its group that are this key — a window end's version — step right away, then its
+``then`` effects). On the global workflow (whose slice has no profile) a fan-out over an
+audience or a journey's active instances goes to :attr:`KeyMachine.remote_fanout`, which
+hands each member key the core's member input (:mod:`.fanout`), then ``then`` runs (e.g. the
+next read). A new effect type needs one handler here.
 
 Timers fire in (due, kind, seq) order (§4.4). A version's window end is not a stored timer:
 it is due for every key holding an active instance of that version, so the machine derives
@@ -40,6 +40,7 @@ from jengine.core.engine import step
 from jengine.core.fanout import expand
 from jengine.core.instants import from_micros, to_micros
 from jengine.core.state import (
+    ACTIVE_GROUP,
     ActionResultIn,
     CallAction,
     Cancel,
@@ -58,6 +59,7 @@ from jengine.core.state import (
 )
 from jengine.temporal import specs
 from jengine.temporal.codec import OutputRecord
+from jengine.temporal.fanout import journey_tag
 
 __all__ = ["IO", "KeyMachine"]
 
@@ -102,8 +104,12 @@ class KeyMachine:
         self._follow: deque[Input | _Then] = deque()
         self._base = ""
         self._k = 0
-        #: called after each timer the machine fires (the global workflow fans some out)
-        self.after_timer: Callable[[TimerIn, int], Awaitable[None]] | None = None
+        #: called before each timer the machine fires (the global workflow refreshes the
+        #: shared counters a read counts from)
+        self.before_timer: Callable[[TimerIn], Awaitable[None]] | None = None
+        #: set on the global workflow: hands a fan-out over an audience or a journey's
+        #: active instances to the member keys (its own slice holds no member)
+        self.remote_fanout: Callable[[Fanout, int], Awaitable[None]] | None = None
 
     def to_json(self) -> Json:
         s = self.state
@@ -173,9 +179,9 @@ class KeyMachine:
                 return fired
             fired += 1
             now = max(t.due if live_now is None else live_now, self.last_now)
+            if self.before_timer is not None:
+                await self.before_timer(t)
             await self.process(t, now, io)
-            if self.after_timer is not None:
-                await self.after_timer(t, now)
             if t.payload.get("t") == "window" and (t.due, t.payload["journey"],
                                                    t.payload["version"]) in self._windows(spec):
                 raise RuntimeError(f"window end of {t.payload['journey']} did not end it")
@@ -196,7 +202,7 @@ class KeyMachine:
         now = from_micros(now_us)
         self.items += 1
         self._base, self._k = f"{self.key}:{self.items}", 0
-        before = self.state.profiles.get(self.key)
+        before = self.state.profiles.get(self.key), self._journeys()
         self._follow = deque([inp])
         while self._follow:
             current = self._follow.popleft()
@@ -206,8 +212,21 @@ class KeyMachine:
             new, effects = await self._step(spec, current, now, io)
             self._adopt(new)
             await self._handle(effects, spec, now_us, io)
-        if self.state.profiles.get(self.key) is not before:
+        if self.state.profiles.get(self.key) is not before[0] or \
+                self._journeys() != before[1]:
             self.profile_dirty = True
+
+    def _journeys(self) -> list[str]:
+        """The journeys this key has an active instance of (mirrored for force re-entrance)."""
+        return sorted({k.split("|", 1)[0] for k in self.state.active})
+
+    async def refresh(self, keys: list[str], io: IO) -> None:
+        """Take the shared counters' current values (a compare-and-set that cannot apply:
+        no counter is ever -1, so the store answers with the current values)."""
+        if keys:
+            self.claims += 1
+            self.caps.update(await io.claim(f"peek:{self._base}:{self.claims}",
+                                            {k: (-1, -1) for k in keys}))
 
     async def _handle(self, effects: Any, spec: Spec, now_us: int, io: IO) -> None:
         for e in effects:
@@ -255,7 +274,8 @@ class KeyMachine:
         if p is None:
             return None
         spec = specs.cached(self.spec_id)
-        return self.key, p, [a for a in sorted(spec.model.audiences) if is_member(spec, a, p)]
+        member = [a for a in sorted(spec.model.audiences) if is_member(spec, a, p)]
+        return self.key, p, member + [journey_tag(j) for j in self._journeys()]
 
     # -- effect handlers ---------------------------------------------------------------------
 
@@ -285,7 +305,13 @@ class KeyMachine:
         self._follow.append(e.input)
 
     async def _fanout(self, e: Fanout, spec: Spec, now: int, io: IO) -> None:
-        """The group's members in this key's slice step first, then ``then``."""
+        """The group's members in this key's slice step first, then ``then``; on the global
+        workflow the members are other keys (:attr:`remote_fanout`)."""
+        if self.remote_fanout is not None and e.group[0] != ACTIVE_GROUP:
+            await self.remote_fanout(e, now)
+            if e.then:
+                self._follow.appendleft(_Then(e.then))
+            return
         first: list[Input | _Then] = [*expand(spec, self.state, e)]
         if e.then:
             first.append(_Then(e.then))

@@ -165,7 +165,7 @@ async def run_simulated(options: RunOptions, store_location: str | Path | None =
     try:
         published = publish(store, options.workspace, Options(
             options.dry_run, options.test_mode,
-            options.test_wait // dt.timedelta(microseconds=1)))
+            options.test_wait // dt.timedelta(microseconds=1), options.dry_run_datasources))
         if published.snapshot is None:
             for line in published.diagnostics:
                 print(line, file=err)

@@ -61,7 +61,8 @@ class Published:
 
 def _options_json(options: Options) -> Json:
     return {"dry_run": options.dry_run, "test_mode": options.test_mode,
-            "test_wait_us": options.test_wait_us}
+            "test_wait_us": options.test_wait_us,
+            "dry_run_datasources": options.dry_run_datasources}
 
 
 def _texts(root: Path) -> dict[str, str]:
@@ -146,7 +147,8 @@ def missing() -> list[str]:
 def _compile(snapshot: Json) -> Spec:
     model = load_texts(dict(snapshot["files"])).model
     o = snapshot["options"]
-    options = Options(o["dry_run"], o["test_mode"], o["test_wait_us"])
+    options = Options(o["dry_run"], o["test_mode"], o["test_wait_us"],
+                      bool(o.get("dry_run_datasources", False)))
     versions: dict[tuple[str, int], VersionSpec] = {}
     opened: dict[str, int | None] = {}
     for rec in snapshot["versions"]:

@@ -1,6 +1,8 @@
 """Determinism: the recorded history of every workflow of a run replays with the SDK's
 replayer (the workflow code makes the same commands again), including HTTP actions with
-retries, data-source reads, timers and continue-as-new."""
+retries, data-source reads, timers and continue-as-new, and the global workflow's fan-outs
+(audience reads on schedules, incremental and force re-entrance; business executions) with
+the member inputs they hand to the keys."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -22,7 +25,11 @@ from jengine.temporal.worker import PASSTHROUGH
 from jengine.testing.scenario import load_scenario, stub_transport
 
 ROOT = Path(__file__).resolve().parents[3]
-SCENARIO = ROOT / "examples" / "workspace" / "scenarios" / "abandoned_cart_coupon.scenario.json"
+SCENARIOS = {  # scenario: its outbox lines
+    ROOT / "examples" / "workspace" / "scenarios" / "abandoned_cart_coupon.scenario.json": 9,
+    ROOT / "examples" / "ajo" / "scenarios" / "read_schedules.scenario.json": 19,
+    ROOT / "examples" / "ajo" / "scenarios" / "business_executions.scenario.json": 8,
+}
 
 
 async def _histories(client: Client, keys: list[str]) -> list[object]:
@@ -44,8 +51,8 @@ async def _histories(client: Client, keys: list[str]) -> list[object]:
     return out
 
 
-async def _run(tmp: Path, can_after: int) -> list[object]:
-    scenario = load_scenario(SCENARIO)
+async def _run(tmp: Path, path: Path, can_after: int) -> list[object]:
+    scenario = load_scenario(path)
     (tmp / "events.jsonl").write_text("".join(x + "\n" for x in scenario.events))
     (tmp / "profiles.jsonl").write_text("".join(json.dumps(p) + "\n"
                                                 for p in scenario.profiles))
@@ -58,16 +65,25 @@ async def _run(tmp: Path, can_after: int) -> list[object]:
         test_server_existing_path=binaries.test_server_binary())
     try:
         result = await run_simulated(options, tmp / "store", env=env, can_after=can_after)
-        assert result.status == 0 and result.outbox == 9
-        keys = [p["id"] for p in scenario.profiles]
+        assert result.status == 0 and result.outbox == SCENARIOS[path]
+        keys = [GLOBAL_KEY, *(p["id"] for p in scenario.profiles)]
         return await _histories(env.client, keys)
     finally:
         await env.shutdown()
 
 
-def test_histories_replay(tmp_path: Path) -> None:
-    histories = asyncio.run(_run(tmp_path, can_after=2))
+def _activities(history: object) -> set[str]:
+    return {e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events  # type: ignore[attr-defined]
+            if e.HasField("activity_task_scheduled_event_attributes")}
+
+
+@pytest.mark.parametrize("path", list(SCENARIOS), ids=[p.name.split(".")[0] for p in SCENARIOS])
+def test_histories_replay(tmp_path: Path, path: Path) -> None:
+    histories = asyncio.run(_run(tmp_path, path, can_after=2))
     assert len(histories) > 3, "continue-as-new after two items gives several runs per key"
+    if "ajo" in path.parts:  # the global workflow handed fan-outs to the keys
+        assert any(_activities(h) & {"jengine_fan_out"} for h in histories)
     runner = SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
     replayer = Replayer(workflows=[KeyWorkflow], workflow_runner=runner)
