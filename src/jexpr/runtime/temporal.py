@@ -209,7 +209,7 @@ def zone(tz: str) -> dt.tzinfo | None:
 # Instants and wall times (§12.4)
 
 
-class overflow_guard:  # noqa: N801 - used as a function: ``with overflow_guard():``
+class overflow_guard:  # lower case: used as a function, ``with overflow_guard():``
     """Turn Python's date overflow (``OverflowError``/``ValueError``) into ``E-EVAL-OVERFLOW``
     (a class, not a generator context manager: entering it costs a tenth)."""
 
