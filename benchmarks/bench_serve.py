@@ -120,7 +120,8 @@ class Served:
         self.log = open(folder / "serve.log", "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jengine", "serve", str(folder / "ws"), "--port", "0",
-             "--publish", "--log-level", os.environ.get("BENCH_LOG", "warning")], cwd=folder, env=env,
+             "--publish", "--no-deliver", "--log-level", os.environ.get("BENCH_LOG", "warning")],
+            cwd=folder, env=env,
             stdout=subprocess.PIPE, stderr=self.log)
         assert self.proc.stdout is not None
         self.port = int(json.loads(self.proc.stdout.readline())["port"])
@@ -260,7 +261,7 @@ def repetition(args: argparse.Namespace, folder: Path, people: list[str],
 
 def baseline(folder: Path, lines: list[str], people: list[str]) -> float:
     """``jengine run`` over the same events (simulated mode, times added), in-process, without
-    sending messages (``--no-deliver``: the service writes channel steps as outbox lines)."""
+    sending messages (``--no-deliver``, as the service here: channel steps as outbox lines)."""
     from jengine.runtime.runner import RunOptions, run
 
     events = folder / "events.jsonl"
@@ -278,7 +279,7 @@ def baseline(folder: Path, lines: list[str], people: list[str]) -> float:
                             state=out / "jengine.db", outbox=out / "outbox.jsonl",
                             journal=out / "journal.jsonl",
                             dead_letters=out / "deadletters.jsonl", batch_size=500,
-                            deliver=False))   # as the service: channel steps as outbox lines
+                            deliver=False))   # as the served --no-deliver: outbox lines only
     assert result.status == 0
     return len(lines) / (result.seconds or 1e-9)
 

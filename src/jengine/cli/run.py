@@ -156,11 +156,12 @@ def _delivers(workspace: Path) -> bool:
 
 
 def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int:
-    """``--engine temporal``: feed a cluster (``--temporal``), else simulate. The Temporal
-    driver does not deliver channel messages (docs/channels.md): it says so."""
-    if not args.no_deliver and _delivers(args.workspace):
-        print(f"{args.workspace}: warning: the temporal engine does not deliver channel "
-              "messages; channel steps only write outbox lines (--no-deliver)", file=err)
+    """``--engine temporal``: feed a cluster (``--temporal``; its workers send the channel
+    messages unless ``--no-deliver``), else simulate (outbox lines only: it says so)."""
+    if not args.temporal and not args.no_deliver and _delivers(args.workspace):
+        print(f"{args.workspace}: warning: the simulated temporal engine does not deliver "
+              "channel messages; channel steps only write outbox lines (--no-deliver)",
+              file=err)
     try:
         from jengine.core.context import Options
         from jengine.temporal import cluster, simulate
@@ -177,7 +178,8 @@ def _temporal(args: argparse.Namespace, options: RunOptions, err: TextIO) -> int
         core = Options(options.dry_run, options.test_mode,
                        options.test_wait // dt.timedelta(microseconds=1),
                        options.dry_run_datasources)
-        fed = cluster.feed(connection(args), queue_config(args), args.store, args.workspace,
+        fed = cluster.feed(connection(args), queue_config(args, deliver=not args.no_deliver),
+                           args.store, args.workspace,
                            args.events, args.profiles, core, err)
         if fed.status == 0:
             print(f"{fed.inputs} input(s) accepted by Temporal ({fed.profiles} profile(s)); "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jengine.cli.common import existing
+from jengine.cli.temporal_args import add_connection, add_store, connection, queue_config
 from jengine.lang.workspace import load_workspace
 from jengine.service.config import ConfigError, load_config
 from jexpr.report import format_diagnostic
@@ -29,6 +30,13 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--publish", action="store_true",
                    help="publish the workspace at start (refused when it has errors)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--no-deliver", action="store_true",
+                   help="send no channel message: channel steps only write outbox lines")
+    p.add_argument("--engine", choices=("embedded", "temporal"), default="embedded",
+                   help="temporal: feed a Temporal cluster (--temporal, --store); its "
+                        "workers run the journeys (docs/serve.md)")
+    add_connection(p, required=False)
+    add_store(p)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -40,7 +48,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                         "journal": args.journal,
                                         "dead_letters": args.dead_letters,
                                         "log_level": args.log_level,
-                                        "publish_on_start": args.publish or None})
+                                        "publish_on_start": args.publish or None,
+                                        "deliver": False if args.no_deliver else None})
         config.check()
     except ConfigError as exc:
         print(f"jengine: error: {exc}", file=err)
@@ -59,4 +68,27 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"jengine: error: jengine serve needs the 'serve' extra ({exc.name} is missing): "
               f"{install_hint('serve')}", file=err)
         return 2
-    return run_server(config, out)
+    cluster = None
+    if args.engine == "temporal":
+        cluster = _cluster(args, err)
+        if cluster is None:
+            return 2
+    return run_server(config, out, cluster=cluster)
+
+
+def _cluster(args: argparse.Namespace, err: TextIO) -> object | None:
+    """The cluster settings of ``--engine temporal`` (None: refused, with a message)."""
+    if not args.temporal or not args.store:
+        print("jengine: error: --engine temporal needs --temporal HOST:PORT and --store "
+              "(a postgresql:// URL or a folder; the workers' store)", file=err)
+        return None
+    try:
+        from jengine.service.cluster import ClusterSettings
+    except ImportError as exc:
+        from jexpr.console import install_hint
+
+        print(f"jengine: error: the temporal extra is not installed ({exc.name}): "
+              f"{install_hint('temporal')}", file=err)
+        return None
+    return ClusterSettings(connection(args), queue_config(args, deliver=not args.no_deliver),
+                           args.store)

@@ -34,6 +34,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run-datasources", action="store_true",
                    help="dry run: read external data sources (default: they read as null)")
     p.add_argument("--test", action="store_true", help="test mode: test profiles only")
+    p.add_argument("--no-deliver", action="store_true",
+                   help="send no channel message (the workspace's templates are not loaded); "
+                        "a feeder that delivers needs other workers that do")
+    p.add_argument("--env-file", type=Path,
+                   help="NAME=value lines for secret() and the channels' settings (default: "
+                        "WORKSPACE/.env when it exists); the process environment wins")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -50,5 +56,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          f"{install_hint('temporal')}") from None
     options = Options(args.dry_run, args.test, dt.timedelta(seconds=10) //
                       dt.timedelta(microseconds=1), args.dry_run_datasources)
+    from jengine.runtime.envfile import run_environment
+
     return serve_worker(connection(args), queue_config(args), args.store, args.workspace,
-                        options, err, args.max_concurrent, args.sticky_timeout)
+                        options, err, args.max_concurrent, args.sticky_timeout,
+                        deliver=not args.no_deliver,
+                        env=run_environment(args.workspace, args.env_file))

@@ -44,10 +44,12 @@ from jengine.runtime.records import JOURNAL, VersionRecord
 from jengine.runtime.store import Store
 from jengine.runtime.versions import Decision, plan, register, spec_of
 
-__all__ = ["COMMANDS", "MAX_PAUSE", "apply", "load_published", "next_pause_end", "pauses_over",
-           "publish_problems", "refresh", "spec_for", "states"]
+__all__ = ["COMMANDS", "MAX_PAUSE", "TEMPLATES", "apply", "load_published", "next_pause_end",
+           "pauses_over", "publish_problems", "published_templates", "refresh", "spec_for",
+           "states"]
 
 COMMANDS = ("publish", "pause", "resume", "close", "stop")
+TEMPLATES = "templates/"   # published rows of template files (the rest: journey files)
 MAX_PAUSE = dt.timedelta(days=14)   # AJO: "A journey version can be paused for a maximum of 14 days"
 MAX_PAUSE_US = MAX_PAUSE // dt.timedelta(microseconds=1)
 
@@ -58,10 +60,20 @@ def states(store: Store) -> dict[tuple[str, int], tuple[str, str | None]]:
     return {(j, v): (s, m) for j, v, s, m in rows}
 
 
+def _published_rows(store: Store) -> list[tuple[str, str]]:
+    return [(str(p), str(t)) for p, t in
+            store.execute("SELECT path, text FROM published ORDER BY path").fetchall()]
+
+
 def load_published(store: Store, root: Path) -> Workspace:
     """The workspace of the last publication (empty before the first)."""
-    files = dict(store.execute("SELECT path, text FROM published ORDER BY path").fetchall())
+    files = {p: t for p, t in _published_rows(store) if not p.startswith(TEMPLATES)}
     return load_texts(files, root=root)
+
+
+def published_templates(store: Store, root: Path) -> dict[Path, str]:
+    """The template files of the last publication (``templates/…`` rows), path → text."""
+    return {root / p: t for p, t in _published_rows(store) if p.startswith(TEMPLATES)}
 
 
 def publish_problems(decisions: list[Decision],
@@ -153,11 +165,25 @@ def _publish(loop: Any, payload: dict[str, Any]) -> str | None:
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in files.items()):
         return "@journey publish: `files` must be an object of file name → text"
-    ws = load_texts(files, root=Path(loop.options.workspace))
+    root = Path(loop.options.workspace)
+    ws = load_texts(files, root=root)
     if ws.has_errors:
         first = next(d for d in ws.diagnostics if d.is_error)
         return (f"the published workspace has errors: {first.source.name}: "
                 f"{first.diagnostic.code} {first.diagnostic.message}")
+    texts = payload.get("templates") or {}
+    if not isinstance(texts, dict) or not all(
+            isinstance(k, str) and k.startswith(TEMPLATES) and isinstance(v, str)
+            for k, v in texts.items()):
+        return "@journey publish: `templates` must be an object of templates/… name → text"
+    templates = None
+    if loop.deliveries is not None:
+        from jengine.runtime.channels import senders
+
+        templates, problems = senders.prepare(ws, True, loop.options.env,
+                                              {root / k: v for k, v in texts.items()})
+        if problems:
+            return "the published templates have errors: " + "; ".join(problems)
     store = loop.store
     problems = publish_problems(plan(ws, store.versions), states(store), _stored(store))
     if problems:
@@ -166,9 +192,11 @@ def _publish(loop: Any, payload: dict[str, Any]) -> str | None:
         reg = register(store, ws, loop.spec.options)
         assert reg.spec is not None
         store.execute("DELETE FROM published")
-        for name, text in sorted(files.items()):
+        for name, text in sorted({**files, **texts}.items()):
             store.execute("INSERT INTO published VALUES (?, ?)", (name, text))
     loop.published = ws
+    if templates is not None:
+        loop.deliveries.configure(ws.model.channels, templates)
     refresh(loop)
     loop._opened(reg.opened)
     for vs in reg.opened:

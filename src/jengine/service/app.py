@@ -43,8 +43,14 @@ __all__ = ["build_service", "create_app"]
 
 
 def build_service(config: ServeConfig, engine: Callable[[Service], EngineHandle],
-                  write_lock: Any = None) -> Service:
-    """Open the store (migrating it), start the inbox writer, make the engine."""
+                  write_lock: Any = None, cluster: Any = None) -> Service:
+    """Open the store (migrating it), start the inbox writer, make the engine. With
+    ``cluster`` (a :class:`jengine.service.cluster.ClusterFeed`) there is no local store:
+    the feed is both the writer and the engine."""
+    if cluster is not None:
+        service = Service(config, cluster, Metrics(None), cluster)
+        service.cluster = cluster
+        return service
     Store(config.state, synchronous=config.synchronous).close()
     metrics = Metrics(config.state)
     holder: dict[str, Service] = {}
@@ -167,6 +173,8 @@ def create_app(service: Service, mounts: Mapping[str, Any] | None = None) -> Sta
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.engine.start()
+        if service.cluster is not None:
+            await service.cluster.astart()
         service.metrics.engine_up.set(1)
         log.info("started", extra={"state": str(cfg.state), "workspace": str(cfg.workspace)})
         if cfg.publish_on_start:

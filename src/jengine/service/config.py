@@ -92,6 +92,7 @@ class ServeConfig:
     dedup_ms: int = 7 * 24 * 3600 * 1000         # how long processed rows (and keys) stay
     late_ms: int = 5_000                         # event time this far before arrival: late
     publish_on_start: bool = False
+    deliver: bool = True                         # send channel messages (jengine run's rule)
     public_metrics: bool = False                 # /metrics without the admin token
     synchronous: str = "NORMAL"
     log_level: str = "info"
@@ -180,7 +181,7 @@ def _apply_table(cfg: ServeConfig, table: Mapping[str, Any]) -> None:
             cfg.dedup_ms = _duration(name, value)
         elif name == "late_after":
             cfg.late_ms = _duration(name, value)
-        elif name in ("publish_on_start", "public_metrics"):
+        elif name in ("publish_on_start", "public_metrics", "deliver"):
             setattr(cfg, name, bool(value))
         elif name == "cors_origins":
             cfg.cors_origins = tuple(_str(name, v) for v in value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -21,10 +21,10 @@ from typing import Any, Protocol
 from jengine.lang.model import Model
 from jengine.service.catalog import Catalog
 from jengine.service.config import ServeConfig
-from jengine.service.inbox import INBOX_SOURCE, InboxWriter
+from jengine.service.inbox import INBOX_SOURCE, Accepted
 from jengine.service.metrics import Metrics
 
-__all__ = ["EngineHandle", "Service"]
+__all__ = ["EngineHandle", "InputWriter", "Service"]
 
 
 class EngineHandle(Protocol):
@@ -53,16 +53,33 @@ class EngineHandle(Protocol):
         """A publication was applied (the model must be read again)."""
 
 
+class InputWriter(Protocol):
+    """Where the ingestion endpoints hand their items: the inbox writer (embedded), or the
+    cluster feed (``--engine temporal``). ``submit`` returns once the items are durable."""
+
+    async def submit(self, items: Sequence[Any]) -> Accepted: ...
+
+    @property
+    def depth(self) -> int: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Service:
     """The shared parts of one running service."""
 
     config: ServeConfig
-    writer: InboxWriter
+    writer: InputWriter
     metrics: Metrics
     engine: EngineHandle
     stopping: bool = False
     catalog: Catalog = field(init=False)
+    #: ``jengine serve --engine temporal``: the :class:`~jengine.service.cluster.ClusterFeed`
+    cluster: Any = None
 
     def __post_init__(self) -> None:
         self.catalog = Catalog(self.config.workspace)

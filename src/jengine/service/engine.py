@@ -23,6 +23,7 @@ from jengine.lang.model import Model
 from jengine.lang.workspace import load_texts
 from jengine.runtime.http import HttpxTransport, Transport
 from jengine.runtime.inbox import InboxSource
+from jengine.runtime.lifecycle import TEMPLATES
 from jengine.runtime.live import drive_published
 from jengine.runtime.options import RunOptions
 from jengine.runtime.store import Store
@@ -61,7 +62,7 @@ class LiveEngine:
         inner = transport or HttpxTransport()
         self.options = RunOptions(
             workspace=cfg.workspace, state=cfg.state, outbox=cfg.outbox, journal=cfg.journal,
-            dead_letters=cfg.dead_letters, mode="live", source=self.source,
+            dead_letters=cfg.dead_letters, mode="live", source=self.source, deliver=cfg.deliver,
             stop=self._stop.is_set, late_after=dt.timedelta(milliseconds=cfg.late_ms),
             transport=TimedTransport(inner, service.metrics.http_calls),
             err=cast(TextIO, _LogStream()))
@@ -121,7 +122,8 @@ class LiveEngine:
     def _load_model(self) -> Model | None:
         with self.service.read() as conn:
             try:
-                files = dict(conn.execute("SELECT path, text FROM published").fetchall())
+                files = {p: t for p, t in conn.execute("SELECT path, text FROM published")
+                         if not p.startswith(TEMPLATES)}
             except sqlite3.Error:
                 return None
         if not files:

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jengine.lang.workspace import Workspace, load_workspace
+from jengine.runtime.channels import senders
 from jengine.runtime.io import DeadLetter, SourceLine, parse_event_line
 from jengine.runtime.lifecycle import publish_problems
 from jengine.runtime.records import VersionRecord
@@ -39,7 +40,8 @@ from jengine.service.bodies import BodyError, parse_json
 from jengine.service.context import Service
 from jengine.service.inbox import InboxFull, StoreUnavailable
 from jengine.service.native import CHECK_ARRIVAL, JOURNEY_EVENT, Item, dumps
-from jengine.service.readapi import require_admin
+from jengine.service.readapi import not_on_temporal, require_admin
+from jengine.templates.workspace import template_files
 
 __all__ = ["ALLOWED", "publish_workspace", "routes"]
 
@@ -117,6 +119,9 @@ async def publish(request: Request) -> Response:
 
 async def publish_workspace(service: Service) -> Response:
     """Check the workspace folder and publish it (see the module docstring)."""
+    if service.cluster is not None:
+        response: Response = await service.cluster.publish()
+        return response
     ws = await run_in_threadpool(load_workspace, service.config.workspace)
     diagnostics = _diagnostics(ws)
     if ws.has_errors:
@@ -130,7 +135,12 @@ async def publish_workspace(service: Service) -> Response:
         return _error(409, "version_conflict", problems[0], problems=problems,
                       diagnostics=diagnostics)
     files = {ws.sources[p].name: ws.sources[p].text for p in ws.files if p in ws.sources}
-    line = {"event": JOURNEY_EVENT, "payload": {"command": "publish", "files": files}}
+    texts, problems = await run_in_threadpool(_templates, service, ws)
+    if problems:
+        return _error(422, "template_errors", "the templates or channel settings have errors: "
+                      "nothing is published", problems=problems, diagnostics=diagnostics)
+    line = {"event": JOURNEY_EVENT, "payload": {"command": "publish", "files": files,
+                                                "templates": texts}}
     mark = await run_in_threadpool(_mark, service)
     seq, failed = await _submit(service, [Item(None, dumps(line))])
     if failed is not None:
@@ -145,6 +155,19 @@ async def publish_workspace(service: Service) -> Response:
     response = await _applied(service, seq, mark, answer)
     service.engine.published_changed()
     return response
+
+
+def _templates(service: Service, ws: Workspace) -> tuple[dict[str, str], list[str]]:
+    """The workspace's template files (``templates/…`` → text), published with the journeys
+    so the engine renders what was published; and, when the service delivers, what stops
+    them from being used (template errors, settings the environment lacks)."""
+    root = ws.root if ws.root.is_dir() else ws.root.parent
+    texts = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+             for parts in template_files(root).values() for path in parts.values()}
+    if not service.config.deliver:
+        return texts, []
+    _, problems = senders.prepare(ws, True, None)
+    return texts, problems
 
 
 def _lifecycle(service: Service) -> dict[tuple[str, int], tuple[str, str | None]]:
@@ -178,6 +201,8 @@ def command(name: str) -> Handler:
         if denied is not None:
             return denied
         service: Service = request.app.state.service
+        if service.cluster is not None:
+            return not_on_temporal()
         journey = request.path_params["journey"]
         try:
             body = await _json_body(request)
@@ -217,6 +242,8 @@ async def replay(request: Request) -> Response:
     if denied is not None:
         return denied
     service: Service = request.app.state.service
+    if service.cluster is not None:
+        return not_on_temporal()
     try:
         body = await _json_body(request)
     except BodyError as e:

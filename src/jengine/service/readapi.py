@@ -54,7 +54,13 @@ def admin(fn: Callable[[Request, Service], Any]) -> Handler:
         if denied is not None:
             return denied
         service: Service = request.app.state.service
-        data = await run_in_threadpool(fn, request, service)
+        body = fn
+        if service.cluster is not None:
+            on_cluster = CLUSTER.get(fn.__name__)
+            if on_cluster is None:
+                return not_on_temporal()
+            body = on_cluster
+        data = await run_in_threadpool(body, request, service)
         if data is None:
             return JSONResponse({"error": "not found", "code": "not_found"}, status_code=404)
         return JSONResponse(data)
@@ -117,6 +123,35 @@ def counted_dot(graph: Graph, found: dict[str, Any]) -> str:
     return str(to_graphviz(Graph(graph.name, tuple(nodes), graph.edges)).source)
 
 
+def not_on_temporal() -> Response:
+    """The answer of an endpoint that reads the embedded store (``--engine temporal``)."""
+    return JSONResponse({"error": "not available with --engine temporal: the journeys run on "
+                         "the cluster (jengine report --store for counts, the Temporal UI for "
+                         "workflows)", "code": "not_on_temporal"}, status_code=501)
+
+
+def cluster_profile(request: Request, service: Service) -> Any:
+    """The profile as its workflow last mirrored it, and its journal lines (a scan)."""
+    store = service.cluster.store
+    pid = request.path_params["profile"]
+    stored = store.profile(pid)
+    history = [j for j in store.outputs("journal") if j.get("profile") == pid]
+    if stored is None and not history:
+        return None
+    return {"profile": stored, "history": history}
+
+
+def cluster_dead(request: Request, service: Service) -> Any:
+    limit = request.query_params.get("limit", "100")
+    size = min(1000, int(limit)) if limit.isdigit() else 100
+    records = service.cluster.store.output_records("deadletter")
+    return {"deadletters": [dict(r.line, id=r.id) for r in records[-size:]]}
+
+
+def cluster_status(request: Request, service: Service) -> Any:
+    return dict(service.cluster.status(), stopping=service.stopping)
+
+
 def profile(request: Request, service: Service) -> Any:
     with service.read() as conn:
         return queries.profile_view(conn, request.path_params["profile"])
@@ -133,11 +168,16 @@ def dead(request: Request, service: Service) -> Any:
 
 def status(request: Request, service: Service) -> Any:
     processed = service.processed()
-    last = service.writer.last_seq
+    last = getattr(service.writer, "last_seq", 0)
     return {"engine": {"running": service.engine.running, "failure": service.engine.failure},
             "inbox": {"depth": max(0, last - processed), "processed": processed,
                       "last": last, "capacity": service.config.inbox_capacity},
             "stopping": service.stopping}
+
+
+#: the read endpoints that have a cluster-mode body (the others answer 501)
+CLUSTER: dict[str, Callable[[Request, Service], Any]] = {
+    "profile": cluster_profile, "dead": cluster_dead, "status": cluster_status}
 
 
 def routes() -> list[Route]:

@@ -69,14 +69,22 @@ def _ignore(signum: int, frame: Any) -> None:
     return None
 
 
-def run_server(config: ServeConfig, out: TextIO, transport: Any = None) -> int:
-    """Serve until stopped; the exit status (see the module docstring)."""
+def run_server(config: ServeConfig, out: TextIO, transport: Any = None,
+               cluster: Any = None) -> int:
+    """Serve until stopped; the exit status (see the module docstring). ``cluster``: the
+    :class:`~jengine.service.cluster.ClusterSettings` of ``--engine temporal``."""
     configure_logging(config.log_level, config.secrets())
     # the engine and inbox threads compete with the event loop for the GIL; a short switch
     # interval (default 5 ms) keeps the loop from waiting whole slices to answer requests
     sys.setswitchinterval(SWITCH_S)
     lock = FairLock()
-    service = build_service(config, make_engine(lock, transport), write_lock=lock)
+    if cluster is not None:
+        from jengine.service.cluster import ClusterFeed
+
+        service = build_service(config, make_engine(lock, transport),
+                                cluster=ClusterFeed(config, cluster))
+    else:
+        service = build_service(config, make_engine(lock, transport), write_lock=lock)
     app = create_app(service, tracking_mounts(config, service))
     sock = bind(config.host, config.port)
     port = sock.getsockname()[1]

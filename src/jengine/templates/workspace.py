@@ -174,11 +174,13 @@ def template_part(root: Path, path: Path) -> tuple[str, str] | None:
     return (relative.with_suffix("").as_posix(), part) if part in PARTS else None
 
 
-def load_templates(ws: Workspace, overlay: Mapping[Path, str] | None = None) -> Templates:
+def load_templates(ws: Workspace, overlay: Mapping[Path, str] | None = None,
+                   disk: bool = True) -> Templates:
     """Find, parse and check every template of a workspace against its uses; ``overlay``
-    holds texts that replace (or add) template files (an editor's unsaved documents)."""
+    holds texts that replace (or add) template files (an editor's unsaved documents); without
+    ``disk`` the overlay's texts are the only template files (a published workspace)."""
     root = ws.root if ws.root.is_dir() else ws.root.parent
-    out = Templates(root, template_files(root))
+    out = Templates(root, template_files(root) if disk else {})
     texts = dict(overlay or {})
     for path in texts:
         found_part = template_part(root, path)

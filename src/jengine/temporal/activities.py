@@ -7,6 +7,12 @@
   the core's :class:`~jengine.core.state.ActionResultIn`;
 * ``jengine_fetch`` — data-source reads (the adapter's response cache is per worker);
 * ``jengine_claim`` — a compare-and-set of ``cap`` counters;
+* ``jengine_deliver`` — a channel step's message to its provider (email, SMS, push), with the
+  core's idempotency key ``{instance}:{step}``: the same ``Message-ID`` and HTTP
+  ``Idempotency-Key`` on every attempt; for SMTP (which cannot tell whether a message
+  arrived) a ledger in the shared store (counter ``send:<key>``: 1 attempted, 2 sent) makes a
+  retried activity skip a message an earlier attempt sent — only a crash between the server's
+  "250 OK" and the ledger write repeats one (RFC 1047's window, as in the embedded engine);
 * ``jengine_fan_out`` — hand each member of an audience its item (signal-with-start; in
   simulated mode one at a time, waiting for each, so the order is the embedded engine's),
   heartbeating how far it got so a retry resumes there.
@@ -24,9 +30,11 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
 from jengine.core.instants import from_micros, to_micros
 from jengine.core.state import ActionResultIn
+from jengine.runtime.channels.dispatch import Dispatcher, Planned, channel_of
 from jengine.runtime.http import Delayed, Finished, HttpClient, HttpxTransport, RetryAt, Transport
 from jengine.runtime.ratelimit import Decision, Rate, RateLimiter
 from jengine.runtime.specs import action_spec, datasource_spec
@@ -92,14 +100,17 @@ class Activities:
     """The activities of one worker, bound to its store, HTTP transport and client."""
 
     def __init__(self, store: SharedStore, client: Client | None, *,
-                 transport: Transport | None = None, env: Mapping[str, str] | None = None) -> None:
+                 transport: Transport | None = None, env: Mapping[str, str] | None = None,
+                 dispatcher: Dispatcher | None = None) -> None:
         self.store, self.client = store, client
         self.clock = ThreadClock()
         self.http = HttpClient(transport or HttpxTransport(), self.clock,
                                limiter=SharedLimiter(store), env=env)
+        self.dispatcher = dispatcher
+        self._sending = threading.Lock()   # a sender holds one connection per channel
 
     def all(self) -> list[Any]:
-        return [self.commit, self.call, self.fetch, self.claim, self.fan_out]
+        return [self.commit, self.call, self.fetch, self.claim, self.fan_out, self.deliver]
 
     def _spec(self, spec_id: str) -> Any:
         try:
@@ -152,6 +163,59 @@ class Activities:
     @activity.defn(name="jengine_claim")
     def claim(self, arg: Json) -> dict[str, int]:
         return self.store.claim(arg["id"], {k: (v[0], v[1]) for k, v in arg["changes"].items()})
+
+    @activity.defn(name="jengine_deliver")
+    def deliver(self, arg: Json) -> Json:
+        """``{"line", "failed"}``: the outbox line of the message (see the module docstring)."""
+        if self.dispatcher is None:
+            raise ApplicationError("this worker does not deliver channel messages (started "
+                                   "with --no-deliver); a delivering worker must take it",
+                                   type="NoDelivery")
+        spec = self._spec(arg["spec"])
+        line, key, now = arg["line"], arg["key"], int(arg["now"])
+        planned = self.dispatcher.plan(spec, line, key, arg.get("profile"), arg.get("instance"),
+                                       from_micros(now),
+                                       lambda: self._history(spec, line["profile"], now),
+                                       lambda address: None)
+        if planned.message is None:
+            return {"line": planned.line, "failed": planned.failed}
+        return self._send(planned, key, activity.info().attempt)
+
+    def _send(self, planned: Planned, key: str, attempt: int) -> Json:
+        assert self.dispatcher is not None and planned.message is not None
+        sender = self.dispatcher.senders(planned.channel)
+        ledger = f"send:{key}"
+        safe = sender.idempotent(planned.channel)
+        if not safe:
+            current = self.store.claim(f"{ledger}:{attempt}", {ledger: (0, 1)})
+            if current.get(ledger) == 2:   # an earlier attempt sent it, its answer was lost
+                return {"line": {**planned.line, "status": "sent", "attempts": attempt},
+                        "failed": False}
+        with self._sending:
+            result = sender.send(planned.channel, planned.message)
+        if result.outcome == "retry" and attempt <= Dispatcher.retries(planned.channel):
+            raise ApplicationError(f"transient failure: {result.detail}", type="SendRetry")
+        if not safe and result.outcome == "sent":
+            self.store.claim(f"{ledger}:sent", {ledger: (1, 2)})
+        done = Dispatcher.result(planned, result, attempt)
+        return {"line": done.line, "failed": done.failed}
+
+    def _history(self, spec: Any, profile: str, now: int) -> list[tuple[int, str]]:
+        """(time, kind) of the profile's marketing messages sent within the longest cap
+        (asked for only when a cap applies: it scans the stored outbox)."""
+        caps = spec.model.rules.caps
+        if not caps:
+            return []
+        since = now - max(c.per_ms for c in caps) * 1000
+        out = []
+        for o in self.store.outputs("outbox"):
+            if o.get("profile") != profile or o.get("status") != "sent" or "channel" not in o:
+                continue
+            channel = channel_of(spec, {**o, "status": "sent"})
+            at = to_micros(dt.datetime.fromisoformat(o["time"]))
+            if channel is not None and channel.category == "marketing" and at > since:
+                out.append((at, channel.kind))
+        return sorted(out)
 
     @activity.defn(name="jengine_fan_out")
     async def fan_out(self, arg: Json) -> dict[str, int | None]:

@@ -49,10 +49,15 @@ from jengine.temporal.codec import OutputRecord, encode_input
 from jengine.temporal.config import GLOBAL_KEY, Config
 from jengine.temporal.store import SharedStore
 
-__all__ = ["Ack", "Feeder", "retrying", "send"]
+__all__ = ["UNAVAILABLE", "Ack", "Feeder", "retrying", "send"]
 
 Json = dict[str, Any]
 T = TypeVar("T")
+
+
+#: what a send raises once Temporal did not accept it within its patience
+UNAVAILABLE = (TimeoutError, RPCError, WorkflowUpdateFailedError,
+               WorkflowUpdateRPCTimeoutOrCancelledError)
 
 
 async def retrying(call: Callable[[], Awaitable[T]], patience: float) -> T:
@@ -64,7 +69,7 @@ async def retrying(call: Callable[[], Awaitable[T]], patience: float) -> T:
     while True:
         try:
             return await call()
-        except (TimeoutError, RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        except UNAVAILABLE:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(delay)
@@ -113,16 +118,21 @@ class Feeder:
     """Routes inputs of one source (``source`` names it in input and effect ids)."""
 
     def __init__(self, client: Client, config: Config, store: SharedStore, snapshot: Json, *,
-                 source: str = "in", wait: bool = False) -> None:
+                 source: str = "in", wait: bool = False, patience: float = 120.0) -> None:
         self.client, self.config, self.store = client, config, store
         self.snapshot, self.spec = snapshot, specs.compiled(snapshot)
-        self.source, self.wait = source, wait
+        self.source, self.wait, self.patience = source, wait, patience
+
+    def use(self, snapshot: Json) -> None:
+        """Route by a newer published snapshot from now on."""
+        self.snapshot, self.spec = snapshot, specs.compiled(snapshot)
 
     async def _send(self, key: str, item_id: str, inp: Input, now: int | None,
                     time: int | None, ack: Ack) -> None:
         item = {"id": item_id, "kind": "input", "input": encode_input(inp), "now": now,
                 "time": time, "spec": self.snapshot["id"], "gen": self.snapshot["gen"]}
-        status = await send(self.client, self.config, key, item, wait=self.wait)
+        status = await send(self.client, self.config, key, item, wait=self.wait,
+                            patience=self.patience)
         ack.keys.append(key)
         if status is not None:
             ack.statuses[key] = status
@@ -146,6 +156,13 @@ class Feeder:
         pj = profile_json(record)
         await self._send(pj["id"], f"{self.source}:p{number}", ProfileIn(profile=pj["id"],
                          record=pj), now, None, ack)
+        return ack
+
+    async def submit_profile(self, record: Any, ref: str) -> Ack:
+        """A profile that replaces the stored one (``serve``'s ``/v1/profiles``)."""
+        ack = Ack()
+        pj = profile_json(record)
+        await self._send(pj["id"], ref, ProfileIn(profile=pj["id"], record=pj), None, None, ack)
         return ack
 
     async def line(self, line: SourceLine, now: int | None = None,

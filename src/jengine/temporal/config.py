@@ -3,7 +3,9 @@ travels in every workflow's start argument) and the workflow ids.
 
 ``mode`` is ``live`` (the clock is ``workflow.now()``) or ``simulated`` (inputs carry their
 instant; timers fire at their due instant; ``offset`` µs maps the server clock onto the
-simulated one: simulated = server + offset). Timeouts are in seconds.
+simulated one: simulated = server + offset). Timeouts are in seconds. ``deliver``: the
+workflows send the messages of declared channels through the ``jengine_deliver`` activity
+(cluster feeders set it unless ``--no-deliver``; simulated mode leaves it off).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Config:
     can_after: int = 1000
     task_timeout: float = 10.0
     activity_timeout: float = 30.0
+    #: channel steps of declared channels are sent (``jengine_deliver``); off: outbox lines only
+    deliver: bool = False
 
     def to_json(self) -> Json:
         return asdict(self)

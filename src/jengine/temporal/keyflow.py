@@ -91,6 +91,13 @@ class ActivityIO:
         await self._run("jengine_commit", {"outputs": outputs, "profiles": profiles},
                         local=True)
 
+    async def deliver(self, arg: Json) -> Json | None:
+        """A channel step's message (None: this configuration does not deliver)."""
+        if not self.config.deliver:
+            return None
+        got: Json = await self._run("jengine_deliver", arg)
+        return got
+
     async def fan_out(self, arg: Json) -> dict[str, int | None]:
         got: dict[str, int | None] = await self._run(
             "jengine_fan_out", {**arg, "config": self.config.to_json()},

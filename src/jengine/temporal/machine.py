@@ -52,11 +52,13 @@ from jengine.core.state import (
     Input,
     JournalOut,
     OutboxOut,
+    ReactionIn,
     Requeue,
     Schedule,
     State,
     TimerIn,
 )
+from jengine.runtime.channels.dispatch import applies
 from jengine.temporal import specs
 from jengine.temporal.codec import OutputRecord
 from jengine.temporal.fanout import journey_tag
@@ -77,6 +79,10 @@ class IO(Protocol):
     async def call(self, spec_id: str, call: CallAction, now: int) -> ActionResultIn: ...
 
     async def claim(self, claim_id: str, changes: dict[str, tuple[int, int]]) -> dict[str, int]:
+        ...
+
+    async def deliver(self, arg: Json) -> Json | None:
+        """A channel step's message sent: ``{"line", "failed"}`` (None: not delivering)."""
         ...
 
 
@@ -102,6 +108,7 @@ class KeyMachine:
         self.outputs: list[OutputRecord] = []
         self.profile_dirty = False
         self._follow: deque[Input | _Then] = deque()
+        self._stepped: dict[str, Json] = {}
         self._base = ""
         self._k = 0
         #: called before each timer the machine fires (the global workflow refreshes the
@@ -260,6 +267,7 @@ class KeyMachine:
             return new, effects
 
     def _adopt(self, new: State) -> None:
+        self._stepped = new.instances   # ended instances too: a message's template data
         self.state = State(new.profiles, {u: i for u, i in new.instances.items() if i["active"]},
                            new.active, new.reentrance)
 
@@ -283,7 +291,21 @@ class KeyMachine:
         self._record("journal", e.obj)
 
     async def _outbox(self, e: OutboxOut, spec: Spec, now: int, io: IO) -> None:
-        self._record("outbox", e.obj, f"o:{e.instance}:{e.step}:{e.attempt}")
+        eid = f"o:{e.instance}:{e.step}:{e.attempt}"
+        if applies(spec, e.obj):
+            deliver = getattr(io, "deliver", None)
+            got = None if deliver is None else await deliver({
+                "spec": self.spec_id, "line": e.obj, "key": f"{e.instance}:{e.step}",
+                "now": now, "profile": self.state.profiles.get(e.obj["profile"]),
+                "instance": self._stepped.get(e.instance)})
+            if got is not None:
+                self._record("outbox", got["line"], eid)
+                if got["failed"] and (self.state.instances.get(e.instance) or {}).get("active"):
+                    o = e.obj
+                    self._follow.append(ReactionIn(0, None, o["journey"], o["version"],
+                                                   o["profile"], o["step"], "failed"))
+                return
+        self._record("outbox", e.obj, eid)
 
     async def _dead(self, e: DeadOut, spec: Spec, now: int, io: IO) -> None:
         self._record("deadletter", e.obj)

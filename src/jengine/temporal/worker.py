@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from jengine.runtime.channels.dispatch import Dispatcher
 from jengine.runtime.http import Transport
 from jengine.temporal import specs
 from jengine.temporal.activities import Activities
@@ -49,13 +50,14 @@ def warm_up(store: SharedStore) -> None:
 def build_worker(client: Client, config: Config, store: SharedStore, *,
                  transport: Transport | None = None, env: Mapping[str, str] | None = None,
                  max_concurrent: int = 50, sticky_timeout: float = 10.0,
-                 identity: str | None = None) -> tuple[Worker, concurrent.futures.Executor]:
+                 identity: str | None = None, dispatcher: Dispatcher | None = None,
+                 ) -> tuple[Worker, concurrent.futures.Executor]:
     """The SDK worker and the thread pool of its activities (shut it down after the
     worker)."""
     warm_up(store)
     runner = SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
-    activities = Activities(store, client, transport=transport, env=env)
+    activities = Activities(store, client, transport=transport, env=env, dispatcher=dispatcher)
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=max_concurrent)
     kwargs: dict[str, Any] = {}
     if identity is not None:

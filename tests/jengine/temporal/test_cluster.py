@@ -50,7 +50,8 @@ def test_worker_and_live_feed(tmp_path: Path) -> None:
             err = io.StringIO()
             status = main(["run", str(WORKSPACE), "--events", str(events), "--profiles",
                            str(profiles), "--engine", "temporal", "--temporal", dev.address,
-                           "--store", str(store), "--task-queue", "live"], io.StringIO(), err)
+                           "--store", str(store), "--task-queue", "live", "--no-deliver"],
+                          io.StringIO(), err)
             assert status == 0, err.getvalue()
             assert "7 input(s) accepted" in err.getvalue()
             deadline = time.monotonic() + 90

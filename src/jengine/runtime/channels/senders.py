@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from jengine.lang.model import ChannelModel
@@ -39,15 +40,16 @@ class Senders:
         return self.smtp if channel.provider == "smtp" else self.http
 
 
-def prepare(ws: Any, deliver: bool,
-            env: Mapping[str, str] | None) -> tuple[Templates | None, list[str]]:
+def prepare(ws: Any, deliver: bool, env: Mapping[str, str] | None,
+            texts: Mapping[Path, str] | None = None) -> tuple[Templates | None, list[str]]:
     """A run's templates (None when it does not deliver) and what stops it: errors in the
-    templates its steps use, and settings the environment lacks (printable lines)."""
+    templates its steps use, and settings the environment lacks (printable lines). ``texts``:
+    the template files (path → text) of a published workspace, instead of the folder's."""
     if not deliver:
         return None, []
     from jexpr.report import format_diagnostic
 
-    templates = load_templates(ws)
+    templates = load_templates(ws) if texts is None else load_templates(ws, texts, disk=False)
     lines = [format_diagnostic(d.diagnostic, d.source.text, str(d.path))
              for d in templates.run_errors]
     lines += [f"{ws.root}: error {p}" for p in channel_problems(ws.model.channels, env)]
