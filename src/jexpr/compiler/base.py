@@ -102,6 +102,17 @@ class _At:
         _POSITION.line = self.saved
 
 
+class _Replace(py.NodeTransformer):
+    """Replaces the loads of one local by an expression (the generated nodes other than
+    names and constants are made once per use, so changing them in place is safe)."""
+
+    def __init__(self, name: str, by: py.expr) -> None:
+        self.name, self.by = name, by
+
+    def visit_Name(self, node: py.Name) -> py.expr:
+        return self.by if node.id == self.name else node
+
+
 LOAD, STORE = py.Load(), py.Store()  # contexts are stateless: one instance each
 _NAMES: dict[str, py.Name] = {}
 
@@ -211,6 +222,8 @@ class GenBase:
         self.paths: dict[tuple[str, ...], py.Name] = {}
         self.loop_params: dict[ast.FilterStep, str] = {}
         self.dict_flags: dict[str, str] = {}  # loop element → local holding "is a dict"
+        self.flag_uses: dict[str, int] = {}  # how often each such local is read
+        self.path_counts: dict[tuple[str, ...], int] | None = None  # see path_uses
         self.counter = 0
         self.constants: dict[ast.Node, bool] = {}  # memo for constant folding
         self.unhoisted: set[ast.Node] = set()  # references whose last field is not hoisted
@@ -255,7 +268,11 @@ class GenBase:
         makers: dict[str, Callable[[], py.expr]] = {
             "now": lambda: self.context_now(ctx),
             "rng": lambda: _call(self.bind(rt.context_rng), ctx),
-            "timeout": lambda: _call(self.bind(rt.context_timeout), ctx),
+            "timeout": lambda: N.IfExp(  # the default inline
+                test=_is(_call(N.Attribute(value=ctx, attr="get", ctx=LOAD),
+                               _const("regexTimeout")), _const(None)),
+                body=_const(rt.DEFAULT_REGEX_TIMEOUT),
+                orelse=_call(self.bind(rt.context_timeout), ctx)),
             "dscache": lambda: N.Dict(keys=[], values=[]),
         }
         if what in makers:
@@ -286,6 +303,21 @@ class GenBase:
         with self.at(line or self.line(self.checked.node)):
             stmt = N.Assign(targets=[N.Name(id=target, ctx=STORE)], value=value)
         self.prologue.append(stmt)
+
+    def dict_flag(self, param: str, nodes: list[Any]) -> list[py.stmt]:
+        """The statement setting the "is a dict" local of loop element ``param`` when the
+        loop body (``nodes``) reads it more than once; when it reads it once, that read
+        becomes the test itself (in place) and no statement is needed."""
+        flag = self.dict_flags.pop(param)
+        test = _is(_call(_name("type"), _name(param)), _name("dict"))
+        uses = self.flag_uses.pop(flag, 0)
+        if uses > 1:
+            return [N.Assign(targets=[N.Name(id=flag, ctx=STORE)], value=test)]
+        if uses == 1:
+            inliner = _Replace(flag, test)
+            for node in nodes:
+                inliner.visit(node)
+        return []
 
     def at(self, line: int) -> _At:
         """Stamp the nodes made inside the ``with`` block with ``line``."""

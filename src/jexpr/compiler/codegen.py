@@ -80,8 +80,8 @@ class CodeGen(CallGen):
 
     def usage(self, value: py.expr) -> py.expr:
         usage, node = self.checked.usage, self.checked.node
-        if needs_result_check(self.checked.type):  # no nan, big integer, lone surrogate leaves
-            value = _call(self.bind(host_result), value)
+        if needs_result_check(self.checked.type) and not self.host_free(node):
+            value = self.result_gate(value)  # no nan, big integer, lone surrogate leaves
         if usage == "condition":
             if self.checked.type == "boolean" and isinstance(node, _NEVER_NULL_BOOL):
                 return value
@@ -95,6 +95,43 @@ class CodeGen(CallGen):
         if usage.startswith("action:"):
             return _call(self.bind(rt.as_typed), value, _const(usage[7:]), _const(usage))
         return value
+
+    def result_gate(self, value: py.expr) -> py.expr:
+        """``host_result(value)``; for a string result its common case inline (an ASCII
+        ``str`` or null passes with one type test and one C call)."""
+        if self.checked.type != "string":
+            return _call(self.bind(host_result), value)
+        r = self.fresh()
+        plain = N.BoolOp(op=py.Or(), values=[
+            N.BoolOp(op=py.And(), values=[
+                _is(_call(_name("type"), N.NamedExpr(target=N.Name(id=r, ctx=STORE),
+                                                     value=value)), _name("str")),
+                _call(N.Attribute(value=_name(r), attr="isascii", ctx=LOAD))]),
+            _is(_name(r), _const(None))])
+        return N.IfExp(test=plain, body=_name(r), orelse=_call(self.bind(host_result), _name(r)))
+
+    def host_free(self, node: ast.Node | None) -> bool:
+        """Whether the value of ``node`` provably holds nothing of the host's: made from
+        literals and from values of the types the boundary never checks (numbers, booleans,
+        dates: range- and finiteness-checked where they enter), by calls that read nothing
+        else of the context. Such a result skips the host-boundary gate."""
+        if node is None or isinstance(node, (ast.NullLit, *_LITERALS)):
+            return not isinstance(node, ast.StrLit) or _utf8(node.value)
+        if isinstance(node, ast.Paren):
+            return self.host_free(node.expr)
+        if isinstance(node, ast.If):
+            return self.host_free(node.then) and self.host_free(node.orelse)
+        if isinstance(node, ast.Arith):
+            return self.safe_or_free(node.left) and self.safe_or_free(node.right)
+        if isinstance(node, ast.Call):
+            plan = self.checked.calls.get(node)
+            return plan is not None and bool(node.args) and \
+                all(not s.needs for s in plan.candidates) and \
+                all(self.safe_or_free(a) for a in node.args)
+        return False
+
+    def safe_or_free(self, node: ast.Node) -> bool:
+        return not needs_result_check(self.type_of(node)) or self.host_free(node)
 
     # -- expressions
 
@@ -368,6 +405,15 @@ class CodeGen(CallGen):
 
     def _Ident(self, node: ast.Ident) -> py.expr:  # pragma: no cover - rejected by the checker
         raise AssertionError("unchecked identifier")
+
+
+def _utf8(text: str) -> bool:
+    """A string literal without lone surrogates (what the boundary would refuse)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _exact_int(value: Any) -> bool:

@@ -130,9 +130,11 @@ class FusedGen(PathGen):
         if name in ("sum", "avg") and target == "decimal":
             self.finite_acc = acc  # a non-finite element makes the total non-finite
         if name == "sum" and numeric:
-            check = values.check_int if target == "integer" else values.check_float
             zero = _const(0 if target == "integer" else 0.0)
-            return [_store(acc, zero)], lambda v: add(acc, v), _call(self.bind(check), _name(acc))
+            # a decimal total is finite once the loop's end test passed (finite_acc)
+            total = _name(acc) if target == "decimal" else \
+                _call(self.bind(values.check_int), _name(acc))
+            return [_store(acc, zero)], lambda v: add(acc, v), total
         if name == "avg" and numeric:
             zero = _const(0 if target == "integer" else 0.0)
             mean = _call(self.bind(_mean), _name(acc), _name(n))
@@ -199,6 +201,8 @@ class FusedGen(PathGen):
         outer, self.def_target = self.def_target, body
         self.capturing.append(False)
         try:
+            if filter_step is not None:  # the filter and the read share one dict test
+                self.dict_flags[param] = self.fresh("_d")
             per_value = self.checked_value(ref, element, target, finite_acc) + \
                 consume(_name("_v"))
             read = _store("_v", self.field_step(_name(param), last, False))
@@ -206,12 +210,10 @@ class FusedGen(PathGen):
                               body=per_value, orelse=[])
             step_body: Stmts = [read, skip_none]
             if filter_step is not None:
-                flag = self.fresh("_d")
-                self.dict_flags[param] = flag
                 self.loop_params[filter_step] = param
                 test = self.boolean(filter_step.cond) if filter_step.cond is not None else None
-                step_body = [_store(flag, _is(_call(_name("type"), _name(param)),
-                                              _name("dict")))] + (
+                flag = self.dict_flag(param, [*body, *step_body, *([test] if test else [])])
+                step_body = flag + (
                     [N.If(test=test, body=step_body, orelse=[])] if test is not None
                     else step_body)
         finally:

@@ -162,23 +162,59 @@ class InlineGen(FusedGen):
 
         def body(s: py.expr, *replacement: py.expr) -> py.expr:
             if operation == "replace":
-                return _call(target, s, *replacement, timeout, _const(name == "replace"))
+                first = name == "replace"
+                slow = _call(target, s, *replacement, timeout, _const(first))
+                return self.direct_sub(compiled, s, replacement[0], first, timeout, slow)
+            if compiled.literal is not None:  # split on plain text: str.split, Java's trim
+                return self.literal_split(compiled.literal, s, timeout, _call(target, s, timeout))
             return _call(target, s, timeout)
         return self.guarded(operands, body, False if name == "matchRegExp" else None)
 
+    def literal_split(self, text: str, s: py.expr, timeout: py.expr, slow: py.expr) -> py.expr:
+        """Java ``split`` on a plain-text pattern: ``s.split(text)`` as it is when it has one
+        piece or a non-empty last one, without its trailing empty pieces otherwise."""
+        pieces = self.fresh()
+        split = N.NamedExpr(target=N.Name(id=pieces, ctx=STORE),
+                            value=_method(s, "split", _const(text)))
+        last = N.Subscript(value=split, slice=_const(-1), ctx=LOAD)
+        whole = N.BoolOp(op=py.Or(), values=[
+            last, _cmp(_call(_name("len"), _name(pieces)), py.Eq(), _const(1))])
+        direct = N.IfExp(test=whole, body=_name(pieces),
+                         orelse=_call(self.bind(javaregex.drop_trailing_empty), _name(pieces)))
+        valid = _is(_call(_name("type"), timeout), _name("float"))
+        return N.IfExp(test=valid, body=direct, orelse=slow)
+
+    def direct_sub(self, compiled: javaregex.JavaPattern, s: py.expr, replacement: py.expr,
+                   first: bool, timeout: py.expr, slow: py.expr) -> py.expr:
+        """A replace with a literal replacement: under the default time bound, for inputs
+        short enough that neither the bound nor the output cap can be reached (computed
+        now), the engine's ``sub`` (or ``str.replace``) itself; ``slow`` otherwise."""
+        if not (isinstance(replacement, py.Constant) and type(replacement.value) is str):
+            return slow
+        direct = compiled.direct_sub(replacement.value, first, rt.DEFAULT_REGEX_TIMEOUT)
+        if direct is None:
+            return slow
+        fn, before, after, longest = direct
+        call = _call(self.bind(fn), *map(_const, before), s, *map(_const, after))
+        short = N.BoolOp(op=py.And(), values=[
+            _cmp(_call(_name("len"), s), py.LtE(), _const(longest)),
+            _cmp(timeout, py.Eq(), _const(rt.DEFAULT_REGEX_TIMEOUT))])
+        return N.IfExp(test=short, body=call, orelse=slow)
+
     def full_match(self, compiled: javaregex.JavaPattern, s: py.expr, target: py.expr,
                    timeout: py.expr) -> py.expr:
-        """``matchRegExp`` written out: text equality for a plain-text pattern; the engine's
-        ``fullmatch`` for inputs no longer than the cost bound allows (computed once per
-        evaluation); the pattern's ``matches`` (time-bounded) for longer ones."""
+        """``matchRegExp`` written out: text equality for a plain-text pattern; under the
+        default time bound, the engine's ``fullmatch`` for inputs no longer than the cost
+        bound allows (computed now); the pattern's ``matches`` (time-bounded) otherwise."""
         if compiled.literal is not None:
             return _cmp(s, py.Eq(), _const(compiled.literal))
-        limit = self.fresh("_rxl")
-        self.main_local()
-        self.assign(limit, _call(N.Attribute(value=self.bind(compiled, "_rx"), attr="limit",
-                                              ctx=LOAD), timeout, _const(False)))
+        longest = compiled.limit(rt.DEFAULT_REGEX_TIMEOUT, False)
+        if longest < 0:
+            return _call(target, s, timeout)
         fast = _is(_call(self.bind(compiled.fast.fullmatch), s), _const(None), negate=True)
-        short = _cmp(_call(_name("len"), s), py.LtE(), _name(limit))
+        short = N.BoolOp(op=py.And(), values=[
+            _cmp(_call(_name("len"), s), py.LtE(), _const(longest)),
+            _cmp(timeout, py.Eq(), _const(rt.DEFAULT_REGEX_TIMEOUT))])
         return N.IfExp(test=short, body=fast, orelse=_call(target, s, timeout))
 
     def substr(self, args: list[py.expr]) -> py.expr | None:

@@ -94,6 +94,24 @@ class PathGen(GenBase):
             self.paths[key] = _name(name)
         return self.hoisted_fields(key, fields)
 
+    def path_uses(self, path: tuple[str, ...]) -> int:
+        """How many references of the expression read the field path ``path`` (or a longer
+        one through it), counted once over every reference."""
+        if self.path_counts is None:
+            counts: dict[tuple[str, ...], int] = {}
+            for node in self.checked.refs:
+                if not isinstance(node, ast.Reference):
+                    continue
+                key: tuple[str, ...] = ("dataSources", node.root, node.group or "") \
+                    if node.kind == "data" else (_ROOTS[node.kind], node.root)
+                for step in node.steps:
+                    if not isinstance(step, ast.FieldStep):
+                        break
+                    key = (*key, step.name)
+                    counts[key] = counts.get(key, 0) + 1
+            self.path_counts = counts
+        return self.path_counts.get(path, 0)
+
     def hoisted_group(self, node: ast.Reference, fields: tuple[ast.Step, ...]) -> py.expr:
         """``#{DS.FG.path}`` without params: when the context's ``dataSources`` is a mapping
         the field group and the path prefix are locals computed once, like an event's;
@@ -109,6 +127,10 @@ class PathGen(GenBase):
         slow = self.root(node)
         for step in fields:
             slow = self.step(slow, step)
+        if len(fields) == 1 and isinstance(fast, py.IfExp):  # the group's own dict test first
+            unset = N.IfExp(test=_is(_name(group), self.bind(rt.UNSET)), body=slow,
+                            orelse=fast.orelse)
+            return N.IfExp(test=fast.test, body=fast.body, orelse=unset)
         test = _is(_name(group), self.bind(rt.UNSET), negate=True)
         return N.IfExp(test=test, body=fast, orelse=slow)
 
@@ -131,22 +153,28 @@ class PathGen(GenBase):
                        orelse=self.bind(rt.UNSET))
 
     def hoisted_fields(self, key: tuple[str, ...], fields: tuple[ast.Step, ...]) -> py.expr:
-        value = self.paths[key]
-        for step in fields:
+        """The path's value: each prefix a local of the prologue, read once; the last field
+        read where it is used when no other reference reads it (so that a reference that
+        short-circuiting skips costs nothing)."""
+        value, path = self.paths[key], key
+        self.main_local()
+        for i, step in enumerate(fields):
             assert isinstance(step, ast.FieldStep)
-            key = (value.id, step.name)  # the prefix's local names it: O(1) per step
+            key, path = (value.id, step.name), (*path, step.name)  # O(1) per step
             if key not in self.paths:
-                name = self.fresh("_p")
                 with self.at(self.line(step)):
                     get = _call(N.Attribute(value=value, attr="get", ctx=LOAD),
                                 _const(step.name))
                     slow = _call(self.bind(rt.field_slow), value, _const(step.name))
                     test = _is(_call(_name("type"), value), _name("dict"))
-                    self.assign(name, N.IfExp(test=test, body=get, orelse=slow),
-                                self.line(step))
+                    read = N.IfExp(test=test, body=get, orelse=slow)
+                if i == len(fields) - 1 and self.def_target is self.prologue and \
+                        self.path_uses(path) <= 1:
+                    return read
+                name = self.fresh("_p")
+                self.assign(name, read, self.line(step))
                 self.paths[key] = _name(name)
             value = self.paths[key]
-        self.main_local()
         return _name(value.id)
 
     def root(self, node: ast.Reference) -> py.expr:
@@ -202,12 +230,15 @@ class PathGen(GenBase):
         else null's answer, else the coercion (whose errors are the reference's) then the
         comparison; None for any other shape. One test instead of a coercion and a null
         test."""
-        plan = self.checked.refs.get(ref) if isinstance(ref, ast.Reference) else None
+        plan = self.checked.refs.get(ref) if isinstance(ref, ast.Reference | ast.LoopRef) \
+            else None
         declared = plan.declared if plan else None
-        if not isinstance(ref, ast.Reference) or declared not in _FAST_TYPE or \
-                declared == "object" or ref.default is not None or type(literal) not in T_OF or \
-                ref.kind == "journey" or (ref.kind == "data" and ref.params is not None) or \
-                not all(isinstance(s, ast.FieldStep) for s in ref.steps):
+        if not isinstance(ref, ast.Reference | ast.LoopRef) or declared not in _FAST_TYPE or \
+                declared == "object" or type(literal) not in T_OF or \
+                not all(isinstance(s, ast.FieldStep) for s in ref.steps) or (
+                    isinstance(ref, ast.Reference) and (
+                        ref.default is not None or ref.kind == "journey" or
+                        (ref.kind == "data" and ref.params is not None))):
             return None
         equality = op in ("==", "!=")
         numbers = {declared, T_OF[type(literal)]} <= {"integer", "decimal"}
@@ -217,8 +248,13 @@ class PathGen(GenBase):
         if numbers and (declared == "decimal" or type(literal) is float):
             literal = float(literal)  # Java promotes the integer to a double
         with self.at(self.line(ref)):
-            raw = self.hoisted(ref, ref.steps) if ref.kind != "data" else \
-                self.hoisted_group(ref, ref.steps)
+            if isinstance(ref, ast.LoopRef):  # a field of the loop's element
+                raw: py.expr = _name(self.loop_params[self.checked.loops[ref]])
+                for step in ref.steps:
+                    raw = self.step(raw, step)
+            else:
+                raw = self.hoisted(ref, ref.steps) if ref.kind != "data" else \
+                    self.hoisted_group(ref, ref.steps)
             tmp, kind = self.fresh(), self.fresh("_k")
             coerced = self.coercion(declared, _name(tmp), kind)  # off the fast path only
         cmp_op = {"==": py.Eq, "!=": py.NotEq}[op]() if equality else _ORDER[op]()
@@ -280,7 +316,9 @@ class PathGen(GenBase):
     def field_step(self, value: py.expr, name: str, on_list: bool) -> py.expr:
         if isinstance(value, py.Name) and value.id in self.dict_flags and not on_list:
             get = _call(N.Attribute(value=value, attr="get", ctx=LOAD), _const(name))
-            return N.IfExp(test=_name(self.dict_flags[value.id]), body=get, orelse=_call(
+            flag = self.dict_flags[value.id]
+            self.flag_uses[flag] = self.flag_uses.get(flag, 0) + 1
+            return N.IfExp(test=_name(flag), body=get, orelse=_call(
                 self.bind(rt.field_slow), _name(value.id), _const(name)))
         bound: py.expr
         if isinstance(value, py.Name):  # a local already: no temporary needed
@@ -338,10 +376,9 @@ class PathGen(GenBase):
         items: py.expr = _name("_items")
         if reverse:
             items = _call(_name("reversed"), items)
-        is_dict = N.Assign(targets=[N.Name(id=flag, ctx=STORE)], value=_is(
-            _call(_name("type"), _name(param)), _name("dict")))
+        is_dict = self.dict_flag(param, [test, *matched, *body])
         loop = N.For(target=N.Name(id=param, ctx=STORE), iter=items,
-                      body=[is_dict, N.If(test=test, body=matched, orelse=[])], orelse=[])
+                      body=[*is_dict, N.If(test=test, body=matched, orelse=[])], orelse=[])
         init: list[py.stmt] = []
         if result is not None:
             init = [N.Assign(targets=[N.Name(id=result, ctx=STORE)],
@@ -360,13 +397,12 @@ class PathGen(GenBase):
     def call_on_list(self, loop: py.Name, value: py.expr, step: str,
                      if_null: py.expr) -> py.expr:
         """``loop(value)`` when the value is a list; ``if_null`` for null; E-EVAL-TYPE else."""
-        tmp = self.fresh()
+        tmp = self.fresh()  # a list first: one test on the common path
         bound = N.NamedExpr(target=N.Name(id=tmp, ctx=STORE), value=value)
-        items = N.IfExp(test=_is(_call(_name("type"), _name(tmp)), _name("list")),
-                         body=_name(tmp), orelse=_call(self.bind(rt.as_list), _name(tmp),
-                                                        _const(step)))
-        return N.IfExp(test=_is(bound, _const(None)), body=if_null,
-                        orelse=_call(loop, items))
+        other = N.IfExp(test=_is(_name(tmp), _const(None)), body=if_null, orelse=_call(
+            loop, _call(self.bind(rt.as_list), _name(tmp), _const(step))))
+        return N.IfExp(test=_is(_call(_name("type"), bound), _name("list")),
+                       body=_call(loop, _name(tmp)), orelse=other)
 
     def _LoopRef(self, node: ast.LoopRef) -> py.expr:
         value: py.expr = _name(self.loop_params[self.checked.loops[node]])

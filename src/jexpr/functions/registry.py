@@ -171,7 +171,9 @@ def _choose(fn: Function, args: list[str]) -> CallPlan | None:
         return None
     exact = [(s, m) for s, m in matches if m[0] == "exact"]
     ordered = exact + [(s, m) for s, m in matches if m[0] != "exact"]
-    chosen = ordered if "any" in args else ordered[:1]
+    # an argument known only at run time keeps every fitting overload, and so does a list
+    # whose elements are (``[@event{E.v}]``): its elements decide (§10.4)
+    chosen = ordered if "any" in args or "listAny" in args else ordered[:1]
     results = {_concrete(s.result, m[1]) for s, m in chosen}
     result = results.pop() if len(results) == 1 else "any"
     return CallPlan(fn, tuple(s for s, _ in chosen), tuple(m[1] for _, m in chosen), result)

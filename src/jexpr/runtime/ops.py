@@ -63,13 +63,16 @@ def context_rng(ctx: Mapping[str, Any]) -> _random.Random:
     return rng if rng is not None else DEFAULT_RNG
 
 
+DEFAULT_REGEX_TIMEOUT = 0.1  # seconds, when the context gives no regexTimeout
+
+
 def context_timeout(ctx: Mapping[str, Any]) -> Any:
     """The regex time bound in seconds (default 0.1): a positive finite number; anything else
     (``NaN``, infinity, zero, a string) is handed on as :class:`InvalidTimeout`, which the
     regex operation refuses (``E-EVAL-PAYLOAD``) when it runs."""
     value = ctx.get("regexTimeout")
     if value is None:
-        return 0.1
+        return DEFAULT_REGEX_TIMEOUT
     if (type(value) is float or type(value) is int) and 0 < value < math.inf:
         return float(value)
     return InvalidTimeout(value)
@@ -394,8 +397,23 @@ def _fitted(v: Any, t: str, code: str, what: str) -> Any:
 
 
 def expect(v: Any, t: str, what: str) -> Any:
-    """An ``any`` argument checked against its parameter type (converted when widened)."""
+    """An ``any`` argument checked against its parameter type (converted when widened).
+    A list of strings or booleans where one is wanted passes with one loop (or one C-speed
+    set of its types), without the general walk."""
+    if type(v) is list:
+        plain = _PLAIN_LISTS.get(t)
+        if plain is not None:
+            if len(v) < 8:  # a short list: a loop beats building a set
+                for x in v:
+                    if type(x) not in plain:
+                        return _fitted(v, t, "E-EVAL-TYPE", what)
+                return v
+            if set(map(type, v)) <= plain:
+                return v
     return _fitted(v, t, "E-EVAL-TYPE", what)
+
+
+_PLAIN_LISTS = {"list" + k[0].upper() + k[1:]: v for k, v in _PLAIN_ELEMENTS.items()}
 
 
 # ---- usage rules (§14) ---------------------------------------------------------------------

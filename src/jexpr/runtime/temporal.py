@@ -8,8 +8,7 @@ import functools
 import importlib.resources
 import re
 import zoneinfo
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from jexpr.errors import EvalFault
 
@@ -96,17 +95,18 @@ def _common_shape(s: str) -> bool:
     (``fromisoformat`` then rejects anything but digits where the digits go): the text both
     ``fromisoformat`` and the grammar of §12.2 read the same way."""
     n = len(s)
-    if not (17 <= n <= 32 and s[10] == "T" and s[4] == "-" == s[7] and s[13] == ":"
-            and s.isascii()):
+    if not (17 <= n <= 32 and s[4:14:3] == "--T:" and s.isascii()):  # s[4], s[7], s[10], s[13]
         return False
     if s[-1] == "Z":
         body = n - 1
-    elif s[-3] == ":" and s[-6] in "+-" and s[-2] < "6" and (
+    elif s[-6] in "+-" and s[-3] == ":" and s[-2] < "6" and (
             s[-5:-3] < "18" or s[-5:] == "18:00"):
         body = n - 6
     else:
         return False
-    return body == 16 or (s[16] == ":" and (body == 19 or (21 <= body <= 26 and s[19] == ".")))
+    if body == 19:
+        return s[16] == ":"
+    return body == 16 or (21 <= body <= 26 and s[16:20:3] == ":.")  # s[16], s[19]
 
 
 def parse_offset_datetime(s: str) -> dt.datetime | None:
@@ -209,13 +209,22 @@ def zone(tz: str) -> dt.tzinfo | None:
 # Instants and wall times (§12.4)
 
 
-@contextmanager
-def overflow_guard(what: str = "date") -> Iterator[None]:
-    """Turn Python's date overflow (``OverflowError``/``ValueError``) into ``E-EVAL-OVERFLOW``."""
-    try:
-        yield
-    except (OverflowError, ValueError) as exc:
-        raise EvalFault("E-EVAL-OVERFLOW", f"{what} outside years 0001-9999") from exc
+class overflow_guard:  # lower case: used as a function, ``with overflow_guard():``
+    """Turn Python's date overflow (``OverflowError``/``ValueError``) into ``E-EVAL-OVERFLOW``
+    (a class, not a generator context manager: entering it costs a tenth)."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str = "date") -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is not None and issubclass(kind, OverflowError | ValueError):
+            raise EvalFault("E-EVAL-OVERFLOW", f"{self.what} outside years 0001-9999") from exc
 
 
 def check_year_range(value: dt.date) -> None:

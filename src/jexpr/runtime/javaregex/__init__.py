@@ -20,6 +20,7 @@ from jexpr.runtime.javaregex.pattern import (
     JavaPattern,
     compile_java,
     compile_pattern,
+    drop_trailing_empty,
     literal_pattern_error,
     literal_replacement_error,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "check_replacement",
     "compile_java",
     "compile_pattern",
+    "drop_trailing_empty",
     "literal_pattern_error",
     "literal_replacement_error",
     "matches",

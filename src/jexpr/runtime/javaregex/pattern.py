@@ -212,6 +212,38 @@ class JavaPattern:
         except TimeoutError:
             raise timeout_fault(self.source, timeout) from None
 
+    def direct_sub(self, text: str, first: bool, timeout: float
+                   ) -> tuple[Any, tuple[Any, ...], tuple[Any, ...], int] | None:
+        """What :meth:`replace` does under ``timeout`` for every input of at most
+        *longest* code points, as one C call ``fn(*before, s, *after)``: (fn, before, after,
+        longest), or None when the replacement is invalid or no input qualifies."""
+        try:
+            _, template, literal, groups = self.replacement(text)
+        except EvalFault:
+            return None
+        if self.literal is not None and not groups:
+            after = (self.literal, literal, 1 if first else -1)
+            return str.replace, (), after, MAX_OUTPUT // max(1, len(literal))
+        low, high = -1, self.limit(timeout, True)  # the output cap: longest input within it
+        while low < high:
+            mid = (low + high + 1) // 2
+            if (1 if first else mid + 1) * (len(literal) + groups * mid) <= MAX_OUTPUT:
+                low = mid
+            else:
+                high = mid - 1
+        if low < 0:
+            return None
+        count, sub = 1 if first else 0, self.fast.sub
+        if "\\" not in template:
+            return sub, (template,), (count,), low
+        # a template with group references is compiled by an import inside the engine,
+        # which needs a frame with the full builtins (not the generated function's)
+
+        def expand(s: str) -> str:
+            out: str = sub(template, s, count)
+            return out
+        return expand, (), (), low
+
     def _replace_checked(self, s: str, parts: _Parts, timeout: float, first: bool,
                          left: float | None) -> str:
         """Replacing match by match, the output size checked as it grows."""
@@ -248,9 +280,7 @@ class JavaPattern:
             if index == 0:
                 return [s]
             pieces.append(s[index:])
-        while pieces and pieces[-1] == "":
-            pieces.pop()
-        return pieces
+        return drop_trailing_empty(pieces)
 
     def _find(self, s: str, timeout: float, left: float | None) -> Any:
         """Java ``Matcher.find`` repeated (after an empty match the search starts one
@@ -272,6 +302,13 @@ class JavaPattern:
                 return
             yield found
             pos = found.end() + 1 if found.end() == found.start() else found.end()
+
+
+def drop_trailing_empty(pieces: list[str]) -> list[str]:
+    """Java ``split`` with limit 0 drops the trailing empty strings (in place)."""
+    while pieces and pieces[-1] == "":
+        pieces.pop()
+    return pieces
 
 
 @functools.lru_cache(maxsize=512)

@@ -250,7 +250,9 @@ def shift(value: dt.datetime, n: int, unit: str) -> dt.datetime:
         year, month = value.year + months // 12, months % 12 + 1
         if not 1 <= year <= 9999:
             raise OverflowError("year out of range")
-        day = min(value.day, calendar.monthrange(year, month)[1])
+        day = value.day
+        if day > 28:  # clamped to the month's last day
+            day = min(day, calendar.monthrange(year, month)[1])
         return value.replace(year=year, month=month, day=day)
     return value + n * _EXACT_UNITS[unit]
 
@@ -330,10 +332,15 @@ def in_window(
     between ``now`` and ``now`` ∓ ``n`` units, computed at ``v``'s offset, bounds inclusive."""
     if value is None or n is None:
         return False
-    offset = value.utcoffset()
-    assert offset is not None, "inLast*/inNext* need a dateTime"
-    with overflow_guard():
-        here = now.astimezone(dt.timezone(offset))
+    zone = value.tzinfo
+    if type(zone) is not dt.timezone:  # a region zone: its offset at that instant
+        offset = value.utcoffset()
+        assert offset is not None, "inLast*/inNext* need a dateTime"
+        zone = dt.timezone(offset)
+    try:
+        here = now.astimezone(zone)
+    except (OverflowError, ValueError) as exc:
+        raise EvalFault("E-EVAL-OVERFLOW", "date outside years 0001-9999") from exc
     step = n if future else -n
     try:
         bound: dt.datetime | None = shift(here, step, unit)
