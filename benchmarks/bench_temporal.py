@@ -154,7 +154,10 @@ def temporal(folder: Path, workspace: Path, profiles: Path, events: Path, worker
 NOTE = """\
 The output counts differ by design: the embedded run is simulated (its clock runs to the
 last timer, so the welcome journey's 3-day waits fire), the Temporal runs are live (the
-clock is the server's, so those waits are still pending when the clock stops).
+clock is the server's, so those waits are still pending when the clock stops). The Temporal
+runs' journals can differ by a few lines from each other: this benchmark sends --concurrency
+inputs at once, so two inputs of one profile may arrive in either order (`jengine run
+--engine temporal` sends one profile's inputs in file order).
 Why the ratio: the embedded engine keeps the whole state in memory and commits 2,000 inputs
 per SQLite transaction, so an event costs a few tens of microseconds of one process. On
 Temporal every input is a durable signal (a write to the server's persistence), wakes its
