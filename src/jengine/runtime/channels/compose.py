@@ -1,8 +1,9 @@
 """Composing a message: the data a template reads, its parts rendered, the headers derived.
 
-:func:`template_data` builds what the step's template reads (``profile``: the field groups
-merged; ``context.journey``: the instance's events, custom-action responses and technical
-properties; ``params``: the step's evaluated parameters). :func:`compose` renders every part
+:func:`step_template` finds the checked template of a step; :func:`template_data` builds
+what the step's template reads (``profile``: the field groups merged; ``context.journey``:
+the instance's events, custom-action responses and technical properties; ``params``: the
+step's evaluated parameters). :func:`compose` renders every part
 of the step's template (the HTML body routed through the tracking links when the channel has
 ``tracking``), derives the text part of an HTML-only email, checks that a webhook body is JSON,
 and adds the ``Message-ID`` (from the idempotency key), the ``Date`` (the step's time) and the
@@ -27,7 +28,7 @@ from jengine.lang.model import ChannelModel
 from jengine.runtime.channels.base import Message
 from jengine.runtime.channels.links import Delivery, Tracker
 from jengine.templates import RenderContext, RenderError
-from jengine.templates.workspace import StepTemplate
+from jengine.templates.workspace import StepTemplate, Templates
 from jexpr.runtime.jsonenc import from_json
 
 __all__ = ["compose", "digest", "template_data"]
@@ -105,3 +106,16 @@ def compose(template: StepTemplate, channel: ChannelModel, key: str, to: str | N
         unsubscribe=tuple(unsubscribe),
         status_callback=tracker.feedback(who) if tracker and channel.provider == "twilio"
         else None)
+
+
+def step_template(templates: Templates, journey: str, step: str, body: Any) -> StepTemplate:
+    """The checked template of a channel step: the one bound to the step, else the one its
+    ``template`` parameter names; ``T-TEMPLATE`` when there is none or it has errors."""
+    found = templates.for_step(journey, step)
+    if found is None:
+        name = next((str(p.value.value) for p in body.params if p.name.text == "template"
+                     and hasattr(p.value, "value")), None)
+        found = next((t for t in templates.steps.values() if t.name == name), None)
+    if found is None or found.has_errors:
+        raise RenderError("T-TEMPLATE", f"no checked template for step {step}")
+    return found

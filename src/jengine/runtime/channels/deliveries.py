@@ -42,13 +42,13 @@ from jengine.lang.channels import recipient_field, step_channel
 from jengine.lang.model import ChannelModel
 from jengine.runtime.channels import sends
 from jengine.runtime.channels.base import Message, Sender, SendResult
-from jengine.runtime.channels.compose import compose, digest, template_data
+from jengine.runtime.channels.compose import compose, digest, step_template, template_data
 from jengine.runtime.channels.consent import set_consent, withdraw_consent
 from jengine.runtime.channels.links import TRACKING_KEY_ENV, Delivery, Tracker
 from jengine.runtime.io import CONSENT, REACTION
 from jengine.runtime.records import OUTBOX, Json
 from jengine.templates import RenderError
-from jengine.templates.workspace import StepTemplate, Templates
+from jengine.templates.workspace import Templates
 
 __all__ = ["RETRY_BASE_US", "ChannelConfigError", "Deliveries", "channel_problems"]
 
@@ -150,7 +150,7 @@ class Deliveries:
         key = f"{e.instance}:{e.step}"
         who = Delivery(obj["journey"], obj["version"], obj["profile"], obj["step"])
         try:
-            template = self._template(obj, body)
+            template = step_template(self.templates, obj["journey"], obj["step"], body)
             message = compose(template, channel, key, to, data, now, who,
                               self.trackers.get(channel.name))
         except RenderError as exc:
@@ -191,16 +191,6 @@ class Deliveries:
         sends.add_suppression(self.store, value, "hard", reason, at)
         if self.suppressions is not None:
             self.suppressions.add(value.strip().lower())
-
-    def _template(self, obj: Json, body: Any) -> StepTemplate:
-        found = self.templates.for_step(obj["journey"], obj["step"])
-        if found is None:
-            name = next((str(p.value.value) for p in body.params if p.name.text == "template"
-                         and hasattr(p.value, "value")), None)
-            found = next((t for t in self.templates.steps.values() if t.name == name), None)
-        if found is None or found.has_errors:
-            raise RenderError("T-TEMPLATE", f"no checked template for step {obj['step']}")
-        return found
 
     @staticmethod
     def _reaction(obj: Json, kind: str) -> ReactionIn:

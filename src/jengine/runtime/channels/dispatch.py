@@ -27,11 +27,11 @@ from jengine.lang import ast as A
 from jengine.lang.channels import recipient_field, step_channel
 from jengine.lang.model import ChannelModel
 from jengine.runtime.channels.base import Message, Sender, SendResult
-from jengine.runtime.channels.compose import compose, digest, template_data
+from jengine.runtime.channels.compose import compose, digest, step_template, template_data
 from jengine.runtime.channels.deliveries import DEFAULT_RETRIES, KINDS
 from jengine.runtime.channels.links import TRACKING_KEY_ENV, Delivery, Tracker
 from jengine.templates import RenderError
-from jengine.templates.workspace import StepTemplate, Templates
+from jengine.templates.workspace import Templates
 
 __all__ = ["Dispatcher", "Planned", "applies", "channel_of"]
 
@@ -111,8 +111,8 @@ class Dispatcher:
         tracker = Tracker(str(channel.settings["tracking"]), self.key) \
             if channel.settings.get("tracking") else None
         try:
-            message = compose(self._template(obj, body), channel, key, to, data, now, who,
-                              tracker)
+            template = step_template(self.templates, obj["journey"], obj["step"], body)
+            message = compose(template, channel, key, to, data, now, who, tracker)
         except RenderError as exc:
             return Planned({**line, "status": "failed", "detail": f"{exc.code}: {exc}"},
                            channel, failed=True)
@@ -121,16 +121,6 @@ class Dispatcher:
                         ("html", message.html), ("text", message.text),
                         ("title", message.title), ("body", message.body)) if t is not None}
         return Planned(line, channel, message)
-
-    def _template(self, obj: Json, body: Any) -> StepTemplate:
-        found = self.templates.for_step(obj["journey"], obj["step"])
-        if found is None:
-            name = next((str(p.value.value) for p in body.params if p.name.text == "template"
-                         and hasattr(p.value, "value")), None)
-            found = next((t for t in self.templates.steps.values() if t.name == name), None)
-        if found is None or found.has_errors:
-            raise RenderError("T-TEMPLATE", f"no checked template for step {obj['step']}")
-        return found
 
     @staticmethod
     def retries(channel: ChannelModel) -> int:
