@@ -92,3 +92,24 @@ def test_fast_path_values_unchanged() -> None:
     assert load_json(text) == json.loads(text)
     with pytest.raises(UnsafeJson):
         load_json('{"a": NaN}')
+
+
+@pytest.mark.timeout(120)
+def test_a_64_mib_line_is_dead_lettered_without_being_held(tmp_path: Path) -> None:
+    """A line far over the 5 MiB bound (a producer that never writes a line break) is read and
+    dropped in bounded pieces: a dead letter with its size, and the next line processed."""
+    head, tail = _poisoned('"HUGE"').split("HUGE")
+    path = tmp_path / "events.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        f.write(head)
+        for _ in range(64):
+            f.write("a" * 1024 * 1024)
+        f.write(tail + "\n" + event("ok@example.com") + "\n")
+    with peak_memory(32_000_000):
+        result = run(options(tmp_path, path))
+    assert result.status == 0, result.messages
+    dead = outputs(tmp_path, "deadletters.jsonl")
+    assert [(d["line"], d["reason"], d["detail"]["limit"]) for d in dead] == \
+        [(1, "bad_input", "line_bytes")]
+    assert dead[0]["detail"]["bytes"] > 64 * 1024 * 1024 and len(dead[0]["input"]) == 1024
+    assert len(outputs(tmp_path, "outbox.jsonl")) == 1

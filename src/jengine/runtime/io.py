@@ -9,7 +9,10 @@ taken; a partial last line waits for its newline).
 :func:`parse_event_line` and :func:`parse_profile_line` turn a line into an
 :class:`InputEvent` / :class:`~jengine.runtime.records.Profile`, or a :class:`DeadLetter` with reason
 ``bad_input`` (§5.3): not UTF-8, not JSON, not an object, a missing or ill-typed ``time`` or
-``payload``, an ill-typed ``event``, or an invalid ``@audience`` / ``@reaction`` payload. An
+``payload``, an ill-typed ``event``, an invalid ``@audience`` / ``@reaction`` payload, or a
+line longer than :data:`MAX_LINE_BYTES` (read in bounded pieces: memory never holds more of it
+than the bound; the dead letter keeps its first :data:`KEPT_BYTES` bytes, its size and its line
+number, and the input file keeps the rest). An
 absent ``event`` is allowed (qualification by ``where``, §4.3). Whitespace-only lines are skipped
 (their numbers still count). The other dead-letter reasons (``unknown_event``, ``where_error``,
 ``key_error``) are decided by the core, which builds :class:`DeadLetter` itself.
@@ -48,6 +51,11 @@ PROFILE_AUDIENCE_STATUSES: Final = frozenset({"realized", "existing", "exited"})
 REACTION_KINDS: Final = frozenset({"delivered", "opened", "clicked", "failed"})
 CONSENT: Final = "@consent"
 CONSENT_CHANNELS: Final = frozenset({"email", "sms", "push"})
+#: The longest input line taken (bytes, line break excluded): the service's largest request
+#: body; AEP takes records of at most 1 MB (docs/security.md, "Input lines").
+MAX_LINE_BYTES: Final = 5 * 1024 * 1024
+#: How much of a longer line its dead letter keeps.
+KEPT_BYTES: Final = 1024
 
 
 class BadInput(ValueError):
@@ -72,6 +80,7 @@ class SourceLine:
     end: int = 0
     bad_utf8: bool = False
     arrival: int | None = None
+    oversize: int = 0          # a line over MAX_LINE_BYTES: its size (``text`` is its start)
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,10 @@ class JournalLine:
 
 
 def _load_object(line: SourceLine) -> Json:
+    if line.oversize:
+        raise BadInput(f"line of {line.oversize} bytes, over the limit of {MAX_LINE_BYTES} "
+                       f"(the dead letter keeps its first {KEPT_BYTES} bytes)",
+                       limit="line_bytes", bytes=line.oversize)
     if line.bad_utf8:
         raise BadInput("not valid UTF-8", encoding="utf-8")
     try:
@@ -306,14 +319,34 @@ def _skip_to(stream: IO[bytes], line: int, byte: int) -> None:
             return
 
 
+def _oversize(head: bytes, stream: IO[bytes], number: int, end: int) -> tuple[SourceLine, int]:
+    """The rest of a line over the bound read and dropped in bounded pieces: the line (its
+    first bytes, its size) and the offset past it."""
+    size, raw = len(head), head
+    while not raw.endswith(b"\n"):
+        raw = stream.readline(MAX_LINE_BYTES)
+        if not raw:
+            break
+        size += len(raw)
+    end += size
+    kept = head[:KEPT_BYTES].decode("utf-8", errors="replace")
+    return SourceLine(number, kept, end, oversize=size - raw.endswith(b"\n")), end
+
+
 def read_lines(stream: IO[bytes], start_line: int = 0,
                start_byte: int = 0) -> Iterator[SourceLine]:
     """The non-blank lines of a stream after ``start_line`` lines / ``start_byte`` bytes
-    (a seekable stream seeks to the byte; another skips lines)."""
+    (a seekable stream seeks to the byte; another skips lines). A line over
+    :data:`MAX_LINE_BYTES` comes as its start with ``oversize`` set."""
     _skip_to(stream, start_line, start_byte)
     number, end = start_line, start_byte
-    for raw in stream:
-        number, end = number + 1, end + len(raw)
+    while raw := stream.readline(MAX_LINE_BYTES + 2):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            line, end = _oversize(raw, stream, number, end)
+            yield line
+            continue
+        end += len(raw)
         if raw.strip():
             yield _decode(raw, number, end)
 
@@ -322,24 +355,37 @@ def tail_lines(path: str | Path, start_line: int = 0, start_byte: int = 0, *,
                poll: float = 0.05, stop: Callable[[], bool] = lambda: False,
                sleep: Callable[[float], None] = time.sleep) -> Iterator[SourceLine]:
     """Follow a file being appended to (live mode): yield each complete non-blank line, and
-    wait ``poll`` seconds when there is none, until ``stop()`` is true."""
-    number, end, pending = start_line, start_byte, b""
+    wait ``poll`` seconds when there is none, until ``stop()`` is true. A line over
+    :data:`MAX_LINE_BYTES` is not held: its start and its size come once it is complete."""
+    number, end, pending, size = start_line, start_byte, b"", 0
     with open(path, "rb") as f:
         f.seek(start_byte)
         while True:
-            chunk = f.readline()
-            if chunk:
-                pending += chunk
-                if not pending.endswith(b"\n"):
-                    continue
-                raw, pending = pending, b""
-                number, end = number + 1, end + len(raw)
-                if raw.strip():
-                    yield _decode(raw, number, end)
-            elif stop():
-                return
-            else:
+            chunk = f.readline(MAX_LINE_BYTES + 2)
+            if not chunk:
+                if stop():
+                    return
                 sleep(poll)
+                continue
+            if size:                              # the rest of a line over the bound
+                size += len(chunk)
+            else:
+                pending += chunk
+                if len(pending) > MAX_LINE_BYTES and \
+                        len(pending.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+                    size, pending = len(pending), pending[:KEPT_BYTES]
+            if not chunk.endswith(b"\n"):
+                continue
+            number += 1
+            if size:
+                end += size
+                yield SourceLine(number, pending.decode("utf-8", errors="replace"), end,
+                                 oversize=size - 1)
+            else:
+                end += len(pending)
+                if pending.strip():
+                    yield _decode(pending, number, end)
+            pending, size = b"", 0
 
 
 def read_profiles(path: str | Path) -> Iterator[Profile | DeadLetter]:

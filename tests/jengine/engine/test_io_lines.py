@@ -227,3 +227,62 @@ def test_render_instant_is_utc_text() -> None:
     paris = dt.timezone(dt.timedelta(hours=1))
     assert render_instant(dt.datetime(2026, 12, 1, 11, 0, 0, 500000, tzinfo=paris)) == \
         "2026-12-01T10:00:00.500Z"
+
+
+# -- lines over the bound ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 16-byte line bound (the real one is 5 MiB), keeping 8 bytes of a longer line."""
+    import jengine.runtime.io as jio
+
+    monkeypatch.setattr(jio, "MAX_LINE_BYTES", 16)
+    monkeypatch.setattr(jio, "KEPT_BYTES", 8)
+
+
+OVER = b'{"event": "' + b"x" * 40 + b'"}'       # 53 bytes
+
+
+@pytest.mark.usefixtures("small_bound")
+def test_a_line_over_the_bound_is_cut_and_the_next_lines_go_on() -> None:
+    data = b'{"a": 1}\n' + OVER + b'\r\n' + b'0123456789abcdef\r\n' + b'{"b": 2}'
+    lines = list(read_lines(io.BytesIO(data)))
+    assert [(sl.number, sl.oversize) for sl in lines] == [(1, 0), (2, len(OVER) + 1), (3, 0),
+                                                          (4, 0)]
+    assert lines[1].text == '{"event"' and lines[1].end == 9 + len(OVER) + 2
+    assert lines[2].text == "0123456789abcdef"          # exactly the bound (CRLF) is taken
+    assert [sl.end for sl in lines][-1] == len(data)
+    resumed = list(read_lines(io.BytesIO(data), lines[1].number, lines[1].end))
+    assert [sl.number for sl in resumed] == [3, 4]
+
+
+@pytest.mark.usefixtures("small_bound")
+def test_a_line_over_the_bound_is_a_coded_dead_letter_with_its_size() -> None:
+    line = next(read_lines(io.BytesIO(OVER + b"\n")))
+    letter = parse_event_line(line)
+    assert isinstance(letter, DeadLetter) and letter.reason == "bad_input"
+    assert letter.detail == {"limit": "line_bytes", "bytes": len(OVER)}
+    assert "over the limit of 16" in letter.message and letter.input == '{"event"'
+    profile = parse_profile_line(line)
+    assert isinstance(profile, DeadLetter) and profile.detail == letter.detail
+
+
+@pytest.mark.usefixtures("small_bound")
+def test_tail_lines_does_not_hold_a_line_over_the_bound(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(OVER[:30])                           # no line break yet
+    done = threading.Event()
+
+    def writer() -> None:
+        time.sleep(0.1)
+        with open(path, "ab") as f:
+            f.write(OVER[30:] + b"\n" + b'{"n": 3}\n')
+        time.sleep(0.1)
+        done.set()
+
+    threading.Thread(target=writer).start()
+    seen = list(tail_lines(path, poll=0.01, stop=done.is_set))
+    assert [(sl.number, sl.text, sl.oversize) for sl in seen] == [
+        (1, '{"event"', len(OVER)), (2, '{"n": 3}', 0)]
+    assert seen[-1].end == len(OVER) + 1 + 9
