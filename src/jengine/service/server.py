@@ -59,8 +59,8 @@ def tracking_mounts(config: ServeConfig, service: Service,
     if not key:
         return {}
 
-    async def submit(event: dict[str, Any]) -> None:
-        await service.submit(event)
+    async def submit(event: dict[str, Any], key: str | None) -> None:
+        await service.submit(event, key)
 
     return {config.tracking_path: tracking_app(key.encode(), submit)}
 

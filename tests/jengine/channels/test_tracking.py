@@ -52,7 +52,13 @@ def serve(app: Any) -> Iterator[str]:
 
 def test_endpoints_verify_tokens(tmp_path: Path) -> None:
     got: list[dict[str, Any]] = []
-    with serve(tracking_app(KEY.encode(), got.append)) as base:
+    keys: list[str | None] = []
+
+    def submit(event: dict[str, Any], key: str | None) -> None:
+        got.append(event)
+        keys.append(key)
+
+    with serve(tracking_app(KEY.encode(), submit)) as base:
         tracker = Tracker(base, KEY.encode())
         who = Delivery("welcome", 1, "ann@example.test", "hello")
         with httpx.Client() as http:
@@ -89,6 +95,9 @@ def test_endpoints_verify_tokens(tmp_path: Path) -> None:
                                  "profile": "ann@example.test", "step": "hello",
                                  "kind": "opened"}
     assert got[4]["payload"]["bounce"] == "hard"
+    # opens and clicks are each a real occurrence; feedback and unsubscribes count once
+    assert keys[:2] == [None, None] and all(k and k.startswith("track:") for k in keys[2:])
+    assert len(set(keys[2:])) == 3
 
 
 CHANNEL = """
@@ -113,7 +122,8 @@ journey engaged {
 
 def test_pixel_click_and_unsubscribe_drive_the_journeys(tmp_path: Path) -> None:
     submitted: list[dict[str, Any]] = []
-    with serve(tracking_app(KEY.encode(), submitted.append)) as base, SmtpServer() as smtp:
+    with serve(tracking_app(KEY.encode(), lambda e, k: submitted.append(e))) as base, \
+            SmtpServer() as smtp:
         ws = write_workspace(tmp_path, CHANNEL % base, "")
         text = (ws / "shop.journey").read_text().replace("journey promo {", "journey promoOld {")
         (ws / "shop.journey").write_text(text.split("journey promoOld")[0] + OPENED)
@@ -171,7 +181,7 @@ def test_mounted_as_jengine_serve_mounts_it() -> None:
     channels = ws.model.channels
     assert tracking_paths(channels) == ["/t"]
     with pytest.raises(ValueError, match="JENGINE_TRACKING_KEY"):
-        tracking_mounts(channels, {}, lambda e: None)
+        tracking_mounts(channels, {}, lambda e, k: None)
     inbox: list[dict[str, Any]] = []
 
     async def submit(event: dict[str, Any], key: str | None = None) -> int:

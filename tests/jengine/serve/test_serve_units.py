@@ -258,16 +258,21 @@ def test_the_tracking_endpoints_are_mounted(tmp_path: Path) -> None:
     app = create_app(service, tracking_mounts(cfg, service, env={"JENGINE_TRACKING_KEY": key}))
     token = sign(Delivery("onboarding", 1, "a@x.org", "hello").payload("o"), key.encode())
     forged = sign(Delivery("onboarding", 1, "a@x.org", "hello").payload("o"), b"other")
+    feedback = sign(Delivery("onboarding", 1, "a@x.org", "hello").payload("f"), key.encode())
 
     async def calls() -> list[httpx.Response]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://test") as client:
-            return [await client.get(f"/t/o/{token}.gif"), await client.get(f"/t/o/{forged}.gif")]
+            status = {"MessageStatus": "delivered"}
+            return [await client.get(f"/t/o/{token}.gif"), await client.get(f"/t/o/{forged}.gif"),
+                    await client.get(f"/t/o/{token}.gif"),      # a second open: a real one
+                    await client.post(f"/t/f/{feedback}", data=status),
+                    await client.post(f"/t/f/{feedback}", data=status)]  # the provider retries
 
-    opened, fake = asyncio.run(calls())
+    opened, fake, *more = asyncio.run(calls())
     assert opened.status_code == 200 and opened.headers["content-type"] == "image/gif"
-    assert fake.status_code == 200
+    assert fake.status_code == 200 and [r.status_code for r in more] == [200, 200, 200]
     service.writer.close()
     rows = sqlite3.connect(cfg.state).execute("SELECT line FROM inbox ORDER BY seq").fetchall()
-    assert [json.loads(r[0])["event"] for r in rows] == ["@reaction"]
-    assert json.loads(rows[0][0])["payload"]["kind"] == "opened"
+    assert [json.loads(r[0])["payload"]["kind"] for r in rows] == ["opened", "opened",
+                                                                   "delivered"]

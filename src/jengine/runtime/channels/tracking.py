@@ -4,7 +4,11 @@
 ``tracking`` URLs (``tracking: "https://t.shop.example/t"`` → ``{"/t": tracking_app(key,
 submit)}``, passed to its ``create_app(service, mounts)``), with ``submit`` =
 ``Service.submit``, which commits one input event (a JSON object, as in an events file) to the
-service's inbox; it may be a plain function or a coroutine function, its result is ignored.
+service's inbox under an idempotency key (or None); it may be a plain function or a coroutine
+function, its result is ignored. Provider feedback and unsubscribes carry a key made from the
+link's token and the outcome, so a provider that repeats a status callback (Twilio retries
+until it gets a 2xx) or a person who confirms twice makes one input; opens and clicks carry
+none: each is a real occurrence.
 The key is ``JENGINE_TRACKING_KEY``, the one the engine signs links with (:mod:`.links`).
 Every endpoint verifies the token's signature first; a forged or damaged token submits
 nothing. An event that ``submit`` refuses (``ValueError``) is logged; the person still gets
@@ -31,6 +35,7 @@ Bodies over 64 KiB are refused (413).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import inspect
 import json
 import logging
@@ -49,7 +54,8 @@ from jengine.runtime.channels.links import TRACKING_KEY_ENV, verify
 
 __all__ = ["PIXEL", "Submit", "tracking_app", "tracking_mounts", "tracking_paths"]
 
-Submit = Callable[[dict[str, Any]], object]     # may return an awaitable (Service.submit)
+#: (event, idempotency key or None); may return an awaitable (Service.submit)
+Submit = Callable[[dict[str, Any], str | None], object]
 _log = logging.getLogger("jengine.tracking")
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
          b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
@@ -65,10 +71,10 @@ def tracking_app(key: bytes, submit: Submit,
     """The tracking endpoints (see the module docstring)."""
     now = clock or (lambda: dt.datetime.now(dt.UTC))
 
-    async def emit(event: str, payload: dict[str, Any]) -> None:
+    async def emit(event: str, payload: dict[str, Any], key: str | None = None) -> None:
         try:
             result = submit({"event": event, "time": render_instant(now()),
-                             "payload": payload})
+                             "payload": payload}, key)
             if inspect.isawaitable(result):
                 await result
         except ValueError as exc:
@@ -110,7 +116,8 @@ def tracking_app(key: bytes, submit: Submit,
         claims = claims_of(request, "u")
         if claims is None:
             return PlainTextResponse("invalid or damaged link", 400)
-        await emit("@consent", {"profile": claims["p"], "channel": "email", "choice": "n"})
+        await emit("@consent", {"profile": claims["p"], "channel": "email", "choice": "n"},
+                   _once(request, "u"))
         return HTMLResponse("<!doctype html><p>You are unsubscribed.</p>", headers=_NO_STORE)
 
     async def feedback(request: Request) -> Response:
@@ -125,7 +132,7 @@ def tracking_app(key: bytes, submit: Submit,
         payload = reaction(claims, kind)
         if kind == "failed" and str(fields.get("bounce", "")).lower() == "hard":
             payload["bounce"] = "hard"
-        await emit("@reaction", payload)
+        await emit("@reaction", payload, _once(request, f"f:{status}"))
         return PlainTextResponse("ok")
 
     routes = [Route("/o/{token}", opened, methods=["GET"]),
@@ -134,6 +141,12 @@ def tracking_app(key: bytes, submit: Submit,
               Route("/u/{token}", unsubscribe, methods=["POST"]),
               Route("/f/{token}", feedback, methods=["POST"])]
     return Starlette(routes=routes, max_body_size=MAX_BODY)
+
+
+def _once(request: Request, what: str) -> str:
+    """The idempotency key of a callback that must count once: its link and its outcome."""
+    token = str(request.path_params["token"])
+    return f"track:{what}:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
 
 
 def tracking_paths(channels: Mapping[str, ChannelModel]) -> list[str]:
