@@ -21,7 +21,7 @@ from jengine.lang.build_auth import AuthBuilder
 from jengine.lang.build_channels import ChannelBuilding
 from jengine.lang.literals import duration_ms, instant, size_bytes
 from jexpr.diagnostics import Diagnostic, error
-from jexpr.source import Source, Span
+from jexpr.source import Source
 from jexpr.syntax import ast as X
 from jexpr.syntax.literals import decode_string
 from jexpr.syntax.parse import INT_MAX, AstBuilder
@@ -41,16 +41,7 @@ class JourneyBuilder(ChannelBuilding, AuthBuilder, Transformer[Token, Any]):
         self.source = source
         self.diagnostics: list[Diagnostic] = []  # integers outside 64 bits (E-SYN-INT-RANGE)
 
-    # -- helpers
-
-    def _span(self, meta: Any) -> Span:
-        return self.source.span(meta.start_pos, meta.end_pos)
-
-    def _tspan(self, tok: Token) -> Span:
-        return self.source.span(tok.start_pos or 0, tok.end_pos or 0)
-
-    def _name(self, tok: Token | A.Name) -> A.Name:
-        return tok if isinstance(tok, A.Name) else A.Name(self._tspan(tok), str(tok))
+    # -- helpers (the span helpers _span, _tspan and _name come from ChannelBuilding)
 
     def _lit(self, tok: Token | None) -> A.Literal_ | None:
         if tok is None:

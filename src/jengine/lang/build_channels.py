@@ -23,7 +23,8 @@ def _meta(fn: Any) -> Any:
 
 
 class ChannelBuilding:
-    """Transformer methods for ``channel_decl`` and ``rules_decl`` (see the grammar)."""
+    """Transformer methods for ``channel_decl`` and ``rules_decl`` (see the grammar), and the
+    span helpers (``_span``, ``_tspan``, ``_name``) the whole journey builder uses."""
 
     source: Source
 
